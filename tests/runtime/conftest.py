@@ -1,0 +1,28 @@
+"""Fixtures for the runtime suite; the machinery lives in _testbase.py."""
+import pytest
+
+import _testbase
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "introspection: uses a private hook (loop._timer_count); "
+        "adapt when the hook changes")
+
+
+def pytest_report_header(config):
+    return "runtime implementation under test: %s (TRIOAIO_IMPL)" % (
+        _testbase.IMPL_NAME)
+
+
+@pytest.fixture
+def impl():
+    """The implementation module: trioaio, or trio_asyncio as a reference."""
+    return _testbase.impl()
+
+
+@pytest.fixture
+def run_in_loop():
+    """``run_in_loop(fn, *args)``: run Trio-flavoured ``fn(loop, *args)``
+    inside ``open_loop()`` under a deadline."""
+    return _testbase.run_in_loop
