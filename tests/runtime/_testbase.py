@@ -19,6 +19,7 @@ import asyncio
 import importlib
 import os
 import sys
+import threading
 
 import pytest
 import trio
@@ -46,10 +47,22 @@ def reference_lacks(reason):
 
 
 def run_trio(fn, *args, clock=None, timeout=TIMEOUT):
-    """``trio.run(fn, *args)`` under a deadline."""
+    """``trio.run(fn, *args)`` under a deadline of `timeout` real seconds.
+
+    The deadline is kept by a watchdog thread rather than ``trio.fail_after``
+    so that it holds in real time under ``MockClock(autojump_threshold=0)``.
+    """
     async def guarded():
-        with trio.fail_after(timeout):
-            return await fn(*args)
+        token = trio.lowlevel.current_trio_token()
+        with trio.CancelScope() as scope:
+            watchdog = threading.Timer(
+                timeout, token.run_sync_soon, args=(scope.cancel,))
+            watchdog.start()
+            try:
+                return await fn(*args)
+            finally:
+                watchdog.cancel()
+        raise trio.TooSlowError("test took more than %s s" % timeout)
     return trio.run(guarded, clock=clock)
 
 

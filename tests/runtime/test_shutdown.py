@@ -1,0 +1,180 @@
+"""What leaving ``open_loop`` does, and what a closed loop refuses."""
+import asyncio
+import socket
+
+import pytest
+import trio
+
+from _testbase import impl, run_trio
+
+
+def test_leaving_cancels_and_awaits_asyncio_tasks():
+    mod = impl()
+    log = []
+
+    async def forever():
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            log.append("cancelled")
+            raise
+        finally:
+            # Awaiting during cleanup still works: the task is awaited.
+            await asyncio.sleep(0)
+            log.append("cleanup finished")
+
+    async def main():
+        async with mod.open_loop() as loop:
+            task = loop.create_task(forever())
+            await loop.synchronize()
+        return task
+    task = run_trio(main)
+    assert task.cancelled()
+    assert log == ["cancelled", "cleanup finished"]
+
+
+def test_leaving_cancels_and_awaits_trio_tasks():
+    mod = impl()
+    log = []
+
+    async def trio_forever(started):
+        started.set()
+        try:
+            await trio.sleep_forever()
+        finally:
+            with trio.CancelScope(shield=True):
+                await trio.sleep(0)
+            log.append("trio task unwound")
+
+    async def main():
+        async with mod.open_loop() as loop:
+            e1, e2 = trio.Event(), trio.Event()
+            loop.run_trio_task(trio_forever, e1)
+            fut = loop.trio_as_future(trio_forever, e2)
+            await e1.wait()
+            await e2.wait()
+        return fut
+    fut = run_trio(main)
+    assert log == ["trio task unwound", "trio task unwound"]
+    assert fut.done()
+
+
+def test_leaving_finalizes_async_generators():
+    mod = impl()
+    log = []
+
+    async def agen():
+        try:
+            yield 1
+            yield 2
+        finally:
+            log.append("finalized")
+
+    async def start_and_abandon(holder):
+        gen = agen()
+        holder.append(gen)  # keep it alive until the loop shuts down
+        assert await gen.__anext__() == 1
+
+    async def main():
+        holder = []
+        async with mod.open_loop():
+            await mod.aio_as_trio(start_and_abandon)(holder)
+            assert log == []
+    run_trio(main)
+    assert log == ["finalized"]
+
+
+def test_leaving_runs_callbacks_queued_before_exit():
+    mod = impl()
+    seen = []
+
+    async def main():
+        async with mod.open_loop() as loop:
+            for i in range(3):
+                loop.call_soon(seen.append, i)
+    run_trio(main)
+    assert seen == [0, 1, 2]
+
+
+def test_leaving_closes_autoclose_fds():
+    mod = impl()
+    a, b = socket.socketpair()
+    try:
+        async def main():
+            async with mod.open_loop() as loop:
+                loop.add_reader(a.fileno(), lambda: None)
+                loop.autoclose(a.fileno())
+        fd = a.fileno()
+        run_trio(main)
+        with pytest.raises(OSError):
+            socket.socket(fileno=fd).close()  # EBADF: already closed
+        a.detach()  # the fd is gone; don't close it twice
+    finally:
+        b.close()
+        a.close()
+
+
+def test_open_loop_can_be_cancelled_from_outside():
+    mod = impl()
+    log = []
+
+    async def aio_forever(started):
+        started.set()
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            log.append("asyncio side cancelled")
+            raise
+
+    async def main():
+        with trio.CancelScope() as scope:
+            async with mod.open_loop() as loop:
+                started = trio.Event()
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(mod.aio_as_trio(aio_forever), started)
+                    await started.wait()
+                    scope.cancel()
+        return scope.cancelled_caught, loop.is_closed()
+    assert run_trio(main) == (True, True)
+    assert log == ["asyncio side cancelled"]
+
+
+def test_closed_loop_refuses_work():
+    mod = impl()
+
+    async def main():
+        async with mod.open_loop() as loop:
+            pass
+        assert loop.is_closed()
+        with pytest.raises(RuntimeError):
+            loop.call_soon(print)
+        with pytest.raises(RuntimeError):
+            loop.call_later(1, print)
+        with pytest.raises(RuntimeError):
+            loop.call_soon_threadsafe(print)
+        coro = asyncio.sleep(0)
+        with pytest.raises(RuntimeError):
+            await loop.run_aio_coroutine(coro)
+    run_trio(main)
+
+
+def test_stock_asyncio_closed_loop_refuses_work():
+    # The same rule on stock asyncio, for comparison.
+    loop = asyncio.SelectorEventLoop()
+    loop.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        loop.call_soon(print)
+    with pytest.raises(RuntimeError, match="closed"):
+        loop.call_later(1, print)
+
+
+def test_loop_can_be_opened_again_after_close():
+    mod = impl()
+
+    async def main():
+        results = []
+        for i in range(3):
+            async with mod.open_loop() as loop:
+                results.append(await mod.aio_as_trio(asyncio.sleep)(0, i))
+        return results
+    assert run_trio(main) == [0, 1, 2]
