@@ -587,6 +587,31 @@ def test_trio_executor(run_in_loop):
     assert run_in_loop(main) == [(i, False) for i in range(4)]
 
 
+def test_trio_executor_with_a_capacity_limiter(run_in_loop):
+    mod = impl()
+    limiter = trio.CapacityLimiter(1)
+    active = []
+    peak = []
+
+    def job(i):
+        # With one token, no two jobs may overlap.
+        active.append(i)
+        peak.append(len(active))
+        active.remove(i)
+        return i
+
+    async def aio_side(loop):
+        ex = mod.TrioExecutor(limiter=limiter)
+        return await asyncio.gather(
+            *[loop.run_in_executor(ex, job, i) for i in range(5)])
+
+    async def main(loop):
+        return await mod.aio_as_trio(aio_side)(loop)
+    assert run_in_loop(main) == [0, 1, 2, 3, 4]
+    assert max(peak) == 1
+    assert limiter.borrowed_tokens == 0
+
+
 def test_deprecation_warning_class():
     mod = impl()
     assert issubclass(mod.TrioAsyncioDeprecationWarning, Warning)

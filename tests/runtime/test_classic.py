@@ -145,11 +145,14 @@ def test_classic_names_exist():
 
 
 def test_loop_time_is_trios_clock():
+    import trio.testing
+    clock = trio.testing.MockClock()  # frozen unless jumped
+
     async def main(loop):
         assert loop.time() == trio.current_time()
-        await trio.sleep(0.001)
+        clock.jump(5)
         assert loop.time() == trio.current_time()
-    run_in_loop(main)
+    run_in_loop(main, clock=clock)
 
 
 @pytest.mark.introspection
@@ -163,3 +166,19 @@ def test_timer_count_hook_tracks_live_timers():
         await loop.synchronize()
         return loop._timer_count() - base
     assert run_in_loop(main) <= 0
+
+
+def test_trio_executor_takes_the_number_of_workers():
+    # The seed: "The constructor of this class accepts one argument: the
+    # number of workers."  (trio-asyncio 0.16 takes a CapacityLimiter first.)
+    import threading
+    mod = impl()
+
+    async def aio_side(loop):
+        executor = mod.TrioExecutor(2)
+        return await loop.run_in_executor(
+            executor, lambda: threading.current_thread().name)
+
+    async def main(loop):
+        return await mod.aio_as_trio(aio_side)(loop)
+    assert run_in_loop(main) != threading.current_thread().name
