@@ -1,0 +1,183 @@
+/* trioaio._core: module state, type creation and configuration. */
+#include "module.h"
+
+#include "handle.h"
+#include "loop.h"
+
+static PyObject *
+ta_import_attr(const char *module, const char *name)
+{
+    PyObject *mod = PyImport_ImportModule(module);
+    if (mod == NULL) {
+        return NULL;
+    }
+    PyObject *attr = PyObject_GetAttrString(mod, name);
+    Py_DECREF(mod);
+    return attr;
+}
+
+/* _configure(reschedule, system_clock, sniffio_local): hand the C core the
+ * Trio and sniffio objects it calls, so that importing the extension does
+ * not import Trio. */
+static PyObject *
+ta_configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_configure(reschedule, system_clock, sniffio_local)");
+        return NULL;
+    }
+    ta_state *st = PyModule_GetState(module);
+    Py_XSETREF(st->reschedule, Py_NewRef(args[0]));
+    Py_XSETREF(st->system_clock,
+               args[1] == Py_None ? NULL : Py_NewRef(args[1]));
+    Py_XSETREF(st->sniffio_local,
+               args[2] == Py_None ? NULL : Py_NewRef(args[2]));
+    Py_RETURN_NONE;
+}
+
+/* Live objects per kind; the debug tests check that they balance. */
+static PyObject *
+ta_live_counts(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    ta_state *st = PyModule_GetState(module);
+    return Py_BuildValue("{s:n,s:n,s:n}", "handles", st->live_handles,
+                         "loops", st->live_loops, "polls", st->live_polls);
+}
+
+static PyMethodDef ta_module_methods[] = {
+    {"_configure", (PyCFunction)(void (*)(void))ta_configure, METH_FASTCALL,
+     NULL},
+    {"_live_counts", (PyCFunction)ta_live_counts, METH_NOARGS,
+     "Return the number of live handles, loops and fd watchers."},
+    {NULL},
+};
+
+#define TA_INTERN(field, text)                                              \
+    do {                                                                    \
+        st->field = PyUnicode_InternFromString(text);                       \
+        if (st->field == NULL) {                                            \
+            return -1;                                                      \
+        }                                                                   \
+    } while (0)
+
+static int
+ta_exec(PyObject *module)
+{
+    ta_state *st = PyModule_GetState(module);
+
+    st->HandleType = (PyTypeObject *)PyType_FromModuleAndSpec(
+        module, &ta_handle_spec, NULL);
+    if (st->HandleType == NULL) {
+        return -1;
+    }
+    st->TimerHandleType = (PyTypeObject *)PyType_FromModuleAndSpec(
+        module, &ta_timer_handle_spec, (PyObject *)st->HandleType);
+    if (st->TimerHandleType == NULL) {
+        return -1;
+    }
+    st->LoopType = (PyTypeObject *)PyType_FromModuleAndSpec(
+        module, &ta_loop_spec, NULL);
+    if (st->LoopType == NULL) {
+        return -1;
+    }
+    if (PyModule_AddType(module, st->HandleType) < 0 ||
+        PyModule_AddType(module, st->TimerHandleType) < 0 ||
+        PyModule_AddType(module, st->LoopType) < 0) {
+        return -1;
+    }
+    st->format_callback_source =
+        ta_import_attr("asyncio.format_helpers", "_format_callback_source");
+    st->extract_stack = ta_import_attr("asyncio.format_helpers",
+                                       "extract_stack");
+    st->get_running_loop = ta_import_attr("_asyncio", "_get_running_loop");
+    st->set_running_loop = ta_import_attr("_asyncio", "_set_running_loop");
+    st->logger = ta_import_attr("asyncio.log", "logger");
+    if (st->format_callback_source == NULL || st->extract_stack == NULL ||
+        st->get_running_loop == NULL || st->set_running_loop == NULL ||
+        st->logger == NULL) {
+        return -1;
+    }
+    TA_INTERN(str_asyncio, "asyncio");
+    TA_INTERN(str_cancelled, "cancelled");
+    TA_INTERN(str_name, "name");
+    TA_INTERN(str_call_exception_handler, "call_exception_handler");
+    TA_INTERN(str_current_time, "current_time");
+    TA_INTERN(str_offset, "offset");
+    TA_INTERN(str_timer_handle_cancelled, "_timer_handle_cancelled");
+    TA_INTERN(str_check_thread, "_check_thread");
+    TA_INTERN(str_slow_callback_duration, "slow_callback_duration");
+    return 0;
+}
+
+#define TA_STATE_FIELDS(X)                                                  \
+    X(HandleType)                                                           \
+    X(TimerHandleType)                                                      \
+    X(LoopType)                                                             \
+    X(format_callback_source)                                               \
+    X(get_running_loop)                                                     \
+    X(set_running_loop)                                                     \
+    X(extract_stack)                                                        \
+    X(logger)                                                               \
+    X(reschedule)                                                           \
+    X(system_clock)                                                         \
+    X(sniffio_local)                                                        \
+    X(str_asyncio)                                                          \
+    X(str_cancelled)                                                        \
+    X(str_name)                                                             \
+    X(str_call_exception_handler)                                           \
+    X(str_current_time)                                                     \
+    X(str_offset)                                                           \
+    X(str_timer_handle_cancelled)                                           \
+    X(str_check_thread)                                                     \
+    X(str_slow_callback_duration)
+
+static int
+ta_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    ta_state *st = PyModule_GetState(module);
+#define TA_VISIT(field) Py_VISIT(st->field);
+    TA_STATE_FIELDS(TA_VISIT)
+#undef TA_VISIT
+    return 0;
+}
+
+static int
+ta_clear(PyObject *module)
+{
+    ta_state *st = PyModule_GetState(module);
+#define TA_CLEAR(field) Py_CLEAR(st->field);
+    TA_STATE_FIELDS(TA_CLEAR)
+#undef TA_CLEAR
+    return 0;
+}
+
+static void
+ta_free(void *module)
+{
+    ta_clear((PyObject *)module);
+}
+
+static PyModuleDef_Slot ta_slots[] = {
+    {Py_mod_exec, ta_exec},
+    {0, NULL},
+};
+
+PyModuleDef ta_module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "trioaio._core",
+    .m_doc = "The C core of trioaio: handles, ready queue, timer heap and "
+             "libuv I/O of an asyncio loop that runs as a Trio task.",
+    .m_size = sizeof(ta_state),
+    .m_methods = ta_module_methods,
+    .m_slots = ta_slots,
+    .m_traverse = ta_traverse,
+    .m_clear = ta_clear,
+    .m_free = ta_free,
+};
+
+PyMODINIT_FUNC
+PyInit__core(void)
+{
+    return PyModuleDef_Init(&ta_module_def);
+}

@@ -1,0 +1,43 @@
+/* Module state shared by the extension types.
+ *
+ * Every PyObject * here is a strong reference, filled in by the module's
+ * exec slot and released by m_clear.  Objects reach the state through a
+ * borrowed pointer (`TaLoopObject.state`) kept valid by a strong reference
+ * to the module.
+ */
+#ifndef TA_STATE_H
+#define TA_STATE_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+typedef struct {
+    PyTypeObject *HandleType;
+    PyTypeObject *TimerHandleType;
+    PyTypeObject *LoopType;
+    /* asyncio pieces used on the hot path and in reprs */
+    PyObject *format_callback_source; /* format_helpers._format_callback_source */
+    PyObject *get_running_loop;       /* _asyncio._get_running_loop */
+    PyObject *set_running_loop;       /* _asyncio._set_running_loop */
+    PyObject *extract_stack;          /* format_helpers.extract_stack */
+    PyObject *logger;                 /* asyncio.log.logger */
+    /* Trio and sniffio pieces, set by _core._configure() */
+    PyObject *reschedule;       /* trio.lowlevel.reschedule */
+    PyObject *system_clock;     /* trio's SystemClock class, or NULL */
+    PyObject *sniffio_local;    /* sniffio.thread_local */
+    PyObject *str_asyncio;      /* "asyncio" */
+    PyObject *str_cancelled;    /* "cancelled" */
+    PyObject *str_name;         /* "name" */
+    PyObject *str_call_exception_handler;
+    PyObject *str_current_time;
+    PyObject *str_offset;
+    PyObject *str_timer_handle_cancelled;
+    PyObject *str_check_thread;
+    PyObject *str_slow_callback_duration;
+    /* live object counters, checked by the tests of the debug build */
+    Py_ssize_t live_handles;
+    Py_ssize_t live_loops;
+    Py_ssize_t live_polls;
+} ta_state;
+
+#endif

@@ -1,0 +1,125 @@
+"""TrioEventLoop and open_loop(): an asyncio loop for the length of an
+``async with`` block in a Trio program."""
+import asyncio
+from contextlib import asynccontextmanager
+
+import trio
+
+from ._base import BaseTrioEventLoop
+from ._policy import current_loop
+from ._util import run_aio_future
+
+
+class TrioEventLoop(BaseTrioEventLoop):
+    """The loop that ``open_loop()`` creates.
+
+    Unhandled errors reported to its exception handler are logged (as
+    asyncio does) and then raised in the Trio task tree, ending the loop:
+    an error nobody awaited must not vanish.
+    """
+
+    def default_exception_handler(self, context):
+        super().default_exception_handler(context)
+        nursery = self._system_nursery
+        if nursery is None:
+            return  # closed: e.g. a library's __del__ reporting late
+        exception = context.get("exception")
+        if exception is None:
+            exception = RuntimeError(
+                context.get("message") or "Unhandled error in event loop")
+
+        async def propagate():
+            raise exception
+
+        nursery.start_soon(propagate)
+
+
+async def _cancel_and_wait(task):
+    task.cancel()
+    try:
+        await run_aio_future(task)
+    except (asyncio.CancelledError, trio.Cancelled):
+        pass
+    except Exception:
+        pass  # the task's own error is reported by asyncio when collected
+
+
+@asynccontextmanager
+async def open_loop(queue_len=None):
+    """Run an asyncio loop for the duration of the block (Trio-flavored).
+
+    ``async with trioaio.open_loop() as loop:`` gives a ``TrioEventLoop``;
+    inside, ``asyncio.get_event_loop()`` returns it from asyncio and Trio
+    code, and the shims (``aio_as_trio``, ``trio_as_aio``) use it.
+
+    On exit, callbacks queued before the exit run; then every asyncio task
+    and every Trio task the loop started is cancelled and awaited, async
+    generators are finalized, ``autoclose`` fds are closed and the loop is
+    closed.
+    """
+    loop = TrioEventLoop(queue_len=queue_len)
+    token = current_loop.set(loop)
+    try:
+        async with trio.open_nursery() as system_nursery:
+            await loop._start(system_nursery)
+            try:
+                async with trio.open_nursery() as tasks_nursery:
+                    # Trio tasks started for asyncio end when the asyncio
+                    # side says so, not when the block is cancelled.
+                    tasks_nursery.cancel_scope.shield = True
+                    loop._trio_nursery = tasks_nursery
+                    body_scope = trio.CancelScope()
+                    forwarder_scope = trio.CancelScope()
+
+                    async def forward_cancellation():
+                        try:
+                            with forwarder_scope:
+                                await trio.sleep_forever()
+                        finally:
+                            if not forwarder_scope.cancel_called:
+                                body_scope.cancel()
+
+                    system_nursery.start_soon(forward_cancellation)
+                    try:
+                        with body_scope:
+                            yield loop
+                    finally:
+                        forwarder_scope.cancel()
+                        await _wind_down(loop, tasks_nursery)
+            finally:
+                with trio.CancelScope(shield=True):
+                    await _finalize(loop)
+                system_nursery.cancel_scope.cancel()
+    finally:
+        loop._finish()
+        if not loop.is_running():
+            loop.close()
+        current_loop.reset(token)
+
+
+async def _wind_down(loop, tasks_nursery):
+    """Run what is queued, then cancel and await the loop's tasks."""
+    with trio.CancelScope(shield=True):
+        if loop.is_running():
+            await loop.synchronize()
+        for task in asyncio.all_tasks(loop):
+            tasks_nursery.start_soon(_cancel_and_wait, task)
+    tasks_nursery.cancel_scope.cancel()
+
+
+async def _finalize(loop):
+    """Finalize async generators, then stop the loop task."""
+    if loop.is_running() and loop._asyncgens:
+        await loop.run_aio_coroutine(loop.shutdown_asyncgens())
+    if loop.is_running():
+        await loop.stop().wait()
+
+
+def run(proc, *args, queue_len=None, **trio_run_options):
+    """``trio.run(proc, *args)`` with an ``open_loop()`` around *proc*."""
+
+    async def main():
+        async with open_loop(queue_len=queue_len):
+            return await proc(*args)
+
+    return trio.run(main, **trio_run_options)

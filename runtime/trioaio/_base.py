@@ -1,0 +1,547 @@
+"""BaseTrioEventLoop: the asyncio loop whose core is trioaio._core.Loop.
+
+The C base class owns the hot paths (call_soon & co., time(), the timer
+heap, fd watchers, the passes that run callbacks).  asyncio's
+SelectorEventLoop, second in the MRO, supplies everything else: streams,
+transports, TLS, subprocesses, sockets, executors.  This module adds what
+ties the loop to Trio: the Trio task that runs it, the shims' loop
+methods, signals, and shutdown.
+"""
+import asyncio
+import contextvars
+import math
+import os
+import selectors
+import signal
+import sys
+import threading
+import warnings
+from functools import partial
+
+import trio
+
+from . import _core
+from ._asyncgens import AsyncGenHooks
+from ._executor import TrioExecutor
+from ._policy import _orig as _orig_asyncio
+from ._util import run_aio_future
+
+_BURST_MORE = 1
+_BURST_STOPPED = 2
+
+
+def _trio_run_queue():
+    """Trio's run queue, so the C core can see when other tasks wait.
+
+    An implementation detail of Trio; without it the core still bounds its
+    bursts by time.
+    """
+    try:
+        from trio._core._run import GLOBAL_RUN_CONTEXT
+        runq = GLOBAL_RUN_CONTEXT.runner.runq
+        len(runq)
+        return runq
+    except Exception:
+        return None
+
+
+class _FdSelector(selectors.BaseSelector):
+    """A read-only view of the loop's fd watchers in selector form.
+
+    asyncio internals and tests look at ``loop._selector``; the watchers
+    themselves live in the C core (libuv), so this only answers questions.
+    """
+
+    def __init__(self, loop):
+        self._loop = loop
+
+    def register(self, fileobj, events, data=None):
+        raise NotImplementedError("use loop.add_reader()/add_writer()")
+
+    def unregister(self, fileobj):
+        raise NotImplementedError("use loop.remove_reader()/remove_writer()")
+
+    def select(self, timeout=None):
+        raise RuntimeError("a trioaio loop waits through Trio, not select()")
+
+    def close(self):
+        pass
+
+    def _key(self, fd):
+        handles = self._loop._io_handles(fd)
+        if handles is None:
+            return None
+        reader, writer = handles
+        events = (selectors.EVENT_READ if reader is not None else 0) | (
+            selectors.EVENT_WRITE if writer is not None else 0)
+        return selectors.SelectorKey(fd, fd, events, handles)
+
+    def get_key(self, fileobj):
+        fd = selectors._fileobj_to_fd(fileobj)
+        key = self._key(fd)
+        if key is None:
+            raise KeyError("{!r} is not registered".format(fileobj))
+        return key._replace(fileobj=fileobj)
+
+    def get_map(self):
+        return {fd: self._key(fd) for fd in self._loop._io_fds()}
+
+
+class TrioTaskHandle:
+    """What ``run_trio_task()`` returns: cancel() cancels the Trio task."""
+
+    def __init__(self, proc):
+        self._proc = proc
+        self._scope = trio.CancelScope()
+        self._cancelled = False
+
+    def cancel(self):
+        self._cancelled = True
+        self._scope.cancel()
+
+    def cancelled(self):
+        return self._cancelled
+
+    def __repr__(self):
+        state = " cancelled" if self._cancelled else ""
+        return "<TrioTaskHandle%s %r>" % (state, self._proc)
+
+
+class _TrioFuture(asyncio.Future):
+    """The Future of a Trio call started from asyncio (``trio_as_future``).
+
+    cancel() cancels the Trio task; the future becomes cancelled when that
+    task has actually stopped (seed rule 1 and 2), so cleanup in the Trio
+    code is finished when an awaiting asyncio task sees CancelledError.
+    """
+
+    _scope = None
+    _cancel_pending = False
+
+    def cancel(self, msg=None):
+        if self.done():
+            return False
+        self._cancel_pending = True
+        if self._scope is not None:
+            self._scope.cancel()
+        return True
+
+    def _finish_cancelled(self):
+        if not self.done():
+            super().cancel()
+
+
+class _AlwaysSet:
+    @staticmethod
+    def is_set():
+        return True
+
+
+_hooks_local = threading.local()
+
+
+def _asyncgen_hooks():
+    hooks = getattr(_hooks_local, "hooks", None)
+    if hooks is None:
+        hooks = _hooks_local.hooks = AsyncGenHooks(
+            _orig_asyncio["_get_running_loop"], BaseTrioEventLoop)
+    return hooks
+
+
+class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
+    """An asyncio event loop that runs as a Trio task.
+
+    Every trioaio loop derives from this class (and so from
+    ``asyncio.SelectorEventLoop`` and ``asyncio.AbstractEventLoop``).
+
+    *queue_len* is accepted for compatibility with trio-asyncio; the ready
+    queue is unbounded (it grows in C without per-item overhead).
+    """
+
+    # Class-level default: asyncio's __init__ asks is_running() early.
+    _stopped = _AlwaysSet()
+
+    def __init__(self, queue_len=None):
+        super().__init__(_FdSelector(self))
+        self._default_executor = TrioExecutor()
+        self._trio_nursery = None  # Trio tasks started for asyncio code
+        self._system_nursery = None  # the loop task, watcher, signals
+        self._task = None
+        self._token = None
+        self._stopped = trio.Event()
+        self._stopped.set()
+        self._stop_waiters = []
+        self._autoclose_fds = set()
+        self._signal_receivers = {}
+        self._hooks = None
+
+    def __repr__(self):
+        state = ("closed" if self.is_closed() else
+                 "running" if self.is_running() else "stopped")
+        return "<%s %s at 0x%x>" % (type(self).__name__, state, id(self))
+
+    # ---------------------------------------------------- asyncio plumbing
+
+    def _make_self_pipe(self):
+        pass  # wakeups go through libuv (call_soon_threadsafe)
+
+    def _close_self_pipe(self):
+        pass
+
+    def _write_to_self(self):
+        self.call_soon_threadsafe(_noop)
+
+    def _process_self_data(self, data):
+        pass
+
+    def is_running(self):
+        return not self._stopped.is_set()
+
+    def set_default_executor(self, executor):
+        if not isinstance(executor, concurrent_executor_types()):
+            raise TypeError("executor must be a concurrent.futures.Executor")
+        self._default_executor = executor
+
+    def run_in_executor(self, executor, func, *args):
+        """Run ``func(*args)`` in *executor* and return an asyncio Future.
+
+        *executor* may be None (the default: a TrioExecutor), a
+        TrioExecutor (runs on Trio's worker threads, as a Trio task of this
+        loop), or any ``concurrent.futures.Executor``.
+        """
+        self._check_closed()
+        self._check_callback(func, "run_in_executor")
+        if executor is None:
+            executor = self._default_executor
+        if isinstance(executor, TrioExecutor):
+            return self.trio_as_future(executor.submit, func, *args)
+        return super().run_in_executor(executor, func, *args)
+
+    async def shutdown_default_executor(self, timeout=None):
+        executor = self._default_executor
+        self._executor_shutdown_called = True
+        if executor is None or isinstance(executor, TrioExecutor):
+            if executor is not None:
+                executor.shutdown()
+            return
+        await super().shutdown_default_executor()
+
+    def set_debug(self, enabled):
+        self._debug = bool(enabled)
+        if self.is_running():
+            self.call_soon(self._set_coroutine_origin_tracking, self._debug)
+
+    def _timer_handle_cancelled(self, handle):
+        pass  # the C core removes cancelled timers from its heap itself
+
+    # ----------------------------------------------------------- the shims
+
+    run_aio_future = staticmethod(run_aio_future)
+
+    async def run_aio_coroutine(self, coro):
+        """Run an asyncio coroutine (or awaitable) as an asyncio Task on
+        this loop and wait for it from Trio; see ``run_aio_future`` for
+        how cancellation crosses over.
+
+        This is a Trio-flavored async function.
+        """
+        try:
+            self._check_closed()
+            fut = asyncio.ensure_future(coro, loop=self)
+        except BaseException:
+            if asyncio.iscoroutine(coro):
+                coro.close()
+            raise
+        return await run_aio_future(fut)
+
+    def trio_as_future(self, proc, *args, **kwargs):
+        """Start ``await proc(*args, **kwargs)`` as a Trio task; return an
+        asyncio Future for its outcome.
+
+        Cancelling the Future cancels the Trio task; a Trio task that ends
+        cancelled leaves the Future cancelled.  Errors only resolve the
+        Future: await it (or add a done callback) to see them.
+        """
+        if kwargs:
+            proc = partial(proc, **kwargs)
+        self._check_closed()
+        nursery = self._trio_nursery
+        if nursery is None:
+            raise RuntimeError(
+                "this loop is not running; call Trio code from asyncio "
+                "inside 'async with trioaio.open_loop():'")
+        fut = _TrioFuture(loop=self)
+        nursery.start_soon(self._run_trio_call, fut, proc, args,
+                           name=proc)
+        return fut
+
+    async def _run_trio_call(self, fut, proc, args):
+        if fut._cancel_pending:
+            fut._finish_cancelled()
+            return
+        with trio.CancelScope() as scope:
+            fut._scope = scope
+            try:
+                result = await proc(*args)
+            except trio.Cancelled:
+                fut._finish_cancelled()
+                raise
+            except BaseException as exc:
+                if not fut.done():
+                    fut.set_exception(exc)
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+                    raise
+                return
+            if not fut.done():
+                fut.set_result(result)
+            return
+        fut._finish_cancelled()
+
+    def run_trio_task(self, proc, *args, **kwargs):
+        """Start ``await proc(*args, **kwargs)`` as a Trio task whose
+        errors propagate out of the loop (ending it).
+
+        Returns a handle whose ``cancel()`` cancels the task.
+        """
+        if kwargs:
+            proc = partial(proc, **kwargs)
+        self._check_closed()
+        if self._trio_nursery is None:
+            raise RuntimeError("this loop is not running")
+        handle = TrioTaskHandle(proc)
+
+        async def run():
+            with handle._scope:
+                await proc(*args)
+
+        self._trio_nursery.start_soon(run, name=proc)
+        return handle
+
+    async def synchronize(self):
+        """Wait until every callback queued so far with call_soon() has
+        run.  (From asyncio: ``await trio_as_aio(loop.synchronize)()``.)
+
+        This is a Trio-flavored async function.
+        """
+        done = trio.Event()
+        self.call_soon(done.set)
+        await done.wait()
+
+    # Classic (seed) names.
+    async def run_asyncio(self, proc, *args, **kwargs):
+        """Classic name: ``await aio_as_trio(proc)(*args, **kwargs)``."""
+        return await self.run_aio_coroutine(proc(*args, **kwargs))
+
+    run_future = staticmethod(run_aio_future)
+
+    async def run_coroutine(self, coro):
+        """Classic name of ``run_aio_coroutine``."""
+        return await self.run_aio_coroutine(coro)
+
+    def run_trio(self, proc, *args, **kwargs):
+        """Classic name of ``trio_as_future``."""
+        return self.trio_as_future(proc, *args, **kwargs)
+
+    # ------------------------------------------------------------- signals
+
+    def add_signal_handler(self, sig, callback, *args):
+        """Run ``callback(*args)`` on this loop when *sig* arrives.
+
+        Goes through Trio's signal handling (``trio.open_signal_receiver``),
+        so Trio keeps its own wakeup fd.  Main thread only, as in asyncio.
+        """
+        self._check_closed()
+        self._check_signal(sig)
+        self._check_callback(callback, "add_signal_handler")
+        if sig == signal.SIGKILL or sig == signal.SIGSTOP:
+            raise RuntimeError("sig {} cannot be caught".format(sig))
+        if self._system_nursery is None:
+            raise RuntimeError("add_signal_handler() needs a running loop")
+        if threading.current_thread() is not threading.main_thread():
+            raise ValueError("signals can only be handled in the main thread")
+        self.remove_signal_handler(sig)
+        handle = _core.Handle(callback, args, self, None)
+        receiver_cm = trio.open_signal_receiver(sig)
+        receiver = receiver_cm.__enter__()
+        scope = trio.CancelScope()
+        self._signal_receivers[sig] = (handle, receiver_cm, scope)
+
+        async def deliver():
+            with scope:
+                async for _ in receiver:
+                    if not handle.cancelled():
+                        self._core_push(handle)
+
+        self._system_nursery.start_soon(deliver)
+        return None
+
+    def remove_signal_handler(self, sig):
+        """Stop handling *sig*; return True if a handler was removed."""
+        self._check_signal(sig)
+        entry = self._signal_receivers.pop(sig, None)
+        if entry is None:
+            return False
+        handle, receiver_cm, scope = entry
+        handle.cancel()
+        scope.cancel()
+        receiver_cm.__exit__(None, None, None)
+        return True
+
+    # --------------------------------------------------------------- fds
+
+    def autoclose(self, fd):
+        """Close *fd* when the loop ends (for fds given to add_reader or
+        add_writer).  A supplement to ``finally:``, not a replacement."""
+        self._autoclose_fds.add(selectors._fileobj_to_fd(fd))
+
+    def no_autoclose(self, fd):
+        """Undo ``autoclose(fd)``."""
+        self._autoclose_fds.discard(selectors._fileobj_to_fd(fd))
+
+    def _close_autoclose_fds(self):
+        fds, self._autoclose_fds = self._autoclose_fds, set()
+        for fd in fds:
+            self._remove_reader(fd)
+            self._remove_writer(fd)
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    # ------------------------------------------------------ running, stop
+
+    def run_forever(self):
+        raise RuntimeError(
+            "an async trioaio loop runs as long as its 'async with "
+            "open_loop()' block; there is nothing to run_forever()")
+
+    def run_until_complete(self, future):
+        raise RuntimeError(
+            "an async trioaio loop cannot run_until_complete(); in Trio "
+            "code use 'await trioaio.aio_as_trio(...)'")
+
+    def stop(self, waiter=None):
+        """Ask the loop to stop after the callbacks already queued.
+
+        Returns a ``trio.Event`` that is set once the loop has stopped
+        (pass *waiter* to use your own).  An async loop cannot be
+        restarted.
+        """
+        if waiter is None:
+            waiter = trio.Event()
+        if self._stopped.is_set():
+            waiter.set()
+            return waiter
+        self._stop_waiters.append(waiter)
+        if len(self._stop_waiters) == 1:
+            self.call_soon(self._core_request_stop)
+        return waiter
+
+    async def wait_stopped(self):
+        """Wait until the loop has stopped (Trio-flavored)."""
+        await self._stopped.wait()
+
+    def close(self):
+        if self.is_running():
+            raise RuntimeError("Cannot close a running event loop")
+        if self.is_closed():
+            return
+        super().close()
+        self._core_close()
+
+    async def _start(self, system_nursery):
+        """Start the loop task and its libuv watcher in *system_nursery*."""
+        if not self._stopped.is_set() or self._system_nursery is not None:
+            raise RuntimeError("You can't enter a loop twice")
+        self._system_nursery = system_nursery
+        self._token = trio.lowlevel.current_trio_token()
+        self._hooks = _asyncgen_hooks()
+        self._hooks.acquire()
+        watcher = await system_nursery.start(self._watch_io)
+        self._stopped = trio.Event()
+        self._thread_id = threading.get_ident()
+        await system_nursery.start(self._run, watcher)
+
+    async def _watch_io(self, task_status=trio.TASK_STATUS_IGNORED):
+        """Wait on libuv's backend fd while the loop is parked; the loop
+        resumes us once it has run libuv (see loop_io.h)."""
+        fd = self._uv_backend_fd()
+        wait = trio.lowlevel.wait_task_rescheduled
+
+        def abort(raise_cancel):
+            self._core_watcher_abort()
+            return trio.lowlevel.Abort.SUCCEEDED
+
+        task_status.started(trio.lowlevel.current_task())
+        while True:
+            await trio.lowlevel.wait_readable(fd)
+            self._core_io_ready()
+            await wait(abort)
+
+    async def _run(self, watcher, task_status=trio.TASK_STATUS_IGNORED):
+        """The loop task: bursts of callbacks in C, Trio in between."""
+        task = trio.lowlevel.current_task()
+        self._task = task
+        self._core_attach(task, watcher, trio.lowlevel.current_clock(),
+                          _trio_run_queue())
+        burst = self._core_burst
+        checkpoint = trio.lowlevel.cancel_shielded_checkpoint
+        wait = trio.lowlevel.wait_task_rescheduled
+        unpark = self._core_unpark
+        deadline_of = self._core_deadline
+        inf = math.inf
+
+        def abort(raise_cancel):
+            unpark()
+            return trio.lowlevel.Abort.SUCCEEDED
+
+        task_status.started()
+        try:
+            # Shielded: the loop stops when stop() is processed, so that
+            # everything queued before it runs (asyncio's guarantee).
+            with trio.CancelScope(shield=True):
+                while True:
+                    status = burst()
+                    if status == _BURST_MORE:
+                        await checkpoint()
+                        continue
+                    if status == _BURST_STOPPED:
+                        break
+                    deadline = deadline_of()
+                    try:
+                        if deadline == inf:
+                            await wait(abort)
+                        else:
+                            with trio.CancelScope(deadline=deadline):
+                                await wait(abort)
+                    finally:
+                        unpark()
+        finally:
+            self._core_detach()
+            self._task = None
+            self._thread_id = None
+            self._stopped.set()
+            waiters, self._stop_waiters = self._stop_waiters, []
+            for waiter in waiters:
+                waiter.set()
+
+    def _finish(self):
+        """After the loop task ended: release fds, hooks, signals."""
+        for sig in list(self._signal_receivers):
+            self.remove_signal_handler(sig)
+        self._close_autoclose_fds()
+        if self._hooks is not None:
+            self._hooks.release()
+            self._hooks = None
+        self._trio_nursery = None
+        self._system_nursery = None
+        self._token = None
+
+
+def _noop():
+    pass
+
+
+def concurrent_executor_types():
+    import concurrent.futures
+    return (concurrent.futures.Executor,)

@@ -1,0 +1,150 @@
+"""Which loop asyncio sees, inside and outside Trio.
+
+Inside ``open_loop()`` the loop lives in the ``current_loop`` context
+variable, so asyncio's lookups (``get_running_loop``, ``get_event_loop``,
+``current_task``) find it from asyncio callbacks and from Trio tasks alike.
+While the loop runs its callbacks it is also asyncio's C-level running loop,
+which is what asyncio's own C code consults.  Outside Trio, asyncio behaves
+as it always does.
+
+Patching is idempotent: the package may be imported twice under two names
+(the compatibility suite does), and the second import must not wrap the
+first one's functions.
+"""
+import asyncio
+import sys
+from asyncio import events as _events
+from contextvars import ContextVar
+
+import trio
+
+_PATCH_MARK = "__trioaio_patch__"
+
+
+def _in_trio():
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _shared(name, factory):
+    """One object per process, even when this module is imported twice."""
+    holder = sys.modules.setdefault("trioaio._shared_state",
+                                    type(sys)("trioaio._shared_state"))
+    if not hasattr(holder, name):
+        setattr(holder, name, factory())
+    return getattr(holder, name)
+
+
+#: The loop of the innermost enclosing ``open_loop()``, or None.
+current_loop = _shared("current_loop",
+                       lambda: ContextVar("trioaio_loop", default=None))
+
+_orig = _shared("originals", lambda: {
+    "_get_running_loop": _events._get_running_loop,
+    "get_running_loop": _events.get_running_loop,
+    "get_event_loop": _events.get_event_loop,
+    "get_event_loop_policy": _events.get_event_loop_policy,
+    "set_event_loop_policy": _events.set_event_loop_policy,
+    "current_task": asyncio.tasks.current_task,
+})
+
+
+def _get_running_loop():
+    loop = _orig["_get_running_loop"]()
+    if loop is not None:
+        return loop
+    if _in_trio():
+        return current_loop.get()
+    return None
+
+
+def get_running_loop():
+    loop = _get_running_loop()
+    if loop is None:
+        raise RuntimeError("no running event loop")
+    return loop
+
+
+def get_event_loop():
+    loop = _get_running_loop()
+    if loop is not None:
+        return loop
+    return _events.get_event_loop_policy().get_event_loop()
+
+
+def current_task(loop=None):
+    if loop is None:
+        loop = _get_running_loop()
+        if loop is None:
+            raise RuntimeError("no running event loop")
+    return _orig["current_task"](loop)
+
+
+class TrioPolicy(asyncio.DefaultEventLoopPolicy):
+    """The event loop policy that knows about trioaio loops.
+
+    Inside Trio, ``get_event_loop()`` is the loop of the enclosing
+    ``open_loop()`` and ``set_event_loop()`` sets it for the current
+    context; creating loops there is refused (use ``open_loop()``).
+    Outside Trio it is asyncio's default policy.
+    """
+
+    def new_event_loop(self):
+        if _in_trio():
+            raise RuntimeError(
+                "You're within a Trio environment; use "
+                "'async with trioaio.open_loop()' instead of "
+                "new_event_loop()")
+        return super().new_event_loop()
+
+    def get_event_loop(self):
+        if _in_trio():
+            loop = current_loop.get()
+            if loop is None:
+                raise RuntimeError(
+                    "no trioaio loop in this Trio context; wrap the code "
+                    "in 'async with trioaio.open_loop():'")
+            return loop
+        return super().get_event_loop()
+
+    def set_event_loop(self, loop):
+        if _in_trio():
+            current_loop.set(loop)
+        else:
+            super().set_event_loop(loop)
+
+
+def install():
+    """Patch asyncio's loop lookups (once per process)."""
+    if getattr(_events.get_running_loop, _PATCH_MARK, False):
+        return
+    for fn in (_get_running_loop, get_running_loop, get_event_loop,
+               current_task):
+        setattr(fn, _PATCH_MARK, True)
+    for mod in (_events, asyncio):
+        mod._get_running_loop = _get_running_loop
+        mod.get_running_loop = get_running_loop
+        mod.get_event_loop = get_event_loop
+    asyncio.tasks.current_task = current_task
+    asyncio.current_task = current_task
+    policy = _shared("policy", TrioPolicy)
+    with _events._lock:
+        _events._event_loop_policy = policy
+
+
+def policy():
+    return _shared("policy", TrioPolicy)
+
+
+# Fork safety: a child must not believe it is inside the parent's Trio run.
+def _after_fork_in_child():
+    current_loop.set(None)
+
+
+import os as _os  # noqa: E402
+
+if hasattr(_os, "register_at_fork"):
+    _os.register_at_fork(after_in_child=_after_fork_in_child)
