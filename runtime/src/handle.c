@@ -30,8 +30,8 @@ ta_handle_init_fields(TaHandleObject *h, ta_state *st, PyObject *callback,
 }
 
 TaHandleObject *
-ta_handle_new(ta_state *st, PyObject *callback, PyObject *args,
-              PyObject *loop, PyObject *context)
+ta_handle_new(ta_state *st, PyObject *callback, PyObject *args, PyObject *loop,
+              PyObject *context)
 {
     TaHandleObject *h = PyObject_GC_New(TaHandleObject, st->HandleType);
     if (h == NULL) {
@@ -178,8 +178,8 @@ handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (st == NULL) {
         return NULL;
     }
-    PyObject *tuple = cbargs == Py_None ? PyTuple_New(0)
-                                        : PySequence_Tuple(cbargs);
+    PyObject *tuple =
+        cbargs == Py_None ? PyTuple_New(0) : PySequence_Tuple(cbargs);
     if (tuple == NULL) {
         return NULL;
     }
@@ -191,21 +191,21 @@ handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 static PyObject *
 timer_handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = {"when",    "callback", "args",
-                             "loop",    "context",  NULL};
+    static char *kwlist[] = {"when", "callback", "args",
+                             "loop", "context",  NULL};
     double when;
     PyObject *callback, *cbargs, *loop, *context = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "dOOO|O:TimerHandle",
-                                     kwlist, &when, &callback, &cbargs,
-                                     &loop, &context)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "dOOO|O:TimerHandle", kwlist,
+                                     &when, &callback, &cbargs, &loop,
+                                     &context)) {
         return NULL;
     }
     ta_state *st = PyType_GetModuleState(type);
     if (st == NULL) {
         return NULL;
     }
-    PyObject *tuple = cbargs == Py_None ? PyTuple_New(0)
-                                        : PySequence_Tuple(cbargs);
+    PyObject *tuple =
+        cbargs == Py_None ? PyTuple_New(0) : PySequence_Tuple(cbargs);
     if (tuple == NULL) {
         return NULL;
     }
@@ -322,8 +322,7 @@ handle_repr_info(TaHandleObject *h, PyObject *Py_UNUSED(ignored))
         }
         Py_CLEAR(item);
     }
-    if (h->source_traceback != NULL &&
-        PySequence_Check(h->source_traceback) &&
+    if (h->source_traceback != NULL && PySequence_Check(h->source_traceback) &&
         PySequence_Size(h->source_traceback) > 0) {
         PyObject *frame = PySequence_GetItem(h->source_traceback, -1);
         if (frame == NULL) {
@@ -412,8 +411,7 @@ static PyGetSetDef handle_getset[] = {
 
 static PyMemberDef handle_members[] = {
     {"_loop", T_OBJECT, offsetof(TaHandleObject, loop), READONLY, NULL},
-    {"_context", T_OBJECT, offsetof(TaHandleObject, context), READONLY,
-     NULL},
+    {"_context", T_OBJECT, offsetof(TaHandleObject, context), READONLY, NULL},
     {"__weaklistoffset__", T_PYSSIZET, offsetof(TaHandleObject, weakreflist),
      READONLY, NULL},
     {NULL},

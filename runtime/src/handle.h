@@ -12,10 +12,9 @@
 #include "ta_heap.h"
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *callback; /* NULL once cancelled */
-    PyObject *args;     /* a tuple; NULL once cancelled */
-    PyObject *context;  /* a contextvars.Context */
+    PyObject_HEAD PyObject *callback; /* NULL once cancelled */
+    PyObject *args;                   /* a tuple; NULL once cancelled */
+    PyObject *context;                /* a contextvars.Context */
     PyObject *loop;
     PyObject *source_traceback; /* only in debug mode, else NULL */
     PyObject *weakreflist;
@@ -29,7 +28,7 @@ typedef struct {
     char scheduled;
 } TaTimerHandleObject;
 
-#define TA_TIMER_FROM_NODE(n)                                               \
+#define TA_TIMER_FROM_NODE(n)                                                 \
     ((TaTimerHandleObject *)((char *)(n)-offsetof(TaTimerHandleObject, node)))
 
 extern PyType_Spec ta_handle_spec;
@@ -38,8 +37,8 @@ extern PyType_Spec ta_timer_handle_spec;
 /* Create a handle.  `context` may be NULL or None for a copy of the current
  * context.  Returns a new reference, or NULL with an exception set. */
 TaHandleObject *
-ta_handle_new(ta_state *st, PyObject *callback, PyObject *args,
-              PyObject *loop, PyObject *context);
+ta_handle_new(ta_state *st, PyObject *callback, PyObject *args, PyObject *loop,
+              PyObject *context);
 
 TaTimerHandleObject *
 ta_timer_handle_new(ta_state *st, double when, PyObject *callback,

@@ -79,14 +79,14 @@ ta_check_callback(PyObject *callback, const char *method)
         (PyFunction_Check(callback) &&
          (((PyCodeObject *)PyFunction_GET_CODE(callback))->co_flags &
           CO_COROUTINE))) {
-        PyErr_Format(PyExc_TypeError,
-                     "coroutines cannot be used with %s()", method);
+        PyErr_Format(PyExc_TypeError, "coroutines cannot be used with %s()",
+                     method);
         return -1;
     }
     if (!PyCallable_Check(callback)) {
         PyErr_Format(PyExc_TypeError,
-                     "a callable object was expected by %s(), got %R",
-                     method, callback);
+                     "a callable object was expected by %s(), got %R", method,
+                     callback);
         return -1;
     }
     return 0;
@@ -96,9 +96,8 @@ ta_check_callback(PyObject *callback, const char *method)
 static int
 ta_loop_debug_checks(TaLoopObject *self, TaHandleObject *h)
 {
-    PyObject *res =
-        PyObject_CallMethodNoArgs((PyObject *)self,
-                                  self->state->str_check_thread);
+    PyObject *res = PyObject_CallMethodNoArgs((PyObject *)self,
+                                              self->state->str_check_thread);
     if (res == NULL) {
         return -1;
     }
@@ -155,8 +154,8 @@ ta_parse_call(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
 }
 
 static PyObject *
-ta_loop_push_soon(TaLoopObject *self, PyObject *const *args,
-                  Py_ssize_t nargs, PyObject *kwnames, const char *method)
+ta_loop_push_soon(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
+                  PyObject *kwnames, const char *method)
 {
     PyObject *callback, *cbargs, *context;
     if (ta_loop_check_open(self) < 0 ||
@@ -199,8 +198,8 @@ loop_call_soon_threadsafe(TaLoopObject *self, PyObject *const *args,
                           Py_ssize_t nargs, PyObject *kwnames)
 {
     /* The GIL serialises this push with the loop thread's pops. */
-    PyObject *h = ta_loop_push_soon(self, args, nargs, kwnames,
-                                    "call_soon_threadsafe");
+    PyObject *h =
+        ta_loop_push_soon(self, args, nargs, kwnames, "call_soon_threadsafe");
     if (h == NULL) {
         return NULL;
     }
@@ -363,8 +362,8 @@ ta_loop_move_due_timers(TaLoopObject *self)
 static int
 ta_loop_warn_slow(TaLoopObject *self, TaHandleObject *h, double dt)
 {
-    PyObject *limit = PyObject_GetAttr((PyObject *)self,
-                                       self->state->str_slow_callback_duration);
+    PyObject *limit = PyObject_GetAttr(
+        (PyObject *)self, self->state->str_slow_callback_duration);
     if (limit == NULL) {
         return -1;
     }
@@ -438,8 +437,8 @@ ta_loop_enter_asyncio(TaLoopObject *self, PyObject **prev_loop,
     if (*prev_loop == NULL) {
         return -1;
     }
-    PyObject *res = PyObject_CallOneArg(st->set_running_loop,
-                                        (PyObject *)self);
+    PyObject *res =
+        PyObject_CallOneArg(st->set_running_loop, (PyObject *)self);
     if (res == NULL) {
         Py_CLEAR(*prev_loop);
         return -1;

@@ -21,14 +21,13 @@
 typedef struct {
     uv_poll_t poll; /* poll.data is the owning TaLoopObject (borrowed) */
     int fd;
-    int events;         /* UV_READABLE | UV_WRITABLE currently started */
-    PyObject *reader;   /* TaHandleObject or NULL */
-    PyObject *writer;   /* TaHandleObject or NULL */
+    int events;       /* UV_READABLE | UV_WRITABLE currently started */
+    PyObject *reader; /* TaHandleObject or NULL */
+    PyObject *writer; /* TaHandleObject or NULL */
 } ta_poll;
 
 typedef struct TaLoopObject {
-    PyObject_HEAD
-    ta_state *state; /* borrowed: `module` keeps it alive */
+    PyObject_HEAD ta_state *state; /* borrowed: `module` keeps it alive */
     PyObject *module;
     /* Ready handles, FIFO; each item is a strong reference. */
     ta_queue ready;
@@ -40,10 +39,10 @@ typedef struct TaLoopObject {
     size_t polls_capacity;
     size_t polls_active;
     /* Set while attached to a running Trio task (see _core_attach). */
-    PyObject *task;    /* the Trio task running the loop */
-    PyObject *watcher; /* the Trio task waiting on libuv's backend fd */
-    PyObject *runq;    /* Trio's run queue, to see if others wait; or NULL */
-    PyObject *clock;   /* Trio's clock */
+    PyObject *task;      /* the Trio task running the loop */
+    PyObject *watcher;   /* the Trio task waiting on libuv's backend fd */
+    PyObject *runq;      /* Trio's run queue, to see if others wait; or NULL */
+    PyObject *clock;     /* Trio's clock */
     double clock_offset; /* valid when clock_is_system */
     unsigned long thread_id;
     double budget;        /* seconds of callbacks between Trio checkpoints */

@@ -132,7 +132,8 @@ ta_loop_io_clear(TaLoopObject *self)
     }
 }
 
-static void ta_on_poll(uv_poll_t *handle, int status, int events);
+static void
+ta_on_poll(uv_poll_t *handle, int status, int events);
 
 /* Start, change or stop the libuv watcher to match the handles it has. */
 static int
@@ -286,8 +287,8 @@ ta_loop_add_io(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
     }
     if (!PyCallable_Check(args[1])) {
         PyErr_Format(PyExc_TypeError,
-                     "a callable object was expected by %s(), got %R",
-                     method, args[1]);
+                     "a callable object was expected by %s(), got %R", method,
+                     args[1]);
         return NULL;
     }
     PyObject *cbargs = PyTuple_New(nargs - 2);
@@ -297,8 +298,8 @@ ta_loop_add_io(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
     for (Py_ssize_t i = 2; i < nargs; i++) {
         PyTuple_SET_ITEM(cbargs, i - 2, Py_NewRef(args[i]));
     }
-    TaHandleObject *h = ta_handle_new(self->state, args[1], cbargs,
-                                      (PyObject *)self, Py_None);
+    TaHandleObject *h =
+        ta_handle_new(self->state, args[1], cbargs, (PyObject *)self, Py_None);
     Py_DECREF(cbargs);
     if (h == NULL) {
         return NULL;
@@ -334,15 +335,13 @@ ta_loop_add_io(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 PyObject *
-ta_loop_add_reader(TaLoopObject *self, PyObject *const *args,
-                   Py_ssize_t nargs)
+ta_loop_add_reader(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     return ta_loop_add_io(self, args, nargs, 0, "add_reader");
 }
 
 PyObject *
-ta_loop_add_writer(TaLoopObject *self, PyObject *const *args,
-                   Py_ssize_t nargs)
+ta_loop_add_writer(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     return ta_loop_add_io(self, args, nargs, 1, "add_writer");
 }

@@ -54,22 +54,21 @@ ta_loop_io_ready(TaLoopObject *, PyObject *);
 PyObject *
 ta_loop_watcher_abort(TaLoopObject *, PyObject *);
 
-#define TA_LOOP_IO_METHODS                                                  \
-    {"_add_reader", (PyCFunction)(void (*)(void))ta_loop_add_reader,        \
-     METH_FASTCALL, "Watch fd for reading; return the new Handle."},        \
-        {"_add_writer", (PyCFunction)(void (*)(void))ta_loop_add_writer,    \
-         METH_FASTCALL, "Watch fd for writing; return the new Handle."},    \
-        {"_remove_reader", (PyCFunction)ta_loop_remove_reader, METH_O,      \
-         "Stop watching fd for reading; True if it was watched."},          \
-        {"_remove_writer", (PyCFunction)ta_loop_remove_writer, METH_O,      \
-         "Stop watching fd for writing; True if it was watched."},          \
-        {"_io_handles", (PyCFunction)ta_loop_io_handles, METH_O, NULL},     \
-        {"_io_fds", (PyCFunction)ta_loop_io_fds, METH_NOARGS, NULL},        \
-        {"_uv_backend_fd", (PyCFunction)ta_loop_backend_fd, METH_NOARGS,    \
-         NULL},                                                             \
-        {"_core_io_ready", (PyCFunction)ta_loop_io_ready, METH_NOARGS,      \
-         NULL},                                                             \
-        {"_core_watcher_abort", (PyCFunction)ta_loop_watcher_abort,         \
+#define TA_LOOP_IO_METHODS                                                    \
+    {"_add_reader", (PyCFunction)(void (*)(void))ta_loop_add_reader,          \
+     METH_FASTCALL, "Watch fd for reading; return the new Handle."},          \
+        {"_add_writer", (PyCFunction)(void (*)(void))ta_loop_add_writer,      \
+         METH_FASTCALL, "Watch fd for writing; return the new Handle."},      \
+        {"_remove_reader", (PyCFunction)ta_loop_remove_reader, METH_O,        \
+         "Stop watching fd for reading; True if it was watched."},            \
+        {"_remove_writer", (PyCFunction)ta_loop_remove_writer, METH_O,        \
+         "Stop watching fd for writing; True if it was watched."},            \
+        {"_io_handles", (PyCFunction)ta_loop_io_handles, METH_O, NULL},       \
+        {"_io_fds", (PyCFunction)ta_loop_io_fds, METH_NOARGS, NULL},          \
+        {"_uv_backend_fd", (PyCFunction)ta_loop_backend_fd, METH_NOARGS,      \
+         NULL},                                                               \
+        {"_core_io_ready", (PyCFunction)ta_loop_io_ready, METH_NOARGS, NULL}, \
+        {"_core_watcher_abort", (PyCFunction)ta_loop_watcher_abort,           \
          METH_NOARGS, NULL},
 
 #endif

@@ -41,8 +41,8 @@ static PyObject *
 ta_live_counts(PyObject *module, PyObject *Py_UNUSED(ignored))
 {
     ta_state *st = PyModule_GetState(module);
-    return Py_BuildValue("{s:n,s:n,s:n}", "handles", st->live_handles,
-                         "loops", st->live_loops, "polls", st->live_polls);
+    return Py_BuildValue("{s:n,s:n,s:n}", "handles", st->live_handles, "loops",
+                         st->live_loops, "polls", st->live_polls);
 }
 
 static PyMethodDef ta_module_methods[] = {
@@ -53,12 +53,12 @@ static PyMethodDef ta_module_methods[] = {
     {NULL},
 };
 
-#define TA_INTERN(field, text)                                              \
-    do {                                                                    \
-        st->field = PyUnicode_InternFromString(text);                       \
-        if (st->field == NULL) {                                            \
-            return -1;                                                      \
-        }                                                                   \
+#define TA_INTERN(field, text)                                                \
+    do {                                                                      \
+        st->field = PyUnicode_InternFromString(text);                         \
+        if (st->field == NULL) {                                              \
+            return -1;                                                        \
+        }                                                                     \
     } while (0)
 
 static int
@@ -76,8 +76,8 @@ ta_exec(PyObject *module)
     if (st->TimerHandleType == NULL) {
         return -1;
     }
-    st->LoopType = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &ta_loop_spec, NULL);
+    st->LoopType =
+        (PyTypeObject *)PyType_FromModuleAndSpec(module, &ta_loop_spec, NULL);
     if (st->LoopType == NULL) {
         return -1;
     }
@@ -88,8 +88,8 @@ ta_exec(PyObject *module)
     }
     st->format_callback_source =
         ta_import_attr("asyncio.format_helpers", "_format_callback_source");
-    st->extract_stack = ta_import_attr("asyncio.format_helpers",
-                                       "extract_stack");
+    st->extract_stack =
+        ta_import_attr("asyncio.format_helpers", "extract_stack");
     st->get_running_loop = ta_import_attr("_asyncio", "_get_running_loop");
     st->set_running_loop = ta_import_attr("_asyncio", "_set_running_loop");
     st->logger = ta_import_attr("asyncio.log", "logger");
@@ -110,26 +110,26 @@ ta_exec(PyObject *module)
     return 0;
 }
 
-#define TA_STATE_FIELDS(X)                                                  \
-    X(HandleType)                                                           \
-    X(TimerHandleType)                                                      \
-    X(LoopType)                                                             \
-    X(format_callback_source)                                               \
-    X(get_running_loop)                                                     \
-    X(set_running_loop)                                                     \
-    X(extract_stack)                                                        \
-    X(logger)                                                               \
-    X(reschedule)                                                           \
-    X(system_clock)                                                         \
-    X(sniffio_local)                                                        \
-    X(str_asyncio)                                                          \
-    X(str_cancelled)                                                        \
-    X(str_name)                                                             \
-    X(str_call_exception_handler)                                           \
-    X(str_current_time)                                                     \
-    X(str_offset)                                                           \
-    X(str_timer_handle_cancelled)                                           \
-    X(str_check_thread)                                                     \
+#define TA_STATE_FIELDS(X)                                                    \
+    X(HandleType)                                                             \
+    X(TimerHandleType)                                                        \
+    X(LoopType)                                                               \
+    X(format_callback_source)                                                 \
+    X(get_running_loop)                                                       \
+    X(set_running_loop)                                                       \
+    X(extract_stack)                                                          \
+    X(logger)                                                                 \
+    X(reschedule)                                                             \
+    X(system_clock)                                                           \
+    X(sniffio_local)                                                          \
+    X(str_asyncio)                                                            \
+    X(str_cancelled)                                                          \
+    X(str_name)                                                               \
+    X(str_call_exception_handler)                                             \
+    X(str_current_time)                                                       \
+    X(str_offset)                                                             \
+    X(str_timer_handle_cancelled)                                             \
+    X(str_check_thread)                                                       \
     X(str_slow_callback_duration)
 
 static int

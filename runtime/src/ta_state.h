@@ -16,18 +16,19 @@ typedef struct {
     PyTypeObject *TimerHandleType;
     PyTypeObject *LoopType;
     /* asyncio pieces used on the hot path and in reprs */
-    PyObject *format_callback_source; /* format_helpers._format_callback_source */
-    PyObject *get_running_loop;       /* _asyncio._get_running_loop */
-    PyObject *set_running_loop;       /* _asyncio._set_running_loop */
-    PyObject *extract_stack;          /* format_helpers.extract_stack */
-    PyObject *logger;                 /* asyncio.log.logger */
+    PyObject
+        *format_callback_source; /* format_helpers._format_callback_source */
+    PyObject *get_running_loop;  /* _asyncio._get_running_loop */
+    PyObject *set_running_loop;  /* _asyncio._set_running_loop */
+    PyObject *extract_stack;     /* format_helpers.extract_stack */
+    PyObject *logger;            /* asyncio.log.logger */
     /* Trio and sniffio pieces, set by _core._configure() */
-    PyObject *reschedule;       /* trio.lowlevel.reschedule */
-    PyObject *system_clock;     /* trio's SystemClock class, or NULL */
-    PyObject *sniffio_local;    /* sniffio.thread_local */
-    PyObject *str_asyncio;      /* "asyncio" */
-    PyObject *str_cancelled;    /* "cancelled" */
-    PyObject *str_name;         /* "name" */
+    PyObject *reschedule;    /* trio.lowlevel.reschedule */
+    PyObject *system_clock;  /* trio's SystemClock class, or NULL */
+    PyObject *sniffio_local; /* sniffio.thread_local */
+    PyObject *str_asyncio;   /* "asyncio" */
+    PyObject *str_cancelled; /* "cancelled" */
+    PyObject *str_name;      /* "name" */
     PyObject *str_call_exception_handler;
     PyObject *str_current_time;
     PyObject *str_offset;
