@@ -1,0 +1,223 @@
+"""pytest plugin: run trio-asyncio's own test suite against trioaio.
+
+Load it with ``-p trioaio_alias`` (this directory on ``PYTHONPATH``).  Before
+any conftest is imported, it puts a meta-path finder first on
+``sys.meta_path`` that answers every import of ``trio_asyncio`` or
+``trio_asyncio.X`` with the very module object ``trioaio`` or ``trioaio.X``.
+Setting ``sys.modules["trio_asyncio"]`` alone is not enough: the package
+imports its submodules under the public name, and each of those must be the
+same object as trioaio's, or module-level state (the current loop, the
+policy) would exist twice.
+
+``COMPAT_IMPL=trio_asyncio`` turns the alias off, so the same harness runs
+the suite against the real package (to check the plumbing).
+
+The plugin also deselects the tests listed in ``exclusions.txt`` (next to
+this file, or ``COMPAT_EXCLUSIONS``), each with a category and a reason, and
+fails the session if the real trio_asyncio was imported while aliased.
+"""
+import fnmatch
+import importlib
+import importlib.abc
+import importlib.util
+import os
+import sys
+
+import pytest
+
+IMPL = os.environ.get("COMPAT_IMPL", "trioaio")
+ALIAS = "trio_asyncio"
+ALIASED = IMPL != ALIAS
+EXCLUSIONS = os.environ.get("COMPAT_EXCLUSIONS") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "exclusions.txt")
+
+
+class _SameModuleLoader(importlib.abc.Loader):
+    """Hands out an already imported module under a second name."""
+
+    def __init__(self, target):
+        self.target = target
+        self.spec = None
+
+    def create_module(self, spec):
+        module = importlib.import_module(self.target)
+        self.spec = module.__spec__
+        return module
+
+    def exec_module(self, module):
+        # The module already ran under its real name.  importlib has just
+        # overwritten __spec__ with the alias spec; put the real one back so
+        # that relative imports and reloads inside trioaio keep working.
+        module.__spec__ = self.spec
+
+
+class AliasFinder(importlib.abc.MetaPathFinder):
+    """Maps ``trio_asyncio[.X]`` to the module object ``<impl>[.X]``."""
+
+    def __init__(self, alias, target):
+        self.alias = alias
+        self.target = target
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self.alias and not fullname.startswith(self.alias + "."):
+            return None
+        real = self.target + fullname[len(self.alias):]
+        if real not in sys.modules and importlib.util.find_spec(real) is None:
+            # Returning None would let the path finders import the real
+            # trio_asyncio's submodule; say plainly what is missing instead.
+            raise ModuleNotFoundError(
+                "No module named %r (alias of %r, which does not exist)"
+                % (fullname, real), name=fullname)
+        return importlib.util.spec_from_loader(
+            fullname, _SameModuleLoader(real))
+
+
+def install():
+    """Put the alias finder first on sys.meta_path (once)."""
+    if not ALIASED or any(isinstance(f, AliasFinder) for f in sys.meta_path):
+        return
+    if ALIAS in sys.modules:
+        raise RuntimeError("trio_asyncio was imported before the alias plugin")
+    sys.meta_path.insert(0, AliasFinder(ALIAS, IMPL))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    # Runs for -p plugins before the suite's conftest.py is imported.
+    install()
+
+
+def read_exclusions(path=EXCLUSIONS):
+    """Parse exclusions.txt: ``pattern | category | reason`` per line.
+
+    A pattern with ``::`` is a node-id glob (deselected); one without is a
+    path glob relative to the suite's root (not collected at all).
+    """
+    entries = []
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = [p.strip() for p in line.split("|")]
+            if len(parts) != 3 or not all(parts):
+                raise ValueError("%s:%d: want 'pattern | category | reason'"
+                                 % (path, lineno))
+            entries.append(tuple(parts))
+    return entries
+
+
+def _strict_trio_run(run):
+    """``trio.run`` defaulting to ``strict_exception_groups=True``."""
+    import functools
+
+    @functools.wraps(run)
+    def strict_run(*args, **kwargs):
+        kwargs.setdefault("strict_exception_groups", True)
+        return run(*args, **kwargs)
+    strict_run._compat_original = run
+    return strict_run
+
+
+def pytest_configure(config):
+    config._compat_exclusions = read_exclusions()
+    config._compat_deselected = {}
+    # trio-asyncio 0.16's suite was written for Trio >= 0.25, where nurseries
+    # wrap every error in an ExceptionGroup by default; it asserts that with
+    # pytest.RaisesGroup.  On the Trio 0.22 we pin, that is opt-in, so turn
+    # it on for every trio.run (pytest-trio looks trio.run up per test).
+    # COMPAT_STRICT_EG=0 keeps Trio 0.22's default.
+    import trio
+    if os.environ.get("COMPAT_STRICT_EG", "1") == "1" and not hasattr(
+            trio.run, "_compat_original"):
+        trio.run = _strict_trio_run(trio.run)
+
+
+def pytest_unconfigure(config):
+    import trio
+    original = getattr(trio.run, "_compat_original", None)
+    if original is not None:
+        trio.run = original
+
+
+def pytest_report_header(config):
+    mode = ("trio_asyncio -> %s (aliased)" % IMPL if ALIASED
+            else "the real trio_asyncio (alias off)")
+    return "compat: running trio-asyncio's suite against " + mode
+
+
+def pytest_ignore_collect(collection_path, config):
+    rel = os.path.relpath(str(collection_path), str(config.rootpath))
+    for pattern, category, _ in config._compat_exclusions:
+        if "::" not in pattern and fnmatch.fnmatch(rel, pattern):
+            config._compat_deselected.setdefault(category, set()).add(rel)
+            return True
+    return None
+
+
+def pytest_collection_modifyitems(session, config, items):
+    keep, drop = [], []
+    for item in items:
+        for pattern, category, _ in config._compat_exclusions:
+            # Exact ids first: parametrized ids contain [], which fnmatch
+            # would read as a character class.
+            if "::" in pattern and (item.nodeid == pattern or
+                                    fnmatch.fnmatchcase(item.nodeid, pattern)):
+                config._compat_deselected.setdefault(category, set()).add(
+                    item.nodeid)
+                drop.append(item)
+                break
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def _real_package_dir():
+    """Directory of the installed trio_asyncio, found without importing it."""
+    import importlib.machinery
+    spec = importlib.machinery.PathFinder.find_spec(ALIAS)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return os.path.realpath(list(spec.submodule_search_locations)[0])
+
+
+def _check_no_real_trio_asyncio():
+    """With the alias on, list every module that came from the real package."""
+    if not ALIASED:
+        return []
+    wrong = []
+    real_dir = _real_package_dir()
+    for name, module in list(sys.modules.items()):
+        real_name = getattr(module, "__name__", "") or ""
+        if ((name == ALIAS or name.startswith(ALIAS + "."))
+                and not real_name.startswith(IMPL)):
+            wrong.append("%s is %s" % (name, real_name))
+        path = getattr(module, "__file__", None)
+        if real_dir and path and os.path.realpath(path).startswith(
+                real_dir + os.sep):
+            wrong.append("%s was loaded from %s" % (name, path))
+    return wrong
+
+
+def pytest_sessionfinish(session, exitstatus):
+    wrong = _check_no_real_trio_asyncio()
+    if wrong:
+        session.config._compat_wrong = wrong
+        session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    tr = terminalreporter
+    tr.section("trio-asyncio compatibility")
+    mod = sys.modules.get(ALIAS)
+    tr.write_line("trio_asyncio is %s" % (
+        getattr(mod, "__file__", None) if mod else "never imported"))
+    for category, ids in sorted(config._compat_deselected.items()):
+        tr.write_line("excluded (%s): %d paths/tests" % (category, len(ids)))
+    wrong = getattr(config, "_compat_wrong", None)
+    if wrong:
+        tr.write_line("ERROR: the real trio_asyncio was imported:", red=True)
+        for w in wrong:
+            tr.write_line("  " + w, red=True)
