@@ -4,6 +4,7 @@
 #include "module.h"
 
 #include <math.h>
+#include <string.h>
 #include <structmember.h>
 #include <time.h>
 
@@ -181,10 +182,55 @@ ta_loop_push_soon(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
     return (PyObject *)h;
 }
 
+/* asyncio reports a foreign (Trio) yield by scheduling the task's next step
+ * with a RuntimeError: hand that error to _boundary.rewrite_bad_yield so it
+ * names the shim.  The C Task hides the error inside its step wrapper, which
+ * only tp_traverse reveals. */
+static int
+ta_visit_runtime_error(PyObject *obj, void *arg)
+{
+    if (Py_IS_TYPE(obj, (PyTypeObject *)PyExc_RuntimeError)) {
+        *(PyObject **)arg = obj;
+    }
+    return 0;
+}
+
+static int
+ta_loop_name_the_shim(TaLoopObject *self, PyObject *const *args,
+                      Py_ssize_t nargs)
+{
+    ta_state *st = self->state;
+    PyObject *error = NULL;
+    if (nargs == 0 || st->rewrite_bad_yield == NULL) {
+        return 0;
+    }
+    PyTypeObject *tp = Py_TYPE(args[0]);
+    if (st->step_wrapper_type == NULL &&
+        strcmp(tp->tp_name, "TaskStepMethWrapper") == 0) {
+        st->step_wrapper_type = tp; /* borrowed: _asyncio is never freed */
+    }
+    if (tp == st->step_wrapper_type && tp->tp_traverse != NULL) {
+        tp->tp_traverse(args[0], ta_visit_runtime_error, &error);
+    }
+    else if (nargs == 2 &&
+             Py_IS_TYPE(args[1], (PyTypeObject *)PyExc_RuntimeError)) {
+        error = args[1]; /* the pure-Python Task passes it as an argument */
+    }
+    if (error == NULL) {
+        return 0;
+    }
+    PyObject *res = PyObject_CallOneArg(st->rewrite_bad_yield, error);
+    Py_XDECREF(res);
+    return res == NULL ? -1 : 0;
+}
+
 static PyObject *
 loop_call_soon(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames)
 {
+    if (ta_loop_name_the_shim(self, args, nargs) < 0) {
+        return NULL;
+    }
     PyObject *h = ta_loop_push_soon(self, args, nargs, kwnames, "call_soon");
     if (h != NULL && ta_loop_wake(self) < 0) {
         Py_DECREF(h);

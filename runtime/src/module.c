@@ -22,9 +22,10 @@ ta_import_attr(const char *module, const char *name)
 static PyObject *
 ta_configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError,
-                        "_configure(reschedule, system_clock, sniffio_local)");
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "_configure(reschedule, "
+                                         "system_clock, sniffio_local, "
+                                         "rewrite_bad_yield)");
         return NULL;
     }
     ta_state *st = PyModule_GetState(module);
@@ -33,6 +34,8 @@ ta_configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                args[1] == Py_None ? NULL : Py_NewRef(args[1]));
     Py_XSETREF(st->sniffio_local,
                args[2] == Py_None ? NULL : Py_NewRef(args[2]));
+    Py_XSETREF(st->rewrite_bad_yield,
+               args[3] == Py_None ? NULL : Py_NewRef(args[3]));
     Py_RETURN_NONE;
 }
 
@@ -122,6 +125,7 @@ ta_exec(PyObject *module)
     X(reschedule)                                                             \
     X(system_clock)                                                           \
     X(sniffio_local)                                                          \
+    X(rewrite_bad_yield)                                                      \
     X(str_asyncio)                                                            \
     X(str_cancelled)                                                          \
     X(str_name)                                                               \

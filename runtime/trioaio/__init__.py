@@ -21,8 +21,11 @@ try:
 except ImportError:  # a future Trio: fall back to calling the clock
     _SystemClock = None
 
+from . import _boundary  # noqa: E402
+
 _core._configure(_trio.lowlevel.reschedule, _SystemClock,
-                 getattr(_sniffio, "thread_local", None))
+                 getattr(_sniffio, "thread_local", None),
+                 _boundary.rewrite_bad_yield)
 
 from . import _policy  # noqa: E402
 

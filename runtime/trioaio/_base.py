@@ -20,7 +20,7 @@ from functools import partial
 
 import trio
 
-from . import _core
+from . import _boundary, _core
 from ._asyncgens import AsyncGenHooks
 from ._executor import TrioExecutor
 from ._policy import _orig as _orig_asyncio
@@ -174,6 +174,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         self._autoclose_fds = set()
         self._signal_receivers = {}
         self._hooks = None
+        self._boundary_token = None
 
     def __repr__(self):
         state = ("closed" if self.is_closed() else
@@ -254,6 +255,14 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
             raise
         return await run_aio_future(fut)
 
+    @staticmethod
+    def _check_trio_callable(proc, method):
+        if asyncio.iscoroutine(proc) or not callable(proc):
+            raise TypeError(
+                "%s() needs a Trio async function and its arguments, got "
+                "%r; write trio_as_aio(fn)(*args) rather than "
+                "trio_as_aio(fn(*args))" % (method, proc))
+
     def trio_as_future(self, proc, *args, **kwargs):
         """Start ``await proc(*args, **kwargs)`` as a Trio task; return an
         asyncio Future for its outcome.
@@ -262,6 +271,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         cancelled leaves the Future cancelled.  Errors only resolve the
         Future: await it (or add a done callback) to see them.
         """
+        self._check_trio_callable(proc, "trio_as_future")
         if kwargs:
             proc = partial(proc, **kwargs)
         self._check_closed()
@@ -303,6 +313,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
 
         Returns a handle whose ``cancel()`` cancels the task.
         """
+        self._check_trio_callable(proc, "run_trio_task")
         if kwargs:
             proc = partial(proc, **kwargs)
         self._check_closed()
@@ -457,6 +468,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         self._token = trio.lowlevel.current_trio_token()
         self._hooks = _asyncgen_hooks()
         self._hooks.acquire()
+        self._boundary_token = _boundary.acquire()
         watcher = await system_nursery.start(self._watch_io)
         self._stopped = trio.Event()
         self._thread_id = threading.get_ident()
@@ -533,6 +545,9 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         if self._hooks is not None:
             self._hooks.release()
             self._hooks = None
+        if self._boundary_token is not None:
+            _boundary.release(self._boundary_token)
+            self._boundary_token = None
         self._trio_nursery = None
         self._system_nursery = None
         self._token = None
