@@ -1,0 +1,106 @@
+"""bench/report.py on a small, made-up run."""
+import importlib.util
+import json
+import pathlib
+import xml.etree.ElementTree as ET
+
+import pytest
+
+REPORT = pathlib.Path(__file__).resolve().parents[2] / "bench" / "report.py"
+
+
+@pytest.fixture(scope="module")
+def report():
+    spec = importlib.util.spec_from_file_location("bench_report", REPORT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _row(backend, workload, rate, unit="ops/s"):
+    return json.dumps({"backend": backend, "workload": workload, "n": 1000,
+                       "unit": unit, "seconds": 1.0, "rate": rate,
+                       "minflt": 0})
+
+
+@pytest.fixture
+def results_dir(tmp_path):
+    lines = [
+        # call_soon: medians asyncio 100, trio_asyncio 10, trioaio 250 (2.5x)
+        _row("asyncio", "call_soon", 90), _row("asyncio", "call_soon", 100),
+        _row("asyncio", "call_soon", 500),
+        _row("trio_asyncio", "call_soon", 10),
+        _row("trioaio", "call_soon", 240), _row("trioaio", "call_soon", 250),
+        _row("trioaio", "call_soon", 260),
+        # timers: trioaio at 0.5x asyncio -> fails its 1.0x target
+        _row("asyncio", "timers", 1000), _row("trioaio", "timers", 500),
+        # cross_a2t: no asyncio figure; 30/10 = 3x trio-asyncio -> passes
+        json.dumps({"backend": "asyncio", "workload": "cross_a2t",
+                    "skipped": True}),
+        _row("trio_asyncio", "cross_a2t", 10), _row("trioaio", "cross_a2t", 30),
+        "not json, ignored",
+        _row("asyncio", "tcp_bulk", 2048.0, unit="MiB/s"),
+    ]
+    (tmp_path / "results.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "callgrind.md").write_text(
+        "| backend | Ir total N=20000 | Ir total N=40000 | Ir per callback |\n"
+        "|---|---|---|---|\n"
+        "| asyncio | 1 | 2 | 15146 |\n"
+        "| trioaio | 1 | 2 | 5000 |\n")
+    (tmp_path / "versions.jsonl").write_text(json.dumps(
+        {"backend": "trioaio", "versions": {"python": "3.11.7",
+                                            "trioaio": "0.1.0"}}) + "\n")
+    return tmp_path
+
+
+def test_medians_and_units(report, results_dir):
+    rows = report.load_results(str(results_dir / "results.jsonl"))
+    med, units = report.medians(rows)
+    assert med["call_soon"] == {"asyncio": 100, "trio_asyncio": 10,
+                                "trioaio": 250}
+    assert "asyncio" not in med["cross_a2t"]
+    assert units["tcp_bulk"] == "MiB/s"
+    assert list(med) == ["call_soon", "timers", "cross_a2t", "tcp_bulk"]
+
+
+def test_targets(report, results_dir):
+    rows = report.load_results(str(results_dir / "results.jsonl"))
+    med, _ = report.medians(rows)
+    cg = report.load_callgrind(str(results_dir / "callgrind.md"))
+    assert cg == {"asyncio": 15146, "trioaio": 5000}
+    by_name = {t["workload"]: t for t in report.evaluate_targets(med, cg)}
+    assert by_name["call_soon"]["ratio"] == pytest.approx(2.5)
+    assert by_name["call_soon"]["passed"] is True
+    assert by_name["timers"]["passed"] is False
+    assert by_name["cross_a2t"]["ratio"] == pytest.approx(3.0)
+    assert by_name["cross_a2t"]["passed"] is True
+    assert by_name["sleep0"]["passed"] is None  # not measured
+    assert by_name["Ir per call_soon callback"]["passed"] is True
+
+
+def test_main_writes_markdown_and_svg(report, results_dir, tmp_path):
+    md_path, svg_path = tmp_path / "perf.md", tmp_path / "perf.svg"
+    assert report.main([str(results_dir), "--md", str(md_path),
+                        "--svg", str(svg_path), "--reps", "3"]) == 0
+    md = md_path.read_text()
+    assert "medians of 3 alternating runs" in md
+    assert "| call_soon | ops/s | 100.0 | 10.0 (0.10×) | 250.0 (2.50×) " \
+           "| 2.50× | 25.00× |" in md
+    assert "| timers | ≥ 1.0× stock asyncio | 0.50× | ❌ fail |" in md
+    assert "| call_soon | ≥ 2.0× stock asyncio | 2.50× | ✅ pass |" in md
+    assert "| cross_a2t | ≥ 2.0× trio-asyncio | 3.00× | ✅ pass |" in md
+    assert "| sleep0 | ≥ 1.0× stock asyncio | – | – no data |" in md
+    assert "| trioaio | 5,000 |" in md
+    assert "python 3.11.7" in md and "trioaio 0.1.0" in md
+
+    svg = ET.parse(svg_path).getroot()  # well-formed XML
+    ns = "{http://www.w3.org/2000/svg}"
+    titles = [t.text for t in svg.iter(ns + "title")]
+    assert "call_soon trioaio: 2.50x" in titles
+    assert "cross_a2t trioaio: 3.00x" in titles  # relative to trio-asyncio
+    assert "timers trioaio: 0.50x" in titles
+
+
+def test_main_without_results(report, tmp_path):
+    (tmp_path / "results.jsonl").write_text("")
+    assert report.main([str(tmp_path)]) == 1
