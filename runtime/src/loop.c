@@ -565,9 +565,10 @@ ta_loop_burst_passes(TaLoopObject *self)
             self->stop_requested = 0;
             return TA_BURST_STOPPED;
         }
-        if (ta_queue_length(&self->ready) > 0 &&
-            (ta_loop_trio_busy(self) ||
-             ta_monotonic() - start >= self->budget)) {
+        /* Checked even when nothing is queued: a level-triggered fd can
+         * keep the loop busy through libuv alone. */
+        if (ta_loop_trio_busy(self) ||
+            ta_monotonic() - start >= self->budget) {
             return TA_BURST_MORE;
         }
     }
