@@ -1,0 +1,269 @@
+#include "check.h"
+
+#include <string.h>
+
+#include "util.h"
+
+/* The name to show for an event: what it resolved to, else as written. */
+static const char *
+ev_name(const struct gen_event *ev)
+{
+    if (ev->fqn != NULL)
+        return ev->fqn;
+    return ev->callee ? ev->callee : "?";
+}
+
+/* The interface domain of whatever a shim event wraps. */
+static int
+wrapped_domain(const struct gen_event *ev)
+{
+    if (ev->wrapped)
+        return ev->wrapped;
+    if (ev->target != NULL && !(ev->target->flags & GEN_FN_CLASS))
+        return ev->target->iface;
+    return GEN_DOM_NONE;
+}
+
+/* The domain an event needs, now that every function has one. */
+static int
+ev_ctx(const struct gen_event *ev)
+{
+    if (ev->source == GEN_SRC_PROJ)
+        return ev->target->iface;
+    return ev->ctx;
+}
+
+static void
+check_decorator(const struct gen_project *p, const struct gen_file *f,
+                const struct gen_func *fn, struct gen_report *r)
+{
+    const struct gen_decorator *d = fn->bdeco;
+    const char *shim = gen_shim_name(fn->boundary);
+    const char *what = (fn->flags & GEN_FN_CLASS) ? "class" : "function";
+
+    (void)p;
+    if (d->called) {
+        gen_report_add(r, f, d->line, d->col, "TA004",
+                       "@%s(...) is not a decorator factory; write @%s on "
+                       "`%s`",
+                       d->name, d->name, fn->qualname);
+    } else if (fn->flags & GEN_FN_CLASS) {
+        gen_report_add(r, f, d->line, d->col, "TA004",
+                       "@%s cannot wrap %s `%s`; decorate its async "
+                       "methods, or wrap instances: %s(%s(...))",
+                       d->name, what, fn->qualname, shim, fn->name);
+    } else if (!(fn->flags & GEN_FN_ASYNC)) {
+        gen_report_add(r, f, d->line, d->col, "TA004",
+                       "@%s wraps async functions; `%s` is a plain def, "
+                       "make it `async def`",
+                       d->name, fn->qualname);
+    } else if (fn->acm) {
+        gen_report_add(r, f, d->line, d->col, "TA004",
+                       "@%s cannot wrap the context manager factory `%s`; "
+                       "wrap the object instead: `async with %s(%s(...))`",
+                       d->name, fn->qualname, shim, fn->name);
+    } else if (fn->flags & GEN_FN_GEN) {
+        gen_report_add(r, f, d->line, d->col, "TA004",
+                       "@%s cannot wrap the async generator function `%s`; "
+                       "wrap the iterator instead: `async for x in "
+                       "%s(%s(...))`",
+                       d->name, fn->qualname, shim, fn->name);
+    } else {
+        return;
+    }
+}
+
+/* A boundary function whose body awaits only code of its interface
+ * domain: the decorator points the wrong way.  Returns 1 if reported. */
+static int
+check_direction(const struct gen_file *f, const struct gen_func *fn,
+                struct gen_report *r)
+{
+    const struct gen_decorator *d = fn->bdeco;
+    size_t i;
+    int seen = 0;
+    const struct gen_event *first = NULL;
+
+    for (i = 0; i < fn->nevents; i++) {
+        const struct gen_event *ev = &fn->events[i];
+        int c;
+
+        if (ev->source != GEN_SRC_LIB && ev->source != GEN_SRC_PROJ)
+            continue;
+        c = ev_ctx(ev);
+        if (c != GEN_DOM_AIO && c != GEN_DOM_TRIO)
+            continue;
+        seen |= c;
+        if (first == NULL)
+            first = ev;
+    }
+    if (seen != fn->iface)
+        return 0;
+    gen_report_add(r, f, d->line, d->col, "TA005",
+                   "@%s on `%s`, whose body is %s code (it awaits `%s`); "
+                   "use @%s, which wraps %s code for %s callers",
+                   d->name, fn->qualname, gen_domain_name(fn->iface),
+                   ev_name(first),
+                   gen_shim_name(fn->boundary == GEN_SHIM_A2T ? GEN_SHIM_T2A
+                                                             : GEN_SHIM_A2T),
+                   gen_domain_name(fn->iface),
+                   gen_domain_name(fn->domain));
+    return 1;
+}
+
+static void
+check_mixed(const struct gen_file *f, const struct gen_func *fn,
+            struct gen_report *r)
+{
+    const struct gen_event *a = NULL, *t = NULL;
+    size_t i;
+
+    for (i = 0; i < fn->nevents; i++) {
+        const struct gen_event *ev = &fn->events[i];
+        int c = ev->source == GEN_SRC_SHIM ? 0 : ev_ctx(ev);
+
+        if (c == GEN_DOM_AIO && a == NULL)
+            a = ev;
+        if (c == GEN_DOM_TRIO && t == NULL)
+            t = ev;
+    }
+    if (a == NULL || t == NULL) {
+        /* Mixed through shims only: name the first of each side. */
+        for (i = 0; i < fn->nevents; i++) {
+            const struct gen_event *ev = &fn->events[i];
+
+            if (ev->ctx == GEN_DOM_AIO && a == NULL)
+                a = ev;
+            if (ev->ctx == GEN_DOM_TRIO && t == NULL)
+                t = ev;
+        }
+    }
+    if (a == NULL || t == NULL)
+        return;
+    gen_report_add(r, f, fn->line, fn->col, "TA003",
+                   "`%s` mixes asyncio (`%s`, line %u) and Trio (`%s`, "
+                   "line %u); split it and cross with aio_as_trio() or "
+                   "trio_as_aio()",
+                   fn->qualname, ev_name(a), a->line, ev_name(t), t->line);
+}
+
+static void
+check_event(const struct gen_file *f, const struct gen_func *fn,
+            const struct gen_event *ev, struct gen_report *r)
+{
+    int c = ev_ctx(ev), w;
+    const char *dom = gen_domain_name(fn->domain);
+    const char *name = ev_name(ev);
+
+    if (ev->source == GEN_SRC_SHIM) {
+        const char *shim = gen_shim_name(ev->shim);
+
+        if (c != fn->domain) {
+            gen_report_add(r, f, ev->line, ev->col, "TA009",
+                           "%s-side shim `%s` used in %s-domain function "
+                           "`%s`; it is for %s callers: %s",
+                           c == GEN_DOM_TRIO ? "Trio" : "asyncio",
+                           ev->callee ? ev->callee : shim, dom,
+                           fn->qualname, gen_domain_name(c),
+                           ev->shim == GEN_SHIM_A2T
+                               ? "await the asyncio code directly"
+                               : "await the Trio code directly");
+            return;
+        }
+        w = wrapped_domain(ev);
+        if (w == c)
+            gen_report_add(r, f, ev->line, ev->col, "TA008",
+                           "`%s` is already %s-facing; drop the %s() "
+                           "around it",
+                           name, gen_domain_name(c), shim);
+        return;
+    }
+    if ((c != GEN_DOM_AIO && c != GEN_DOM_TRIO) || c == fn->domain)
+        return;
+    switch (ev->kind) {
+    case GEN_EV_AWAIT:
+        if (c == GEN_DOM_AIO)
+            gen_report_add(r, f, ev->line, ev->col, "TA001",
+                           "asyncio `%s` awaited in Trio-domain function "
+                           "`%s`; call it as `await aio_as_trio(%s)(...)`",
+                           name, fn->qualname, name);
+        else
+            gen_report_add(r, f, ev->line, ev->col, "TA002",
+                           "Trio `%s` awaited in asyncio-domain function "
+                           "`%s`; call it as `await trio_as_aio(%s)(...)`",
+                           name, fn->qualname, name);
+        break;
+    case GEN_EV_WITH:
+        gen_report_add(r, f, ev->line, ev->col, "TA006",
+                       "`async with` over %s `%s` in %s-domain function "
+                       "`%s`; use `async with %s(%s(...))`",
+                       gen_domain_name(c), name, dom, fn->qualname,
+                       c == GEN_DOM_AIO ? "aio_as_trio" : "trio_as_aio",
+                       name);
+        break;
+    case GEN_EV_FOR:
+        gen_report_add(r, f, ev->line, ev->col, "TA007",
+                       "`async for` over %s `%s` in %s-domain function "
+                       "`%s`; use `async for x in %s(%s(...))`",
+                       gen_domain_name(c), name, dom, fn->qualname,
+                       c == GEN_DOM_AIO ? "aio_as_trio" : "trio_as_aio",
+                       name);
+        break;
+    }
+}
+
+static void
+check_file(const struct gen_project *p, const struct gen_file *f,
+           struct gen_report *r)
+{
+    size_t i, j;
+
+    if (f->syntax_error)
+        gen_report_add(r, f, f->err_line, f->err_col, "TA900",
+                       "syntax error; definitions containing it are not "
+                       "checked");
+    for (i = 0; i < f->nfuncs; i++) {
+        const struct gen_func *fn = &f->funcs[i];
+        int direction = 0;
+
+        /* Conservative on broken code: no finding from a definition the
+         * parser had to repair. */
+        if (fn->flags & GEN_FN_ERROR)
+            continue;
+        if (fn->boundary) {
+            check_decorator(p, f, fn, r);
+            if (!(fn->flags & GEN_FN_CLASS) && (fn->flags & GEN_FN_ASYNC))
+                direction = check_direction(f, fn, r);
+        }
+        if (!(fn->flags & GEN_FN_ASYNC) || direction)
+            continue;
+        if (fn->domain == GEN_DOM_MIXED) {
+            check_mixed(f, fn, r);
+            continue;
+        }
+        if (fn->domain != GEN_DOM_AIO && fn->domain != GEN_DOM_TRIO)
+            continue;
+        for (j = 0; j < fn->nevents; j++)
+            check_event(f, fn, &fn->events[j], r);
+    }
+}
+
+size_t
+gen_check_project(const struct gen_project *p, struct gen_report *r)
+{
+    size_t i, ioerr = 0;
+
+    for (i = 0; i < p->nfiles; i++) {
+        const struct gen_file *f = p->files[i];
+
+        if (!f->explicit_)
+            continue;
+        if (f->io_error) {
+            gen_warn("%s: %s", f->path, strerror(f->err));
+            ioerr++;
+            continue;
+        }
+        check_file(p, f, r);
+    }
+    return ioerr;
+}

@@ -1,0 +1,149 @@
+# trioaio-gen: build, test, fuzz and benchmark targets.
+#
+# Included from the top-level Makefile.  Every output goes under build/.
+# Targets: gen-build gen-test gen-test-update gen-fuzz gen-stdlib bench-gen
+#          gen-demo gen-deps gen-clean gen-asan gen-format-check
+
+include grammar/pin.mk
+
+PYTHON ?= python3
+GEN_CC ?= cc
+GEN_BUILD := build/gen
+GEN_GRAMMAR := build/grammar
+GEN_BIN := $(GEN_BUILD)/trioaio-gen
+GEN_SRCS := $(filter-out codegen/fuzz.c,$(wildcard codegen/*.c))
+GEN_HDRS := $(wildcard codegen/*.h)
+GEN_TS_A := $(firstword $(wildcard /usr/lib/*/libtree-sitter.a \
+                                   /usr/lib/libtree-sitter.a \
+                                   /usr/local/lib/libtree-sitter.a))
+GEN_CFLAGS ?= -O2 -g
+GEN_WARN := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow \
+            -Wstrict-prototypes -Wno-unused-parameter
+GEN_CPPFLAGS := -I$(GEN_BUILD) -Icodegen \
+                -DGEN_GRAMMAR_VERSION='"$(TSPY_VERSION)"'
+# The grammar's own code: tree-sitter's allocator hooks are only in newer
+# cores than Debian's, so its headers' ts_malloc & co. become libc's.
+GEN_GRAMMAR_CFLAGS := -O2 -g -std=c11 -I$(GEN_GRAMMAR)/src \
+    -Dts_malloc=malloc -Dts_calloc=calloc -Dts_realloc=realloc \
+    -Dts_free=free -w
+GEN_STAMP := $(GEN_GRAMMAR)/.verified-$(TSPY_VERSION)-$(TSCORE_VERSION)
+
+ifeq ($(GEN_TS_A),)
+GEN_TS_LIB := $(shell pkg-config --libs tree-sitter 2>/dev/null || \
+                      echo -ltree-sitter)
+else
+GEN_TS_LIB := $(GEN_TS_A)
+endif
+
+.PHONY: gen-build gen-test gen-test-update gen-fuzz gen-stdlib bench-gen \
+        gen-demo gen-deps gen-clean gen-asan gen-format-check
+
+gen-build: $(GEN_BIN)
+
+$(GEN_STAMP): grammar/pin.mk grammar/fetch.sh
+	@PYTHON=$(PYTHON) sh grammar/fetch.sh $(GEN_GRAMMAR) $(TSPY_VERSION) \
+	    $(TSPY_SHA256) $(TSCORE_VERSION) $(TSCORE_SHA256) \
+	    $(TS_LANGUAGE_VERSION)
+	@rm -f $(GEN_GRAMMAR)/.verified-*
+	@touch $@
+
+$(GEN_GRAMMAR)/parser.o: $(GEN_STAMP)
+	$(GEN_CC) $(GEN_GRAMMAR_CFLAGS) -c $(GEN_GRAMMAR)/src/parser.c -o $@
+
+$(GEN_GRAMMAR)/scanner.o: $(GEN_STAMP)
+	$(GEN_CC) $(GEN_GRAMMAR_CFLAGS) -c $(GEN_GRAMMAR)/src/scanner.c -o $@
+
+$(GEN_BUILD)/facts_scm.h: grammar/facts.scm
+	@mkdir -p $(GEN_BUILD)
+	@{ echo '/* Generated from grammar/facts.scm; do not edit. */'; \
+	   echo 'static const char gen_facts_scm[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$$/\\n"/' \
+	       grammar/facts.scm; \
+	   echo '    ;'; } > $@.tmp && mv $@.tmp $@
+
+$(GEN_BUILD)/%.o: codegen/%.c $(GEN_HDRS) $(GEN_BUILD)/facts_scm.h
+	@mkdir -p $(GEN_BUILD)
+	$(GEN_CC) $(GEN_CFLAGS) $(GEN_WARN) $(GEN_CPPFLAGS) -c $< -o $@
+
+GEN_OBJS := $(patsubst codegen/%.c,$(GEN_BUILD)/%.o,$(GEN_SRCS))
+GEN_LIB_OBJS := $(filter-out $(GEN_BUILD)/main.o,$(GEN_OBJS)) \
+                $(GEN_GRAMMAR)/parser.o $(GEN_GRAMMAR)/scanner.o
+
+$(GEN_BIN): $(GEN_OBJS) $(GEN_GRAMMAR)/parser.o $(GEN_GRAMMAR)/scanner.o
+	$(GEN_CC) $(GEN_CFLAGS) -o $@ $^ $(GEN_TS_LIB) -lpthread
+
+# Tests: golden files (check + gen), the generated adapters imported and
+# called under the runtime, the C-level unit tests, the docs cross-check.
+gen-test: gen-build
+	$(PYTHON) -m pytest -q tests/gen
+
+gen-test-update: gen-build
+	TRIOAIO_GEN_UPDATE=1 $(PYTHON) -m pytest -q tests/gen/test_golden.py
+
+# ASan + UBSan build of the whole tool, then the golden tests with it.
+GEN_ASAN_DIR := build/gen-asan
+gen-asan: $(GEN_STAMP) $(GEN_BUILD)/facts_scm.h
+	@mkdir -p $(GEN_ASAN_DIR)
+	clang -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all $(GEN_WARN) $(GEN_CPPFLAGS) \
+	    -I$(GEN_GRAMMAR)/src $(GEN_SRCS) $(GEN_GRAMMAR)/src/parser.c \
+	    $(GEN_GRAMMAR)/src/scanner.c -Dts_malloc=malloc \
+	    -Dts_calloc=calloc -Dts_realloc=realloc -Dts_free=free \
+	    -o $(GEN_ASAN_DIR)/trioaio-gen $(GEN_TS_LIB) -lpthread
+	ASAN_OPTIONS=detect_leaks=1 TRIOAIO_GEN=$(GEN_ASAN_DIR)/trioaio-gen \
+	    $(PYTHON) -m pytest -q tests/gen/test_golden.py tests/gen/test_cli.py
+
+# libFuzzer over the model builder and the checker (bounded time).
+GEN_FUZZ_SECONDS ?= 60
+GEN_FUZZ_DIR := build/gen-fuzz
+gen-fuzz: $(GEN_STAMP) $(GEN_BUILD)/facts_scm.h
+	@mkdir -p $(GEN_FUZZ_DIR)/corpus
+	cp tests/gen/cases/*/*.py $(GEN_FUZZ_DIR)/corpus/ 2>/dev/null || true
+	clang -O1 -g -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all $(GEN_WARN) $(GEN_CPPFLAGS) \
+	    -I$(GEN_GRAMMAR)/src \
+	    $(filter-out codegen/main.c,$(GEN_SRCS)) codegen/fuzz.c \
+	    $(GEN_GRAMMAR)/src/parser.c $(GEN_GRAMMAR)/src/scanner.c \
+	    -Dts_malloc=malloc -Dts_calloc=calloc -Dts_realloc=realloc \
+	    -Dts_free=free -o $(GEN_FUZZ_DIR)/fuzz $(GEN_TS_LIB) -lpthread
+	$(GEN_FUZZ_DIR)/fuzz -max_total_time=$(GEN_FUZZ_SECONDS) \
+	    -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
+	    -print_final_stats=1 $(GEN_FUZZ_DIR)/corpus 2>&1 | \
+	    tee $(GEN_FUZZ_DIR)/log | grep -E '^(#[0-9]+.*DONE|stat::|INFO: Done|==)' ; \
+	    test $${PIPESTATUS[0]:-0} -eq 0
+
+# The whole standard library of this machine's Python, without a crash.
+GEN_STDLIB := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2>/dev/null)
+gen-stdlib: gen-build
+	@echo "checking $(GEN_STDLIB)"
+	$(GEN_BIN) check --exit-zero --statistics $(GEN_STDLIB) \
+	    > $(GEN_BUILD)/stdlib.txt; \
+	    rc=$$?; tail -n 12 $(GEN_BUILD)/stdlib.txt; \
+	    echo "trioaio-gen check exited $$rc on $(GEN_STDLIB)"; test $$rc -eq 0
+
+bench-gen: gen-build
+	$(PYTHON) bench/gen/bench.py --binary $(GEN_BIN) --tree $(GEN_STDLIB) \
+	    --out docs/generator-performance.md
+
+gen-demo: gen-build
+	@echo '$$ trioaio-gen check examples/mixed_project'
+	-@$(GEN_BIN) check examples/mixed_project
+	@echo '$$ trioaio-gen gen examples/mixed_project/mixed -o build/demo-adapters'
+	$(GEN_BIN) gen examples/mixed_project/mixed -o build/demo-adapters
+	@echo '$$ python examples/mixed_project/main.py'
+	PYTHONPATH=build/demo-adapters:examples/mixed_project \
+	    $(PYTHON) examples/mixed_project/main.py
+
+gen-deps:
+	@if ! dpkg -s libtree-sitter-dev >/dev/null 2>&1 || \
+	    ! command -v clang >/dev/null 2>&1; then \
+	    apt-get update && apt-get install -y libtree-sitter-dev \
+	        build-essential pkg-config clang; fi
+	$(PYTHON) -m pip install -q 'pytest>=7' 'trio>=0.22' \
+	    'trio-asyncio==0.16.0' 'flake8-async'
+
+gen-format-check:
+	clang-format --dry-run -Werror codegen/*.c codegen/*.h
+
+gen-clean:
+	rm -rf $(GEN_BUILD) $(GEN_ASAN_DIR) $(GEN_FUZZ_DIR) build/demo-adapters

@@ -1,0 +1,723 @@
+#include "index.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* How many rounds of "load the project modules the loaded ones import". */
+#define LOAD_ROUNDS 6
+/* How many re-export hops a name may take (from .impl import f). */
+#define RESOLVE_DEPTH 6
+/* Upper bound on domain propagation passes; each pass settles at least one
+ * more call-graph layer, and real call chains are shallow. */
+#define FIXPOINT_PASSES 64
+
+static const char *const a2t_names[] = {"aio_as_trio", "asyncio_as_trio",
+                                        "trio2aio"};
+static const char *const t2a_names[] = {"trio_as_aio", "trio_as_asyncio",
+                                        "aio2trio"};
+
+static int
+in_list(const char *s, const char *const *list, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return 1;
+    return 0;
+}
+#define IN_LIST(s, l) in_list((s), (l), sizeof(l) / sizeof((l)[0]))
+
+const char *
+gen_shim_name(int shim)
+{
+    return shim == GEN_SHIM_A2T ? "aio_as_trio" : "trio_as_aio";
+}
+
+const char *
+gen_domain_name(int dom)
+{
+    switch (dom) {
+    case GEN_DOM_AIO:
+        return "asyncio";
+    case GEN_DOM_TRIO:
+        return "Trio";
+    case GEN_DOM_MIXED:
+        return "mixed";
+    default:
+        return "unknown";
+    }
+}
+
+/* ---- Loading ----------------------------------------------------------- */
+
+struct load_job {
+    struct gen_project *p;
+    struct gen_file **files;
+    size_t n;
+    atomic_size_t next;
+};
+
+static void
+load_one(struct gen_project *p, struct gen_modeler *m, struct gen_file *f)
+{
+    size_t len = 0;
+    char *src = gen_read_file(f->path, &len);
+
+    if (src == NULL) {
+        f->io_error = 1;
+        f->err = errno;
+        return;
+    }
+    if (len >= UINT32_MAX / 2) {
+        f->io_error = 1;
+        f->err = EFBIG;
+    } else if (p->parse_only) {
+        gen_model_parse_only(m, src, len);
+    } else {
+        gen_model_build(m, f, src, len, NULL);
+    }
+    free(src);
+}
+
+static void *
+load_worker(void *arg)
+{
+    struct load_job *job = arg;
+    struct gen_modeler *m = gen_modeler_new();
+
+    for (;;) {
+        size_t i = atomic_fetch_add(&job->next, 1);
+
+        if (i >= job->n)
+            break;
+        load_one(job->p, m, job->files[i]);
+    }
+    gen_modeler_delete(m);
+    return NULL;
+}
+
+void
+gen_project_load(struct gen_project *p, char **paths, size_t n,
+                 int explicit_)
+{
+    struct load_job job;
+    pthread_t tids[64];
+    size_t i, first = p->nfiles;
+    int t, nt = p->threads;
+
+    for (i = 0; i < n; i++) {
+        struct gen_file *f = gen_xcalloc(1, sizeof(*f));
+        int is_init = 0;
+
+        f->path = gen_xstrdup(paths[i]);
+        f->explicit_ = (uint8_t)explicit_;
+        gen_scan_module(p->scan, f->path, &f->modname, &f->root, &is_init);
+        f->is_init = (uint8_t)is_init;
+        GEN_PUSH(p->files, p->nfiles, p->cap, f);
+    }
+    job.p = p;
+    job.files = p->files + first;
+    job.n = n;
+    atomic_init(&job.next, 0);
+    if (nt < 1)
+        nt = 1;
+    if (nt > 64)
+        nt = 64;
+    if ((size_t)nt > n)
+        nt = n ? (int)n : 1;
+    /* The calling thread is one of the workers. */
+    for (t = 1; t < nt; t++)
+        if (pthread_create(&tids[t], NULL, load_worker, &job) != 0)
+            gen_fatal("cannot start a thread");
+    load_worker(&job);
+    for (t = 1; t < nt; t++)
+        pthread_join(tids[t], NULL);
+}
+
+/* ---- Names ------------------------------------------------------------- */
+
+/* The package a relative import of `level` dots refers to, or NULL. */
+static char *
+rel_package(const struct gen_file *f, unsigned level)
+{
+    char *pkg = gen_xstrdup(f->modname);
+    char *dot;
+
+    if (!f->is_init) {
+        dot = strrchr(pkg, '.');
+        if (dot == NULL)
+            pkg[0] = '\0';
+        else
+            *dot = '\0';
+    }
+    while (level-- > 1) {
+        if (pkg[0] == '\0') {
+            free(pkg);
+            return NULL;
+        }
+        dot = strrchr(pkg, '.');
+        if (dot == NULL)
+            pkg[0] = '\0';
+        else
+            *dot = '\0';
+    }
+    return pkg;
+}
+
+/* The absolute module an import statement names. */
+static char *
+import_module(const struct gen_file *f, const struct gen_import *im)
+{
+    char *pkg, *r;
+
+    if (im->level == 0)
+        return gen_xstrdup(im->module);
+    pkg = rel_package(f, im->level);
+    if (pkg == NULL)
+        return NULL;
+    if (pkg[0] == '\0' || im->module[0] == '\0')
+        r = gen_xasprintf("%s%s", pkg, im->module);
+    else
+        r = gen_xasprintf("%s.%s", pkg, im->module);
+    free(pkg);
+    return r;
+}
+
+/* What the local name `first` (n bytes) is bound to by f's imports. */
+static char *
+import_target(const struct gen_file *f, const char *first, size_t n)
+{
+    size_t i;
+
+    /* The last binding wins, as at run time for top-level imports. */
+    for (i = f->nimports; i-- > 0;) {
+        const struct gen_import *im = &f->imports[i];
+        char *mod, *r;
+
+        if (strncmp(im->local, first, n) != 0 || im->local[n] != '\0')
+            continue;
+        mod = import_module(f, im);
+        if (mod == NULL)
+            return NULL;
+        if (im->name == NULL)
+            return mod;
+        r = mod[0] ? gen_xasprintf("%s.%s", mod, im->name)
+                   : gen_xstrdup(im->name);
+        free(mod);
+        return r;
+    }
+    return NULL;
+}
+
+static const struct gen_func *
+top_level_def(const struct gen_file *f, const char *name, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < f->nfuncs; i++) {
+        const struct gen_func *fn = &f->funcs[i];
+
+        if (strncmp(fn->qualname, name, n) == 0 && fn->qualname[n] == '\0')
+            return fn;
+    }
+    return NULL;
+}
+
+char *
+gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
+                    const struct gen_func *fn, const char *dotted)
+{
+    size_t n = strcspn(dotted, ".");
+    const char *rest = dotted + n;
+    char *base;
+    size_t i;
+
+    if (fn != NULL && (fn->flags & GEN_FN_METHOD) &&
+        ((n == 4 && memcmp(dotted, "self", 4) == 0) ||
+         (n == 3 && memcmp(dotted, "cls", 3) == 0)) &&
+        *rest == '.') {
+        /* self.method: the class is the qualname minus the method. */
+        const char *dot = strrchr(fn->qualname, '.');
+
+        if (dot != NULL)
+            return gen_xasprintf("%s.%.*s%s", f->modname,
+                                 (int)(dot - fn->qualname), fn->qualname,
+                                 rest);
+    }
+    base = import_target(f, dotted, n);
+    if (base != NULL) {
+        char *r = gen_xasprintf("%s%s", base, rest);
+
+        free(base);
+        return r;
+    }
+    if (top_level_def(f, dotted, n) != NULL)
+        return f->modname[0] ? gen_xasprintf("%s.%s", f->modname, dotted)
+                             : gen_xstrdup(dotted);
+    /* Star imports from project modules. */
+    for (i = 0; i < f->nimports; i++) {
+        const struct gen_import *im = &f->imports[i];
+        const struct gen_file *g;
+        char *mod;
+
+        if (im->name == NULL || strcmp(im->name, "*") != 0)
+            continue;
+        mod = import_module(f, im);
+        g = mod ? gen_map_get(&p->by_module, mod) : NULL;
+        if (g != NULL && top_level_def(g, dotted, n) != NULL) {
+            char *r = gen_xasprintf("%s.%s", mod, dotted);
+
+            free(mod);
+            return r;
+        }
+        free(mod);
+    }
+    return NULL;
+}
+
+/* The project function or class a resolved name denotes, following
+ * re-exports such as `from .impl import fetch` in a package. */
+static const struct gen_func *
+find_func(const struct gen_project *p, const char *fqn, int depth)
+{
+    const struct gen_func *fn = gen_map_get(&p->by_fqn, fqn);
+    const char *dot;
+
+    if (fn != NULL || depth > RESOLVE_DEPTH)
+        return fn;
+    for (dot = strrchr(fqn, '.'); dot != NULL;) {
+        const struct gen_file *f =
+            gen_map_getn(&p->by_module, fqn, (size_t)(dot - fqn));
+
+        if (f != NULL) {
+            const char *name = dot + 1;
+            size_t n = strcspn(name, ".");
+            char *base = import_target(f, name, n), *next;
+
+            if (base == NULL)
+                return NULL;
+            next = gen_xasprintf("%s%s", base, name + n);
+            free(base);
+            if (strcmp(next, fqn) != 0)
+                fn = find_func(p, next, depth + 1);
+            free(next);
+            return fn;
+        }
+        while (--dot > fqn && *dot != '.')
+            ;
+        if (dot == fqn)
+            break;
+    }
+    return NULL;
+}
+
+static int
+is_runtime(const struct gen_project *p, const char *mod, size_t n)
+{
+    return (n == 7 && memcmp(mod, "trioaio", 7) == 0) ||
+           (n == 12 && memcmp(mod, "trio_asyncio", 12) == 0) ||
+           (p->runtime && strlen(p->runtime) == n &&
+            memcmp(mod, p->runtime, n) == 0);
+}
+
+int
+gen_shim_of(const struct gen_project *p, const char *fqn)
+{
+    const char *dot = strrchr(fqn, '.');
+    const char *last = dot ? dot + 1 : fqn;
+    size_t nmod = dot ? (size_t)(dot - fqn) : 0;
+    int rt = dot == NULL || is_runtime(p, fqn, nmod);
+    int lib = strncmp(fqn, "asyncio.", 8) == 0;
+
+    if (rt && IN_LIST(last, a2t_names))
+        return GEN_SHIM_A2T;
+    if (rt && IN_LIST(last, t2a_names))
+        return GEN_SHIM_T2A;
+    if (lib)
+        return GEN_SHIM_NONE;
+    /* Loop methods and module functions, modern and legacy (the seed's
+     * loop.run_asyncio / loop.run_coroutine / loop.run_trio). */
+    if (strcmp(last, "run_aio_coroutine") == 0 ||
+        strcmp(last, "run_aio_future") == 0 ||
+        strcmp(last, "run_aio_generator") == 0 ||
+        (dot != NULL && (strcmp(last, "run_asyncio") == 0 ||
+                         strcmp(last, "run_coroutine") == 0 ||
+                         strcmp(last, "run_future") == 0)))
+        return GEN_SHIM_A2T;
+    if (dot != NULL && (strcmp(last, "run_trio") == 0 ||
+                        strcmp(last, "trio_as_future") == 0))
+        return GEN_SHIM_T2A;
+    return GEN_SHIM_NONE;
+}
+
+/* The domain a library name belongs to. */
+static int
+lib_domain(const struct gen_project *p, const char *fqn)
+{
+    size_t n = strcspn(fqn, ".");
+
+    if ((n == 7 && memcmp(fqn, "asyncio", 7) == 0) ||
+        (n > 3 && memcmp(fqn, "aio", 3) == 0))
+        return GEN_DOM_AIO;
+    if (is_runtime(p, fqn, n))
+        return strcmp(fqn + n, ".open_loop") == 0 ? GEN_DOM_TRIO
+                                                  : GEN_DOM_NONE;
+    if ((n == 4 && memcmp(fqn, "trio", 4) == 0) ||
+        (n > 5 && memcmp(fqn, "trio_", 5) == 0))
+        return GEN_DOM_TRIO;
+    return GEN_DOM_NONE;
+}
+
+/* ---- Loading imported project modules --------------------------------- */
+
+static void
+want_module(struct gen_project *p, const struct gen_file *f,
+            const char *mod, struct gen_map *queued, char ***paths,
+            size_t *n, size_t *cap)
+{
+    char *rel, *cand;
+    size_t i;
+
+    if (mod == NULL || mod[0] == '\0' || gen_map_get(&p->by_module, mod) ||
+        gen_map_get(queued, mod))
+        return;
+    gen_map_put(queued, mod, (void *)1);
+    rel = gen_xstrdup(mod);
+    for (i = 0; rel[i]; i++)
+        if (rel[i] == '.')
+            rel[i] = '/';
+    cand = gen_xasprintf("%s/%s.py", f->root, rel);
+    if (!gen_is_file(cand)) {
+        free(cand);
+        cand = gen_xasprintf("%s/%s/__init__.py", f->root, rel);
+        if (!gen_is_file(cand)) {
+            free(cand);
+            cand = NULL;
+        }
+    }
+    free(rel);
+    if (cand != NULL)
+        GEN_PUSH(*paths, *n, *cap, cand);
+}
+
+static void
+register_files(struct gen_project *p, size_t from)
+{
+    size_t i, j;
+
+    for (i = from; i < p->nfiles; i++) {
+        struct gen_file *f = p->files[i];
+
+        if (f->io_error)
+            continue;
+        if (gen_map_get(&p->by_module, f->modname) == NULL)
+            gen_map_put(&p->by_module, f->modname, f);
+        for (j = 0; j < f->nfuncs; j++) {
+            struct gen_func *fn = &f->funcs[j];
+            char *k = f->modname[0]
+                          ? gen_xasprintf("%s.%s", f->modname, fn->qualname)
+                          : gen_xstrdup(fn->qualname);
+
+            if (gen_map_get(&p->by_fqn, k) == NULL)
+                gen_map_put(&p->by_fqn, k, fn);
+            free(k);
+        }
+    }
+}
+
+static void
+load_imported(struct gen_project *p)
+{
+    size_t from = 0, round;
+
+    register_files(p, 0);
+    for (round = 0; round < LOAD_ROUNDS; round++) {
+        struct gen_map queued = {0};
+        char **paths = NULL;
+        size_t n = 0, cap = 0, i, j, end = p->nfiles;
+
+        for (i = from; i < end; i++) {
+            const struct gen_file *f = p->files[i];
+
+            for (j = 0; j < f->nimports; j++) {
+                const struct gen_import *im = &f->imports[j];
+                char *mod = import_module(f, im);
+
+                want_module(p, f, mod, &queued, &paths, &n, &cap);
+                if (mod != NULL && im->name != NULL &&
+                    strcmp(im->name, "*") != 0) {
+                    char *sub = mod[0]
+                                    ? gen_xasprintf("%s.%s", mod, im->name)
+                                    : gen_xstrdup(im->name);
+
+                    want_module(p, f, sub, &queued, &paths, &n, &cap);
+                    free(sub);
+                }
+                free(mod);
+            }
+        }
+        gen_map_free(&queued);
+        if (n > 0) {
+            gen_project_load(p, paths, n, 0);
+            register_files(p, end);
+        }
+        for (i = 0; i < n; i++)
+            free(paths[i]);
+        free(paths);
+        if (n == 0)
+            break;
+        from = end;
+    }
+}
+
+/* ---- Domains ----------------------------------------------------------- */
+
+static void
+classify_decorators(struct gen_project *p, struct gen_file *f,
+                    struct gen_func *fn)
+{
+    size_t i;
+
+    for (i = 0; i < fn->ndecos; i++) {
+        const struct gen_decorator *d = &fn->decos[i];
+        char *fqn;
+        const char *last;
+        int shim;
+
+        if (d->name == NULL)
+            continue;
+        fqn = gen_project_resolve(p, f, NULL, d->name);
+        if (fqn == NULL)
+            fqn = gen_xstrdup(d->name);
+        last = strrchr(fqn, '.');
+        last = last ? last + 1 : fqn;
+        shim = (IN_LIST(last, a2t_names) || IN_LIST(last, t2a_names))
+                   ? gen_shim_of(p, fqn)
+                   : GEN_SHIM_NONE;
+        if (shim != GEN_SHIM_NONE && fn->boundary == GEN_SHIM_NONE) {
+            fn->boundary = (uint8_t)shim;
+            fn->bdeco = d;
+        }
+        if (strcmp(last, "asynccontextmanager") == 0)
+            fn->acm = 1;
+        free(fqn);
+    }
+}
+
+/* A project function that `async with`/`async for` over the class cf
+ * would call, or cf itself. */
+static const struct gen_func *
+protocol_target(const struct gen_project *p, const struct gen_func *t,
+                const char *cf, int kind)
+{
+    const char *meth;
+    char *k;
+    const struct gen_func *m;
+
+    if (t == NULL || !(t->flags & GEN_FN_CLASS))
+        return t;
+    if (kind == GEN_EV_WITH)
+        meth = "__aenter__";
+    else if (kind == GEN_EV_FOR)
+        meth = "__anext__";
+    else
+        return NULL;
+    k = gen_xasprintf("%s.%s", cf, meth);
+    m = find_func(p, k, 0);
+    free(k);
+    return m;
+}
+
+static void
+classify_events(struct gen_project *p, struct gen_file *f,
+                struct gen_func *fn)
+{
+    size_t i;
+
+    for (i = 0; i < fn->nevents; i++) {
+        struct gen_event *ev = &fn->events[i];
+        char *cf = NULL, *af = NULL;
+        int shim = GEN_SHIM_NONE, d, resolved = 0;
+
+        if (ev->callee != NULL) {
+            cf = gen_project_resolve(p, f, fn, ev->callee);
+            /* A name no import or definition binds (a local, a
+             * parameter) says nothing about a library. */
+            resolved = cf != NULL;
+            if (cf == NULL)
+                cf = gen_xstrdup(ev->callee);
+        }
+        if (cf != NULL && ev->shape != GEN_SHAPE_NAME)
+            shim = gen_shim_of(p, cf);
+        if (shim != GEN_SHIM_NONE) {
+            ev->source = GEN_SRC_SHIM;
+            ev->shim = (uint8_t)shim;
+            ev->ctx = shim == GEN_SHIM_A2T ? GEN_DOM_TRIO : GEN_DOM_AIO;
+            if (ev->arg != NULL) {
+                af = gen_project_resolve(p, f, fn, ev->arg);
+                if (af == NULL)
+                    af = gen_xstrdup(ev->arg);
+                ev->wrapped = (uint8_t)lib_domain(p, af);
+                if (ev->wrapped == GEN_DOM_NONE)
+                    ev->target = find_func(p, af, 0);
+            }
+            ev->fqn = af ? af : cf;
+            if (af != NULL)
+                free(cf);
+            continue;
+        }
+        if (cf == NULL || ev->shape == GEN_SHAPE_CALLCALL) {
+            free(cf);
+            continue;
+        }
+        d = resolved ? lib_domain(p, cf) : GEN_DOM_NONE;
+        if (d != GEN_DOM_NONE) {
+            ev->source = GEN_SRC_LIB;
+            ev->ctx = (uint8_t)d;
+        } else {
+            const struct gen_func *t = find_func(p, cf, 0);
+
+            t = protocol_target(p, t, cf, ev->kind);
+            if (t != NULL && !(t->flags & GEN_FN_CLASS) &&
+                ((t->flags & GEN_FN_ASYNC) || t->boundary)) {
+                ev->source = GEN_SRC_PROJ;
+                ev->target = t;
+            }
+        }
+        ev->fqn = cf;
+    }
+}
+
+static int
+module_default(const struct gen_file *f)
+{
+    if (f->imports_aio && !f->imports_trio)
+        return GEN_DOM_AIO;
+    if (f->imports_trio && !f->imports_aio)
+        return GEN_DOM_TRIO;
+    return GEN_DOM_NONE;
+}
+
+static int
+proj_evidence(const struct gen_func *fn)
+{
+    size_t i;
+    int d = 0;
+
+    for (i = 0; i < fn->nevents; i++) {
+        const struct gen_event *ev = &fn->events[i];
+
+        if (ev->source == GEN_SRC_PROJ && ev->target != fn &&
+            (ev->target->iface == GEN_DOM_AIO ||
+             ev->target->iface == GEN_DOM_TRIO))
+            d |= ev->target->iface;
+    }
+    return d;
+}
+
+static void
+infer_domains(struct gen_project *p)
+{
+    size_t i, j, k;
+    int pass, changed = 1;
+
+    for (i = 0; i < p->nfiles; i++) {
+        struct gen_file *f = p->files[i];
+
+        for (j = 0; j < f->nfuncs; j++) {
+            struct gen_func *fn = &f->funcs[j];
+
+            for (k = 0; k < fn->nevents; k++) {
+                const struct gen_event *ev = &fn->events[k];
+
+                if (ev->source == GEN_SRC_LIB)
+                    fn->lib_dom |= ev->ctx;
+                else if (ev->source == GEN_SRC_SHIM)
+                    fn->shim_dom |= ev->ctx;
+            }
+            if (fn->boundary == GEN_SHIM_A2T) {
+                fn->domain = GEN_DOM_AIO;
+                fn->iface = GEN_DOM_TRIO;
+            } else if (fn->boundary == GEN_SHIM_T2A) {
+                fn->domain = GEN_DOM_TRIO;
+                fn->iface = GEN_DOM_AIO;
+            }
+        }
+    }
+    for (pass = 0; changed && pass < FIXPOINT_PASSES; pass++) {
+        changed = 0;
+        for (i = 0; i < p->nfiles; i++) {
+            struct gen_file *f = p->files[i];
+            int md = module_default(f);
+
+            for (j = 0; j < f->nfuncs; j++) {
+                struct gen_func *fn = &f->funcs[j];
+                int d;
+
+                if (fn->boundary || !(fn->flags & GEN_FN_ASYNC) ||
+                    (fn->flags & GEN_FN_CLASS))
+                    continue;
+                /* Strongest evidence first: the libraries it awaits, the
+                 * shims it calls, the module's single world, then the
+                 * project functions it awaits. */
+                if (fn->lib_dom)
+                    d = fn->lib_dom;
+                else if (fn->shim_dom)
+                    d = fn->shim_dom;
+                else if (md)
+                    d = md;
+                else
+                    d = proj_evidence(fn);
+                if (d != fn->domain) {
+                    fn->domain = (uint8_t)d;
+                    fn->iface = d == GEN_DOM_MIXED ? GEN_DOM_NONE
+                                                   : (uint8_t)d;
+                    changed = 1;
+                }
+            }
+        }
+    }
+}
+
+void
+gen_project_analyse(struct gen_project *p)
+{
+    size_t i, j;
+
+    load_imported(p);
+    for (i = 0; i < p->nfiles; i++) {
+        struct gen_file *f = p->files[i];
+
+        for (j = 0; j < f->nfuncs; j++)
+            classify_decorators(p, f, &f->funcs[j]);
+    }
+    for (i = 0; i < p->nfiles; i++) {
+        struct gen_file *f = p->files[i];
+
+        for (j = 0; j < f->nfuncs; j++)
+            classify_events(p, f, &f->funcs[j]);
+    }
+    infer_domains(p);
+}
+
+void
+gen_project_free(struct gen_project *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->nfiles; i++) {
+        gen_file_free(p->files[i]);
+        free(p->files[i]);
+    }
+    free(p->files);
+    gen_map_free(&p->by_module);
+    gen_map_free(&p->by_fqn);
+    p->files = NULL;
+    p->nfiles = p->cap = 0;
+}

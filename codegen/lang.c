@@ -1,0 +1,133 @@
+#include "lang.h"
+
+#include <string.h>
+
+#include "util.h"
+
+/* Generated at build time from grammar/facts.scm. */
+#include "facts_scm.h"
+
+const TSLanguage *tree_sitter_python(void);
+
+struct gen_lang gen_lang;
+
+static const char *const sym_names[SYM_COUNT] = {
+    [SYM_IDENTIFIER] = "identifier",
+    [SYM_ATTRIBUTE] = "attribute",
+    [SYM_CALL] = "call",
+    [SYM_ASYNC] = "async",
+    [SYM_DECORATOR] = "decorator",
+    [SYM_FUNCTION_DEFINITION] = "function_definition",
+    [SYM_CLASS_DEFINITION] = "class_definition",
+    [SYM_DOTTED_NAME] = "dotted_name",
+    [SYM_ALIASED_IMPORT] = "aliased_import",
+    [SYM_RELATIVE_IMPORT] = "relative_import",
+    [SYM_IMPORT_PREFIX] = "import_prefix",
+    [SYM_WILDCARD_IMPORT] = "wildcard_import",
+    [SYM_WITH_CLAUSE] = "with_clause",
+    [SYM_WITH_ITEM] = "with_item",
+    [SYM_AS_PATTERN] = "as_pattern",
+    [SYM_ARGUMENT_LIST] = "argument_list",
+    [SYM_KEYWORD_ARGUMENT] = "keyword_argument",
+    [SYM_PARENTHESIZED_EXPRESSION] = "parenthesized_expression",
+    [SYM_GENERATOR_EXPRESSION] = "generator_expression",
+    [SYM_COMMENT] = "comment",
+};
+
+/* Anonymous tokens; every other name above is a named node. */
+static const int sym_anonymous[SYM_COUNT] = {
+    [SYM_ASYNC] = 1,
+};
+
+static const char *const fld_names[FLD_COUNT] = {
+    [FLD_NAME] = "name",
+    [FLD_FUNCTION] = "function",
+    [FLD_ARGUMENTS] = "arguments",
+    [FLD_OBJECT] = "object",
+    [FLD_ATTRIBUTE] = "attribute",
+    [FLD_DEFINITION] = "definition",
+    [FLD_MODULE_NAME] = "module_name",
+    [FLD_ALIAS] = "alias",
+    [FLD_RIGHT] = "right",
+    [FLD_PARAMETERS] = "parameters",
+    [FLD_RETURN_TYPE] = "return_type",
+    [FLD_BODY] = "body",
+    [FLD_VALUE] = "value",
+    [FLD_TYPE] = "type",
+    [FLD_SUPERCLASSES] = "superclasses",
+};
+
+static const char *const cap_names[CAP_COUNT] = {
+    [CAP_IMPORT] = "import",
+    [CAP_IMPORT_FROM] = "import_from",
+    [CAP_IMPORT_FUTURE] = "import_future",
+    [CAP_DECORATED] = "decorated",
+    [CAP_CLASS] = "class",
+    [CAP_DEF] = "def",
+    [CAP_AWAIT] = "await",
+    [CAP_WITH] = "with",
+    [CAP_FOR] = "for",
+    [CAP_FOR_CLAUSE] = "for_clause",
+    [CAP_YIELD] = "yield",
+    [CAP_COMMENT] = "comment",
+};
+
+void
+gen_lang_init(void)
+{
+    const TSLanguage *lang = tree_sitter_python();
+    uint32_t err_off = 0, i, j, ncap;
+    TSQueryError err = TSQueryErrorNone;
+
+    if (ts_language_version(lang) != 14)
+        gen_fatal("grammar ABI %u, expected 14",
+                  ts_language_version(lang));
+    gen_lang.language = lang;
+    for (i = 0; i < SYM_COUNT; i++) {
+        const char *s = sym_names[i];
+
+        gen_lang.sym[i] = ts_language_symbol_for_name(
+            lang, s, (uint32_t)strlen(s), !sym_anonymous[i]);
+        if (gen_lang.sym[i] == 0)
+            gen_fatal("grammar has no node type '%s'", s);
+    }
+    for (i = 0; i < FLD_COUNT; i++) {
+        const char *s = fld_names[i];
+
+        gen_lang.fld[i] =
+            ts_language_field_id_for_name(lang, s, (uint32_t)strlen(s));
+        if (gen_lang.fld[i] == 0)
+            gen_fatal("grammar has no field '%s'", s);
+    }
+    gen_lang.facts = ts_query_new(lang, gen_facts_scm,
+                                  (uint32_t)strlen(gen_facts_scm),
+                                  &err_off, &err);
+    if (gen_lang.facts == NULL)
+        gen_fatal("grammar/facts.scm: query error %d at byte %u", (int)err,
+                  err_off);
+    ncap = ts_query_capture_count(gen_lang.facts);
+    if (ncap != CAP_COUNT)
+        gen_fatal("grammar/facts.scm: %u captures, expected %d", ncap,
+                  CAP_COUNT);
+    for (i = 0; i < ncap; i++) {
+        uint32_t len;
+        const char *name =
+            ts_query_capture_name_for_id(gen_lang.facts, i, &len);
+
+        for (j = 0; j < CAP_COUNT; j++)
+            if (strlen(cap_names[j]) == len &&
+                memcmp(cap_names[j], name, len) == 0)
+                break;
+        if (j == CAP_COUNT)
+            gen_fatal("grammar/facts.scm: unknown capture @%.*s", (int)len,
+                      name);
+        gen_lang.cap[i] = (uint8_t)j;
+    }
+}
+
+void
+gen_lang_free(void)
+{
+    ts_query_delete(gen_lang.facts);
+    gen_lang.facts = NULL;
+}

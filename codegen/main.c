@@ -1,0 +1,351 @@
+/* trioaio-gen: check asyncio/Trio boundaries and generate adapters.
+ *
+ * main() only parses options and dispatches through the subcommand table;
+ * the work lives in scan.c, model.c, index.c, check.c and gen.c. */
+#include "main.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "gen.h"
+#include "index.h"
+#include "lang.h"
+#include "report.h"
+#include "rules.h"
+#include "scan.h"
+#include "util.h"
+
+#define GEN_VERSION "0.1.0"
+
+struct opts {
+    const char **select, **ignore, **exclude;
+    size_t nselect, nignore, nexclude, capsel, capign, capexc;
+    int format, exit_zero, statistics, jobs, check, diff, quiet;
+    const char *out, *runtime;
+};
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+            "usage: trioaio-gen check [options] [PATH...]\n"
+            "       trioaio-gen gen [options] -o OUT [PATH...]\n"
+            "       trioaio-gen rules | version\n"
+            "\n"
+            "check options:\n"
+            "  --select=CODES       only these codes (prefixes, comma list)\n"
+            "  --ignore=CODES       not these codes\n"
+            "  --output-format=FMT  text (default), json, sarif, github\n"
+            "  --exit-zero          exit 0 even if there are findings\n"
+            "  --statistics         print a count per code\n"
+            "gen options:\n"
+            "  -o, --output=DIR     where adapter modules are written\n"
+            "  --check              exit 1 if any adapter would change\n"
+            "  --diff               print a unified diff, write nothing\n"
+            "  --runtime=MODULE     module providing the shims (trioaio)\n"
+            "common options:\n"
+            "  --exclude=GLOB       skip matching files and directories\n"
+            "  -j, --jobs=N         parser threads (default: all cores)\n"
+            "\n"
+            "Exit status: 0 clean, 1 findings, 2 usage or I/O error.\n");
+}
+
+static void
+split_list(const char *arg, const char ***list, size_t *n, size_t *cap)
+{
+    char *copy = gen_xstrdup(arg), *tok, *save = NULL;
+
+    /* The strings live until exit, like argv. */
+    for (tok = strtok_r(copy, ", ", &save); tok != NULL;
+         tok = strtok_r(NULL, ", ", &save))
+        GEN_PUSH(*list, *n, *cap, (const char *)tok);
+}
+
+enum {
+    OPT_SELECT = 256,
+    OPT_IGNORE,
+    OPT_FORMAT,
+    OPT_EXIT_ZERO,
+    OPT_STATS,
+    OPT_EXCLUDE,
+    OPT_CHECK,
+    OPT_DIFF,
+    OPT_RUNTIME,
+};
+
+static const struct option long_opts[] = {
+    {"select", required_argument, NULL, OPT_SELECT},
+    {"ignore", required_argument, NULL, OPT_IGNORE},
+    {"output-format", required_argument, NULL, OPT_FORMAT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"exit-zero", no_argument, NULL, OPT_EXIT_ZERO},
+    {"statistics", no_argument, NULL, OPT_STATS},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"diff", no_argument, NULL, OPT_DIFF},
+    {"runtime", required_argument, NULL, OPT_RUNTIME},
+    {"output", required_argument, NULL, 'o'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+    int c;
+
+    memset(o, 0, sizeof(*o));
+    o->runtime = "trioaio";
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:j:qh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case OPT_SELECT:
+            split_list(optarg, &o->select, &o->nselect, &o->capsel);
+            break;
+        case OPT_IGNORE:
+            split_list(optarg, &o->ignore, &o->nignore, &o->capign);
+            break;
+        case OPT_EXCLUDE:
+            split_list(optarg, &o->exclude, &o->nexclude, &o->capexc);
+            break;
+        case OPT_FORMAT:
+            o->format = gen_format_parse(optarg);
+            if (o->format < 0) {
+                gen_warn("unknown output format '%s'", optarg);
+                return -1;
+            }
+            break;
+        case OPT_EXIT_ZERO:
+            o->exit_zero = 1;
+            break;
+        case OPT_STATS:
+            o->statistics = 1;
+            break;
+        case OPT_CHECK:
+            o->check = 1;
+            break;
+        case OPT_DIFF:
+            o->diff = 1;
+            break;
+        case OPT_RUNTIME:
+            o->runtime = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case 'j':
+            o->jobs = atoi(optarg);
+            if (o->jobs < 1) {
+                gen_warn("--jobs needs a positive number");
+                return -1;
+            }
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(GEN_EXIT_CLEAN);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (o->jobs == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+        o->jobs = n > 0 ? (int)n : 1;
+    }
+    return 0;
+}
+
+/* Scan the paths left in argv (default ".") and load them into p. */
+static int
+load(int argc, char **argv, const struct opts *o, struct gen_scan *s,
+     struct gen_project *p)
+{
+    int i, rc = 0;
+
+    s->excludes = o->exclude;
+    s->nexcludes = o->nexclude;
+    if (optind >= argc)
+        rc |= gen_scan_path(s, ".");
+    for (i = optind; i < argc; i++)
+        rc |= gen_scan_path(s, argv[i]);
+    p->scan = s;
+    p->threads = o->jobs;
+    p->runtime = o->runtime;
+    gen_lang_init();
+    gen_project_load(p, s->paths, s->npaths, 1);
+    return rc;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+    struct opts o;
+    struct gen_scan s = {0};
+    struct gen_project p = {0};
+    struct gen_report r = {0};
+    int rc, status;
+    size_t ioerr;
+
+    if (parse_opts(argc, argv, &o) < 0)
+        return GEN_EXIT_ERROR;
+    rc = load(argc, argv, &o, &s, &p);
+    gen_project_analyse(&p);
+    r.select = o.select;
+    r.nselect = o.nselect;
+    r.ignore = o.ignore;
+    r.nignore = o.nignore;
+    ioerr = gen_check_project(&p, &r);
+    gen_report_print(&r, (enum gen_format)o.format, o.statistics, stdout);
+    if (rc != 0 || ioerr != 0)
+        status = GEN_EXIT_ERROR;
+    else if (r.n != 0 && !o.exit_zero)
+        status = GEN_EXIT_FINDINGS;
+    else
+        status = GEN_EXIT_CLEAN;
+    gen_report_free(&r);
+    gen_project_free(&p);
+    gen_scan_free(&s);
+    gen_lang_free();
+    free(o.select);
+    free(o.ignore);
+    free(o.exclude);
+    return status;
+}
+
+static int
+cmd_gen(int argc, char **argv)
+{
+    struct opts o;
+    struct gen_scan s = {0};
+    struct gen_project p = {0};
+    struct gen_gen_opts go = {0};
+    int rc, status;
+
+    if (parse_opts(argc, argv, &o) < 0)
+        return GEN_EXIT_ERROR;
+    if (o.out == NULL) {
+        gen_warn("gen needs an output directory: -o OUT");
+        usage(stderr);
+        return GEN_EXIT_ERROR;
+    }
+    if (o.check && o.diff) {
+        gen_warn("--check and --diff cannot be combined");
+        return GEN_EXIT_ERROR;
+    }
+    rc = load(argc, argv, &o, &s, &p);
+    gen_project_analyse(&p);
+    go.out = o.out;
+    go.runtime = o.runtime;
+    go.check = o.check;
+    go.diff = o.diff;
+    go.quiet = o.quiet;
+    status = gen_generate(&p, &go);
+    if (rc != 0 && status == GEN_EXIT_CLEAN)
+        status = GEN_EXIT_ERROR;
+    gen_project_free(&p);
+    gen_scan_free(&s);
+    gen_lang_free();
+    free(o.select);
+    free(o.ignore);
+    free(o.exclude);
+    return status;
+}
+
+static double
+now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The benchmark's floor: walk, read and parse with the same threads, and
+ * build nothing.  Not part of the documented interface. */
+static int
+cmd_parse(int argc, char **argv)
+{
+    struct opts o;
+    struct gen_scan s = {0};
+    struct gen_project p = {0};
+    double t0 = now();
+    int rc;
+
+    if (parse_opts(argc, argv, &o) < 0)
+        return GEN_EXIT_ERROR;
+    p.parse_only = 1;
+    rc = load(argc, argv, &o, &s, &p);
+    if (!o.quiet)
+        printf("%zu files parsed in %.3f s\n", p.nfiles, now() - t0);
+    gen_project_free(&p);
+    gen_scan_free(&s);
+    gen_lang_free();
+    free(o.exclude);
+    free(o.select);
+    free(o.ignore);
+    return rc ? GEN_EXIT_ERROR : GEN_EXIT_CLEAN;
+}
+
+static int
+cmd_rules(int argc, char **argv)
+{
+    size_t i;
+
+    (void)argc;
+    (void)argv;
+    for (i = 0; i < gen_nrules; i++)
+        printf("%s  %-28s %s\n", gen_rules[i].code, gen_rules[i].name,
+               gen_rules[i].summary);
+    return GEN_EXIT_CLEAN;
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("trioaio-gen %s (tree-sitter-python %s)\n", GEN_VERSION,
+           GEN_GRAMMAR_VERSION);
+    return GEN_EXIT_CLEAN;
+}
+
+static const struct gen_cmd cmds[] = {
+    {"check", cmd_check},
+    {"gen", cmd_gen},
+    {"rules", cmd_rules},
+    {"version", cmd_version},
+    {"parse", cmd_parse},
+};
+
+int
+main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return GEN_EXIT_ERROR;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(stdout);
+        return GEN_EXIT_CLEAN;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(argc, argv);
+    for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        if (strcmp(argv[1], cmds[i].name) == 0)
+            return cmds[i].fn(argc - 1, argv + 1);
+    gen_warn("unknown command '%s'", argv[1]);
+    usage(stderr);
+    return GEN_EXIT_ERROR;
+}

@@ -1,0 +1,146 @@
+/* Per-file model: what one Python module imports, defines and awaits.
+ *
+ * A model is built from a parse tree by gen_model_build() (one call per file,
+ * on any thread) and holds no tree-sitter objects afterwards, so the tree and
+ * the source text can be freed at once.  Names are stored as written
+ * (dotted text); the project index (index.c) resolves them. */
+#ifndef GEN_MODEL_H
+#define GEN_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tree_sitter/api.h>
+
+enum gen_domain {
+    GEN_DOM_NONE = 0,
+    GEN_DOM_AIO = 1,
+    GEN_DOM_TRIO = 2,
+    GEN_DOM_MIXED = 3, /* == GEN_DOM_AIO | GEN_DOM_TRIO */
+};
+
+/* What one event does: await EXPR, async with EXPR, async for _ in EXPR. */
+enum gen_ev_kind {
+    GEN_EV_AWAIT,
+    GEN_EV_WITH,
+    GEN_EV_FOR,
+};
+
+/* The shape of the expression an event is about.  `callee` and `arg` are
+ * dotted names (a.b.c) or NULL when the text is not a plain name. */
+enum gen_shape {
+    GEN_SHAPE_OTHER,   /* nothing we can name */
+    GEN_SHAPE_NAME,    /* `await fut`: callee = fut */
+    GEN_SHAPE_CALL,    /* `await f(x)`: callee = f, arg = name of x's callee
+                          or of x itself */
+    GEN_SHAPE_CALLCALL /* `await g(f)(x)`: callee = g, arg = f */
+};
+
+struct gen_event {
+    char *callee;
+    char *arg;
+    uint32_t line, col; /* 1-based; col counts characters */
+    uint8_t kind;       /* enum gen_ev_kind */
+    uint8_t shape;      /* enum gen_shape */
+    /* Filled in by the index. */
+    uint8_t ctx;        /* domain the event needs its function to be in */
+    uint8_t source;     /* enum gen_ev_source (index.h) */
+    uint8_t shim;       /* enum gen_shim when source is a shim */
+    uint8_t wrapped;    /* for shims: interface domain of what is wrapped */
+    char *fqn;          /* resolved name of callee (or of arg for shims) */
+    const struct gen_func *target; /* borrowed: project callee, or NULL */
+};
+
+struct gen_decorator {
+    char *name;         /* dotted name, NULL if not a plain name */
+    uint32_t line, col;
+    uint8_t called;     /* written as @name(...) */
+};
+
+/* Function flags. */
+enum {
+    GEN_FN_ASYNC = 1 << 0,
+    GEN_FN_GEN = 1 << 1,       /* contains yield */
+    GEN_FN_METHOD = 1 << 2,    /* defined directly in a class body */
+    GEN_FN_ERROR = 1 << 3,     /* its subtree has a syntax error */
+    GEN_FN_CLASS = 1 << 4,     /* this entry is a class, not a function */
+};
+
+struct gen_func {
+    char *name;
+    char *qualname;          /* Outer.inner for methods and nested defs */
+    uint32_t line, col;      /* of the `def`/`class` keyword line */
+    uint32_t start_byte;     /* definition node, for gen */
+    uint32_t flags;
+    struct gen_decorator *decos;
+    size_t ndecos;
+    struct gen_event *events;
+    size_t nevents, capevents;
+    /* Filled in by the index. */
+    uint8_t boundary;        /* enum gen_shim of a boundary decorator */
+    uint8_t acm;             /* decorated with asynccontextmanager */
+    uint8_t domain;          /* body domain */
+    uint8_t iface;           /* domain callers must be in */
+    uint8_t lib_dom, shim_dom; /* evidence that does not change */
+    const struct gen_decorator *bdeco; /* borrowed: the boundary decorator */
+};
+
+struct gen_import {
+    char *local;   /* name bound in the module */
+    char *module;  /* dotted module text after the dots ("" if none) */
+    char *name;    /* imported name for `from`, NULL for `import` */
+    uint8_t level; /* leading dots of a relative import */
+};
+
+struct gen_noqa {
+    uint32_t line;
+    char *codes;   /* "TA001,TA002" normalised, or NULL for all codes */
+};
+
+struct gen_file {
+    char *path;         /* as given or found by the walk */
+    char *modname;      /* dotted module name, "" if unknown */
+    char *root;         /* directory its top package lives in */
+    uint8_t is_init;    /* __init__.py: its module is the package */
+    uint8_t explicit_;  /* reported on (not only loaded to resolve names) */
+    uint8_t io_error;   /* could not be read; errno in err */
+    uint8_t syntax_error;
+    uint8_t imports_aio, imports_trio;
+    int err;
+    uint32_t err_line, err_col;
+    size_t nbytes;
+    struct gen_import *imports;
+    size_t nimports, capimports;
+    struct gen_func *funcs;
+    size_t nfuncs, capfuncs;
+    struct gen_noqa *noqa;
+    size_t nnoqa, capnoqa;
+};
+
+/* Per-thread state for building models: a parser and a query cursor. */
+struct gen_modeler;
+
+struct gen_modeler *gen_modeler_new(void);
+void gen_modeler_delete(struct gen_modeler *m);
+
+/* Parse src and fill f (whose path is set).  Never fails: a syntax error is
+ * recorded in f->syntax_error.  If keep_tree is not NULL the tree is
+ * returned there and the caller must ts_tree_delete() it. */
+void gen_model_build(struct gen_modeler *m, struct gen_file *f,
+                     const char *src, size_t len, TSTree **keep_tree);
+
+/* Parse only (the benchmark's floor). */
+void gen_model_parse_only(struct gen_modeler *m, const char *src,
+                          size_t len);
+
+/* Free everything f owns, leaving it zeroed. */
+void gen_file_free(struct gen_file *f);
+
+/* 1-based character column of byte offset `byte` whose row starts at
+ * `line_start`. */
+uint32_t gen_char_col(const char *src, uint32_t line_start, uint32_t byte);
+
+/* The dotted name an expression node spells (a, a.b.c), or NULL. */
+char *gen_dotted(TSNode n, const char *src);
+
+#endif /* GEN_MODEL_H */
