@@ -154,6 +154,8 @@ check_event(const struct gen_file *f, const struct gen_func *fn,
     int c = ev_ctx(ev), w;
     const char *dom = gen_domain_name(fn->domain);
     const char *name = ev_name(ev);
+    /* The hint repeats the name as the user wrote it. */
+    const char *as_written = ev->callee ? ev->callee : name;
 
     if (ev->source == GEN_SRC_SHIM) {
         const char *shim = gen_shim_name(ev->shim);
@@ -186,12 +188,12 @@ check_event(const struct gen_file *f, const struct gen_func *fn,
             gen_report_add(r, f, ev->line, ev->col, "TA001",
                            "asyncio `%s` awaited in Trio-domain function "
                            "`%s`; call it as `await aio_as_trio(%s)(...)`",
-                           name, fn->qualname, name);
+                           name, fn->qualname, as_written);
         else
             gen_report_add(r, f, ev->line, ev->col, "TA002",
                            "Trio `%s` awaited in asyncio-domain function "
                            "`%s`; call it as `await trio_as_aio(%s)(...)`",
-                           name, fn->qualname, name);
+                           name, fn->qualname, as_written);
         break;
     case GEN_EV_WITH:
         gen_report_add(r, f, ev->line, ev->col, "TA006",
@@ -199,7 +201,7 @@ check_event(const struct gen_file *f, const struct gen_func *fn,
                        "`%s`; use `async with %s(%s(...))`",
                        gen_domain_name(c), name, dom, fn->qualname,
                        c == GEN_DOM_AIO ? "aio_as_trio" : "trio_as_aio",
-                       name);
+                       as_written);
         break;
     case GEN_EV_FOR:
         gen_report_add(r, f, ev->line, ev->col, "TA007",
@@ -207,7 +209,7 @@ check_event(const struct gen_file *f, const struct gen_func *fn,
                        "`%s`; use `async for x in %s(%s(...))`",
                        gen_domain_name(c), name, dom, fn->qualname,
                        c == GEN_DOM_AIO ? "aio_as_trio" : "trio_as_aio",
-                       name);
+                       as_written);
         break;
     }
 }

@@ -358,8 +358,8 @@ render(struct module *m, const char *runtime, const char *out_path,
     (void)out_path;
     if (!stub) {
         gen_buf_printf(&b,
-                       "\"\"\"Explicit %s shims for the boundary functions "
-                       "of ``%s``.\"\"\"\n\n",
+                       "\"\"\"Adapters that call %s's shims explicitly."
+                       "\n\nSource module: ``%s``.\n\"\"\"\n\n",
                        runtime, modname);
         gen_buf_puts(&b, "from __future__ import annotations\n\n");
         if (m->need_contextlib)

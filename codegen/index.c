@@ -636,8 +636,10 @@ infer_domains(struct gen_project *p)
             for (k = 0; k < fn->nevents; k++) {
                 const struct gen_event *ev = &fn->events[k];
 
-                if (ev->source == GEN_SRC_LIB)
+                if (ev->source == GEN_SRC_LIB && ev->kind == GEN_EV_AWAIT)
                     fn->lib_dom |= ev->ctx;
+                else if (ev->source == GEN_SRC_LIB)
+                    fn->with_dom |= ev->ctx;
                 else if (ev->source == GEN_SRC_SHIM)
                     fn->shim_dom |= ev->ctx;
             }
@@ -663,11 +665,13 @@ infer_domains(struct gen_project *p)
                 if (fn->boundary || !(fn->flags & GEN_FN_ASYNC) ||
                     (fn->flags & GEN_FN_CLASS))
                     continue;
-                /* Strongest evidence first: the libraries it awaits, the
-                 * shims it calls, the module's single world, then the
-                 * project functions it awaits. */
+                /* Strongest evidence first: the libraries it awaits, those
+                 * it enters or iterates, the shims it calls, the module's
+                 * single world, then the project functions it awaits. */
                 if (fn->lib_dom)
                     d = fn->lib_dom;
+                else if (fn->with_dom)
+                    d = fn->with_dom;
                 else if (fn->shim_dom)
                     d = fn->shim_dom;
                 else if (md)

@@ -81,7 +81,9 @@ struct gen_func {
     uint8_t acm;             /* decorated with asynccontextmanager */
     uint8_t domain;          /* body domain */
     uint8_t iface;           /* domain callers must be in */
-    uint8_t lib_dom, shim_dom; /* evidence that does not change */
+    uint8_t lib_dom;         /* libraries it awaits */
+    uint8_t with_dom;        /* libraries it enters or iterates */
+    uint8_t shim_dom;        /* shims it calls */
     const struct gen_decorator *bdeco; /* borrowed: the boundary decorator */
 };
 

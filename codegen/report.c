@@ -26,19 +26,37 @@ gen_report_enabled(const struct gen_report *r, const char *code)
     return !prefix_match(r->ignore, r->nignore, code);
 }
 
+/* flake8's rule: a listed code matches codes it is a prefix of. */
+static int
+codes_cover(const char *codes, const char *code)
+{
+    const char *p = codes;
+
+    while (*p == ',')
+        p++;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+
+        if (n > 0 && strncmp(code, p, n) == 0)
+            return 1;
+        p += n;
+        while (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
 static int
 noqa_covers(const struct gen_file *f, uint32_t line, const char *code)
 {
     size_t i;
-    char needle[16];
 
-    snprintf(needle, sizeof(needle), ",%s,", code);
     for (i = 0; i < f->nnoqa; i++) {
         const struct gen_noqa *q = &f->noqa[i];
 
         if (q->line != line)
             continue;
-        if (q->codes == NULL || strstr(q->codes, needle) != NULL)
+        if (q->codes == NULL || codes_cover(q->codes, code))
             return 1;
     }
     return 0;

@@ -1,0 +1,5 @@
+﻿import asyncio
+
+
+async def café():
+    x = "éé"; await asyncio.sleep(0)

@@ -1,0 +1,252 @@
+"""Command-line behaviour of trioaio-gen: exit codes, filters, output
+formats, and gen's file handling (atomic, only on change, never over a file
+it did not write, --check, --diff, stale files, syntax errors)."""
+
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from conftest import CASES, run_gen
+
+TRIO_CALLS_AIO = """\
+import asyncio
+
+import trio
+
+
+async def aio_fetch():
+    await asyncio.sleep(0)
+
+
+async def main():
+    await trio.sleep(0)
+    await aio_fetch()
+"""
+
+MARKED = """\
+import asyncio
+
+from trioaio import aio_as_trio
+
+
+@aio_as_trio
+async def fetch(url: str, retries: int = 3) -> str:
+    \"\"\"Fetch url.\"\"\"
+    await asyncio.sleep(0)
+    return url
+"""
+
+
+@pytest.fixture
+def tree(tmp_path):
+    (tmp_path / "bad.py").write_text(TRIO_CALLS_AIO)
+    (tmp_path / "good.py").write_text("import trio\n\n\nasync def f():\n"
+                                      "    await trio.sleep(0)\n")
+    return tmp_path
+
+
+def test_exit_codes(tree):
+    assert run_gen("check", "good.py", cwd=tree).returncode == 0
+    assert run_gen("check", "bad.py", cwd=tree).returncode == 1
+    assert run_gen("check", "--exit-zero", "bad.py", cwd=tree).returncode == 0
+    missing = run_gen("check", "nope.py", cwd=tree)
+    assert missing.returncode == 2 and "nope.py" in missing.stderr
+    assert run_gen("check", "--bogus", cwd=tree).returncode == 2
+    assert run_gen("frobnicate", cwd=tree).returncode == 2
+    assert run_gen("gen", "bad.py", cwd=tree).returncode == 2  # no -o
+
+
+def test_default_path_is_cwd_and_skips_hidden_and_venvs(tree):
+    for d in (".hidden", "venv", "build", "myenv"):
+        (tree / d).mkdir()
+        (tree / d / "x.py").write_text(TRIO_CALLS_AIO)
+    (tree / "myenv" / "pyvenv.cfg").write_text("home = /usr\n")
+    out = run_gen("check", cwd=tree).stdout
+    assert out.splitlines() and all(
+        line.startswith("bad.py:") for line in out.splitlines())
+    excl = run_gen("check", "--exclude", "bad*", cwd=tree)
+    assert excl.returncode == 0 and excl.stdout == ""
+
+
+def test_text_format_is_path_line_col_code(tree):
+    out = run_gen("check", "bad.py", cwd=tree).stdout
+    assert out.startswith("bad.py:12:5: TA001 asyncio `bad.aio_fetch` "
+                          "awaited in Trio-domain function `main`")
+    assert "aio_as_trio(aio_fetch)" in out
+
+
+def test_select_and_ignore(tree):
+    assert run_gen("check", "--ignore", "TA001", "bad.py",
+                   cwd=tree).returncode == 0
+    assert run_gen("check", "--select", "TA00", "bad.py",
+                   cwd=tree).returncode == 1
+    assert run_gen("check", "--select", "TA002,TA003", "bad.py",
+                   cwd=tree).returncode == 0
+
+
+def test_statistics(tree):
+    out = run_gen("check", "--statistics", "bad.py", cwd=tree).stdout
+    assert out.splitlines()[-1].split()[:2] == ["1", "TA001"]
+
+
+def test_json(tree):
+    proc = run_gen("check", "--output-format", "json", "bad.py", cwd=tree)
+    data = json.loads(proc.stdout)
+    assert [(d["code"], d["filename"], d["location"]) for d in data] == [
+        ("TA001", "bad.py", {"row": 12, "column": 5})]
+    clean = run_gen("check", "--output-format=json", "good.py", cwd=tree)
+    assert json.loads(clean.stdout) == []
+
+
+def test_sarif(tree):
+    proc = run_gen("check", "--output-format", "sarif", "bad.py", cwd=tree)
+    sarif = json.loads(proc.stdout)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    assert {r["id"] for r in run["tool"]["driver"]["rules"]} >= {"TA001"}
+    res = run["results"][0]
+    assert res["ruleId"] == "TA001"
+    loc = res["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "bad.py"
+    assert loc["region"] == {"startLine": 12, "startColumn": 5}
+
+
+def test_github(tree):
+    out = run_gen("check", "--output-format", "github", "bad.py",
+                  cwd=tree).stdout
+    assert out.startswith("::error title=trioaio-gen (TA001),file=bad.py,"
+                          "line=12,col=5::TA001 ")
+
+
+def test_columns_count_characters(tmp_path):
+    (tmp_path / "u.py").write_text(
+        "import asyncio\nimport trio\n\n\nasync def f():\n"
+        "    await trio.sleep(0)\n"
+        "    é = 1; await asyncio.sleep(0)\n", encoding="utf-8")
+    out = run_gen("check", "--select", "TA003", "u.py", cwd=tmp_path).stdout
+    assert out.startswith("u.py:5:1: TA003")
+
+
+def test_syntax_error_never_crashes(tmp_path):
+    samples = ["def (", "async def f(:\n  await", "\x00\xff", "class",
+               "@aio_as_trio\n", "from . import", "(" * 5000,
+               "async with", "import asyncio\n" + "x = (\n" * 200]
+    for i, s in enumerate(samples):
+        (tmp_path / f"s{i}.py").write_text(s, encoding="latin-1")
+    proc = run_gen("check", tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == len(samples)
+    assert all(": TA900 syntax error" in line for line in lines)
+
+
+def test_precommit_single_file_matches_full_run():
+    d = CASES / "crossfile"
+    full = run_gen("check", "src", cwd=d).stdout.splitlines()
+    one = run_gen("check", "src/app/core.py", cwd=d).stdout.splitlines()
+    assert one == [l for l in full if l.startswith("src/app/core.py:")]
+    assert one
+
+
+# ---- gen -------------------------------------------------------------------
+
+@pytest.fixture
+def marked(tmp_path):
+    (tmp_path / "mod.py").write_text(MARKED)
+    return tmp_path
+
+
+def test_gen_writes_adapter_and_stub(marked):
+    proc = run_gen("gen", "-o", "out", "mod.py", cwd=marked, check=True)
+    assert "wrote out/mod.py" in proc.stdout
+    text = (marked / "out/mod.py").read_text("utf-8")
+    assert text.startswith("# generated by trioaio-gen — do not edit\n")
+    assert "async def fetch(url: str, retries: int = 3) -> str:" in text
+    assert '    """Fetch url."""' in text
+    assert "_rt.aio_as_trio(_raw(_src.fetch))(url, retries)" in text
+    assert "import trioaio as _rt" in text
+    stub = (marked / "out/mod.pyi").read_text("utf-8")
+    assert "async def fetch(url: str, retries: int = ...) -> str: ..." in stub
+
+
+def test_gen_is_deterministic_and_writes_only_on_change(marked):
+    run_gen("gen", "-o", "out", "mod.py", cwd=marked, check=True)
+    path = marked / "out/mod.py"
+    first = path.read_bytes()
+    old = time.time() - 1000
+    os.utime(path, (old, old))
+    again = run_gen("gen", "-o", "out", "mod.py", cwd=marked, check=True)
+    assert "wrote" not in again.stdout
+    assert path.read_bytes() == first
+    assert path.stat().st_mtime == pytest.approx(old)
+    assert run_gen("gen", "--check", "-o", "out", "mod.py",
+                   cwd=marked).returncode == 0
+
+
+def test_gen_check_and_diff_write_nothing(marked):
+    chk = run_gen("gen", "--check", "-o", "out", "mod.py", cwd=marked)
+    assert chk.returncode == 1 and "would create out/mod.py" in chk.stdout
+    diff = run_gen("gen", "--diff", "-o", "out", "mod.py", cwd=marked)
+    assert diff.returncode == 1
+    assert diff.stdout.startswith("--- /dev/null\n+++ out/mod.py\n@@ -0,0 +1,")
+    assert not (marked / "out").exists()
+    run_gen("gen", "-o", "out", "mod.py", cwd=marked, check=True)
+    (marked / "mod.py").write_text(MARKED.replace("retries: int = 3",
+                                                  "retries: int = 4"))
+    diff = run_gen("gen", "--diff", "-o", "out", "mod.py", cwd=marked)
+    assert diff.returncode == 1
+    assert "-async def fetch(url: str, retries: int = 3) -> str:" in \
+        diff.stdout
+    assert "+async def fetch(url: str, retries: int = 4) -> str:" in \
+        diff.stdout
+    assert "retries: int = 3" in (marked / "out/mod.py").read_text()
+    assert run_gen("gen", "--check", "-o", "out", "mod.py",
+                   cwd=marked).returncode == 1
+
+
+def test_gen_never_overwrites_foreign_files(marked):
+    (marked / "out").mkdir()
+    (marked / "out/mod.py").write_text("# my own code\n")
+    proc = run_gen("gen", "-o", "out", "mod.py", cwd=marked)
+    assert proc.returncode == 2
+    assert "refusing to overwrite" in proc.stderr
+    assert (marked / "out/mod.py").read_text() == "# my own code\n"
+
+
+def test_gen_removes_its_stale_files_only(marked):
+    run_gen("gen", "-o", "out", "mod.py", cwd=marked, check=True)
+    (marked / "out/notes.py").write_text("# not ours\n")
+    (marked / "mod.py").write_text("async def plain():\n    pass\n")
+    chk = run_gen("gen", "--check", "-o", "out", "mod.py", cwd=marked)
+    assert chk.returncode == 1 and "would remove stale out/mod.py" in \
+        chk.stdout
+    assert (marked / "out/mod.py").exists()
+    run_gen("gen", "-o", "out", "mod.py", cwd=marked, check=True)
+    assert sorted(p.name for p in (marked / "out").iterdir()) == ["notes.py"]
+
+
+def test_gen_syntax_error_keeps_previous_output(marked):
+    run_gen("gen", "-o", "out", "mod.py", cwd=marked, check=True)
+    before = (marked / "out/mod.py").read_bytes()
+    (marked / "mod.py").write_text(MARKED + "\nasync def broken(:\n")
+    proc = run_gen("gen", "-o", "out", "mod.py", cwd=marked)
+    assert proc.returncode == 1 and "TA900" in proc.stderr
+    assert (marked / "out/mod.py").read_bytes() == before
+    assert not [p for p in (marked / "out").iterdir()
+                if p.name.startswith(".")]
+
+
+def test_gen_runtime_option(marked):
+    run_gen("gen", "--runtime", "trio_asyncio", "-o", "out", "mod.py",
+            cwd=marked, check=True)
+    assert "import trio_asyncio as _rt" in (marked / "out/mod.py").read_text()
+
+
+def test_gen_output_compiles(tmp_path):
+    shutil.copytree(CASES / "shop" / "src", tmp_path / "src")
+    run_gen("gen", "-o", "out", "src", cwd=tmp_path, check=True)
+    for p in (tmp_path / "out").iterdir():
+        compile(p.read_text("utf-8"), str(p), "exec")

@@ -1,0 +1,43 @@
+"""Every rule is documented in docs/generator-rules.md with a Wrong and a
+Right example; the Wrong one must be reported with exactly that code and the
+Right one must be clean."""
+
+import re
+
+import pytest
+
+from conftest import ROOT, run_gen
+
+DOC = (ROOT / "docs/generator-rules.md").read_text(encoding="utf-8")
+SECTIONS = {
+    m.group(1): m.group(2)
+    for m in re.finditer(r"^## (TA\d{3}) [^\n]*\n(.*?)(?=^## |\Z)", DOC,
+                         re.S | re.M)
+}
+
+
+def _codes(tmp_path, src):
+    (tmp_path / "example.py").write_text(src, encoding="utf-8")
+    proc = run_gen("check", "example.py", cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    return re.findall(r"^example\.py:\d+:\d+: (TA\d{3}) ", proc.stdout, re.M)
+
+
+def test_every_rule_is_documented():
+    rules = run_gen("rules", check=True).stdout.split("\n")
+    codes = [line.split()[0] for line in rules if line.strip()]
+    assert codes and sorted(codes) == sorted(SECTIONS)
+
+
+@pytest.mark.parametrize("code", sorted(SECTIONS))
+def test_wrong_example_is_reported(code, tmp_path):
+    m = re.search(r"Wrong:\n\n```python\n(.*?)```", SECTIONS[code], re.S)
+    assert m, f"{code} has no Wrong example"
+    assert _codes(tmp_path, m.group(1)) == [code]
+
+
+@pytest.mark.parametrize("code", sorted(SECTIONS))
+def test_right_example_is_clean(code, tmp_path):
+    m = re.search(r"Right:\n\n```python\n(.*?)```", SECTIONS[code], re.S)
+    assert m, f"{code} has no Right example"
+    assert _codes(tmp_path, m.group(1)) == []
