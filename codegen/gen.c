@@ -329,8 +329,7 @@ is_exported(const struct module *m, const char *name)
 
 /* Build the adapter (stub = 0) or the stub (stub = 1) text. */
 static char *
-render(struct module *m, const char *runtime, const char *out_path,
-       int stub)
+render(struct module *m, const char *runtime, int stub)
 {
     struct gen_buf body = {0}, b = {0};
     size_t i, k;
@@ -355,7 +354,6 @@ render(struct module *m, const char *runtime, const char *out_path,
     }
     gen_buf_puts(&b, GEN_HEADER);
     gen_buf_printf(&b, GEN_SOURCE_PREFIX "%s\n", m->f->path);
-    (void)out_path;
     if (!stub) {
         gen_buf_printf(&b,
                        "\"\"\"Adapters that call %s's shims explicitly."
@@ -547,11 +545,8 @@ static void
 gen_file(const struct gen_gen_opts *o, struct outputs *st,
          struct gen_modeler *ml, const struct gen_file *f)
 {
-    struct module m = {0};
-    struct gen_file scratch = {0};
-    TSTree *tree = NULL;
     size_t len;
-    char *src, *base, *path, *text;
+    char *src, *base, *path, *py = NULL, *pyi = NULL;
 
     base = out_base(o, f);
     if (f->syntax_error) {
@@ -575,31 +570,48 @@ gen_file(const struct gen_gen_opts *o, struct outputs *st,
         free(base);
         return;
     }
+    gen_render(ml, f, src, len, o->runtime, &py, &pyi);
+    if (py != NULL) {
+        path = gen_xasprintf("%s.py", base);
+        apply(o, st, path, py);
+        free(path);
+        path = gen_xasprintf("%s.pyi", base);
+        apply(o, st, path, pyi);
+        free(path);
+    }
+    free(py);
+    free(pyi);
+    free(src);
+    free(base);
+}
+
+void
+gen_render(struct gen_modeler *ml, const struct gen_file *f,
+           const char *src, size_t len, const char *runtime, char **py,
+           char **pyi)
+{
+    struct module m = {0};
+    struct gen_file scratch = {0};
+    TSTree *tree = NULL;
+
+    *py = *pyi = NULL;
     scratch.path = gen_xstrdup(f->path);
     gen_model_build(ml, &scratch, src, len, &tree);
     m.f = f;
     m.src = src;
-    collect(&m, ts_tree_root_node(tree));
-    if (m.nitems > 0) {
-        path = gen_xasprintf("%s.py", base);
-        text = render(&m, o->runtime, path, 0);
-        apply(o, st, path, text);
-        free(text);
-        free(path);
-        path = gen_xasprintf("%s.pyi", base);
-        text = render(&m, o->runtime, path, 1);
-        apply(o, st, path, text);
-        free(text);
-        free(path);
+    if (tree != NULL) {
+        collect(&m, ts_tree_root_node(tree));
+        if (m.nitems > 0) {
+            *py = render(&m, runtime, 0);
+            *pyi = render(&m, runtime, 1);
+        }
+        ts_tree_delete(tree);
     }
-    ts_tree_delete(tree);
     gen_file_free(&scratch);
     gen_map_free(&m.names);
     gen_map_free(&m.ann_names);
     free(m.items);
     free(m.classes);
-    free(src);
-    free(base);
 }
 
 int

@@ -80,37 +80,51 @@ gen-test: gen-build
 gen-test-update: gen-build
 	TRIOAIO_GEN_UPDATE=1 $(PYTHON) -m pytest -q tests/gen/test_golden.py
 
-# ASan + UBSan build of the whole tool, then the golden tests with it.
+# Sanitizer builds compile the grammar apart, without our warnings.
+GEN_SAN_GRAMMAR = clang $(GEN_GRAMMAR_CFLAGS) -O1 $(1) \
+	    -c $(GEN_GRAMMAR)/src/parser.c -o $(2)/parser.o && \
+	clang $(GEN_GRAMMAR_CFLAGS) -O1 $(1) \
+	    -c $(GEN_GRAMMAR)/src/scanner.c -o $(2)/scanner.o
+
+# ASan + UBSan build of the whole tool, then the golden and CLI tests.
 GEN_ASAN_DIR := build/gen-asan
+GEN_ASAN_FLAGS := -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+                  -fno-sanitize-recover=all
 gen-asan: $(GEN_STAMP) $(GEN_BUILD)/facts_scm.h
 	@mkdir -p $(GEN_ASAN_DIR)
-	clang -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-	    -fno-sanitize-recover=all $(GEN_WARN) $(GEN_CPPFLAGS) \
-	    -I$(GEN_GRAMMAR)/src $(GEN_SRCS) $(GEN_GRAMMAR)/src/parser.c \
-	    $(GEN_GRAMMAR)/src/scanner.c -Dts_malloc=malloc \
-	    -Dts_calloc=calloc -Dts_realloc=realloc -Dts_free=free \
+	$(call GEN_SAN_GRAMMAR,$(GEN_ASAN_FLAGS),$(GEN_ASAN_DIR))
+	clang -O1 $(GEN_ASAN_FLAGS) $(GEN_WARN) $(GEN_CPPFLAGS) \
+	    $(GEN_SRCS) $(GEN_ASAN_DIR)/parser.o $(GEN_ASAN_DIR)/scanner.o \
 	    -o $(GEN_ASAN_DIR)/trioaio-gen $(GEN_TS_LIB) -lpthread
-	ASAN_OPTIONS=detect_leaks=1 TRIOAIO_GEN=$(GEN_ASAN_DIR)/trioaio-gen \
-	    $(PYTHON) -m pytest -q tests/gen/test_golden.py tests/gen/test_cli.py
+	ASAN_OPTIONS=detect_leaks=1:exitcode=86 UBSAN_OPTIONS=exitcode=87 \
+	    TRIOAIO_GEN=$(abspath $(GEN_ASAN_DIR))/trioaio-gen \
+	    $(PYTHON) -m pytest -q tests/gen
 
-# libFuzzer over the model builder and the checker (bounded time).
-GEN_FUZZ_SECONDS ?= 60
+# libFuzzer over the model builder, the checker and adapter rendering, for
+# a bounded time, seeded with the golden cases and the rules' examples.
+GEN_FUZZ_SECONDS ?= 120
 GEN_FUZZ_DIR := build/gen-fuzz
+GEN_SAN_GRAMMAR_FLAGS := -g -fsanitize=address,undefined
+GEN_FUZZ_FLAGS := -g -fsanitize=fuzzer,address,undefined \
+                  -fno-sanitize-recover=all
 gen-fuzz: $(GEN_STAMP) $(GEN_BUILD)/facts_scm.h
 	@mkdir -p $(GEN_FUZZ_DIR)/corpus
-	cp tests/gen/cases/*/*.py $(GEN_FUZZ_DIR)/corpus/ 2>/dev/null || true
-	clang -O1 -g -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all $(GEN_WARN) $(GEN_CPPFLAGS) \
-	    -I$(GEN_GRAMMAR)/src \
+	@find tests/gen/cases examples/mixed_project -name '*.py' \
+	    -exec sh -c 'cp "$$1" $(GEN_FUZZ_DIR)/corpus/$$(echo "$$1" | \
+	    tr / _)' _ {} \;
+	$(call GEN_SAN_GRAMMAR,$(GEN_SAN_GRAMMAR_FLAGS),$(GEN_FUZZ_DIR))
+	clang -O1 $(GEN_FUZZ_FLAGS) $(GEN_WARN) $(GEN_CPPFLAGS) \
 	    $(filter-out codegen/main.c,$(GEN_SRCS)) codegen/fuzz.c \
-	    $(GEN_GRAMMAR)/src/parser.c $(GEN_GRAMMAR)/src/scanner.c \
-	    -Dts_malloc=malloc -Dts_calloc=calloc -Dts_realloc=realloc \
-	    -Dts_free=free -o $(GEN_FUZZ_DIR)/fuzz $(GEN_TS_LIB) -lpthread
-	$(GEN_FUZZ_DIR)/fuzz -max_total_time=$(GEN_FUZZ_SECONDS) \
-	    -max_len=8192 -timeout=10 -rss_limit_mb=1024 \
-	    -print_final_stats=1 $(GEN_FUZZ_DIR)/corpus 2>&1 | \
-	    tee $(GEN_FUZZ_DIR)/log | grep -E '^(#[0-9]+.*DONE|stat::|INFO: Done|==)' ; \
-	    test $${PIPESTATUS[0]:-0} -eq 0
+	    $(GEN_FUZZ_DIR)/parser.o $(GEN_FUZZ_DIR)/scanner.o \
+	    -o $(GEN_FUZZ_DIR)/fuzz $(GEN_TS_LIB) -lpthread
+	@echo "fuzzing for $(GEN_FUZZ_SECONDS) s (log: $(GEN_FUZZ_DIR)/log)"
+	@$(GEN_FUZZ_DIR)/fuzz -max_total_time=$(GEN_FUZZ_SECONDS) \
+	    -max_len=16384 -len_control=20 -timeout=10 -rss_limit_mb=1024 \
+	    -print_final_stats=1 $(GEN_FUZZ_DIR)/corpus \
+	    > $(GEN_FUZZ_DIR)/log 2>&1; rc=$$?; \
+	    grep -E '^(#[0-9]+.*DONE|stat::(number_of_executed|average_exec|peak_rss)|==[0-9]+==ERROR|SUMMARY)' \
+	    $(GEN_FUZZ_DIR)/log; \
+	    echo "gen-fuzz: libFuzzer exited $$rc"; exit $$rc
 
 # The whole standard library of this machine's Python, without a crash.
 GEN_STDLIB := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2>/dev/null)

@@ -121,6 +121,8 @@ gen_project_load(struct gen_project *p, char **paths, size_t n,
         f->is_init = (uint8_t)is_init;
         GEN_PUSH(p->files, p->nfiles, p->cap, f);
     }
+    if (n == 0)
+        return;
     job.p = p;
     job.files = p->files + first;
     job.n = n;

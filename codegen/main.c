@@ -26,6 +26,8 @@ struct opts {
     size_t nselect, nignore, nexclude, capsel, capign, capexc;
     int format, exit_zero, statistics, jobs, check, diff, quiet;
     const char *out, *runtime;
+    char **owned; /* copies split_list() cut up */
+    size_t nowned, capowned;
 };
 
 static void
@@ -55,14 +57,28 @@ usage(FILE *f)
 }
 
 static void
-split_list(const char *arg, const char ***list, size_t *n, size_t *cap)
+split_list(struct opts *o, const char *arg, const char ***list, size_t *n,
+           size_t *cap)
 {
     char *copy = gen_xstrdup(arg), *tok, *save = NULL;
 
-    /* The strings live until exit, like argv. */
+    GEN_PUSH(o->owned, o->nowned, o->capowned, copy);
     for (tok = strtok_r(copy, ", ", &save); tok != NULL;
          tok = strtok_r(NULL, ", ", &save))
         GEN_PUSH(*list, *n, *cap, (const char *)tok);
+}
+
+static void
+opts_free(struct opts *o)
+{
+    size_t i;
+
+    for (i = 0; i < o->nowned; i++)
+        free(o->owned[i]);
+    free(o->owned);
+    free(o->select);
+    free(o->ignore);
+    free(o->exclude);
 }
 
 enum {
@@ -106,13 +122,13 @@ parse_opts(int argc, char **argv, struct opts *o)
     while ((c = getopt_long(argc, argv, "o:j:qh", long_opts, NULL)) != -1) {
         switch (c) {
         case OPT_SELECT:
-            split_list(optarg, &o->select, &o->nselect, &o->capsel);
+            split_list(o, optarg, &o->select, &o->nselect, &o->capsel);
             break;
         case OPT_IGNORE:
-            split_list(optarg, &o->ignore, &o->nignore, &o->capign);
+            split_list(o, optarg, &o->ignore, &o->nignore, &o->capign);
             break;
         case OPT_EXCLUDE:
-            split_list(optarg, &o->exclude, &o->nexclude, &o->capexc);
+            split_list(o, optarg, &o->exclude, &o->nexclude, &o->capexc);
             break;
         case OPT_FORMAT:
             o->format = gen_format_parse(optarg);
@@ -216,9 +232,7 @@ cmd_check(int argc, char **argv)
     gen_project_free(&p);
     gen_scan_free(&s);
     gen_lang_free();
-    free(o.select);
-    free(o.ignore);
-    free(o.exclude);
+    opts_free(&o);
     return status;
 }
 
@@ -255,9 +269,7 @@ cmd_gen(int argc, char **argv)
     gen_project_free(&p);
     gen_scan_free(&s);
     gen_lang_free();
-    free(o.select);
-    free(o.ignore);
-    free(o.exclude);
+    opts_free(&o);
     return status;
 }
 
@@ -290,9 +302,7 @@ cmd_parse(int argc, char **argv)
     gen_project_free(&p);
     gen_scan_free(&s);
     gen_lang_free();
-    free(o.exclude);
-    free(o.select);
-    free(o.ignore);
+    opts_free(&o);
     return rc ? GEN_EXIT_ERROR : GEN_EXIT_CLEAN;
 }
 

@@ -215,7 +215,8 @@ gen_report_print(struct gen_report *r, enum gen_format fmt, int statistics,
     struct gen_buf b = {0};
     size_t i, j;
 
-    qsort(r->diags, r->n, sizeof(*r->diags), cmp_diag);
+    if (r->n > 1)
+        qsort(r->diags, r->n, sizeof(*r->diags), cmp_diag);
     switch (fmt) {
     case GEN_FMT_TEXT:
         for (i = 0; i < r->n; i++)

@@ -106,7 +106,8 @@ walk(struct gen_scan *s, const char *dir)
         GEN_PUSH(names, n, cap, gen_xstrdup(e->d_name));
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp_str);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp_str);
     for (i = 0; i < n; i++) {
         char *p = strcmp(dir, ".") == 0
                       ? gen_xstrdup(names[i])

@@ -16,7 +16,8 @@ CASES = pathlib.Path(__file__).resolve().parent / "cases"
 
 
 def gen_binary():
-    return os.environ.get("TRIOAIO_GEN", str(ROOT / "build/gen/trioaio-gen"))
+    return os.path.abspath(
+        os.environ.get("TRIOAIO_GEN", str(ROOT / "build/gen/trioaio-gen")))
 
 
 def runtime_module():
