@@ -670,6 +670,8 @@ infer_domains(struct gen_project *p)
                 /* Strongest evidence first: the libraries it awaits, those
                  * it enters or iterates, the shims it calls, the module's
                  * single world, then the project functions it awaits. */
+                int weak = 0, iface;
+
                 if (fn->lib_dom)
                     d = fn->lib_dom;
                 else if (fn->with_dom)
@@ -677,13 +679,16 @@ infer_domains(struct gen_project *p)
                 else if (fn->shim_dom)
                     d = fn->shim_dom;
                 else if (md)
-                    d = md;
+                    d = md, weak = 1;
                 else
                     d = proj_evidence(fn);
-                if (d != fn->domain) {
+                /* A domain taken from the module's imports alone is used to
+                 * check the function's own body, but is not evidence for
+                 * its callers or for the shims around it. */
+                iface = (d == GEN_DOM_MIXED || weak) ? GEN_DOM_NONE : d;
+                if (d != fn->domain || iface != fn->iface) {
                     fn->domain = (uint8_t)d;
-                    fn->iface = d == GEN_DOM_MIXED ? GEN_DOM_NONE
-                                                   : (uint8_t)d;
+                    fn->iface = (uint8_t)iface;
                     changed = 1;
                 }
             }

@@ -1,5 +1,6 @@
 #include "lang.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -72,6 +73,47 @@ static const char *const cap_names[CAP_COUNT] = {
     [CAP_COMMENT] = "comment",
 };
 
+/* Every pattern in facts.scm has the form `(node_type) @capture`.  The
+ * model walks the tree itself (so that it can skip subtrees that hold no
+ * keyword it cares about, see model.c) and uses this table, built from the
+ * query's own text, to know which nodes the query would have captured. */
+static void
+map_patterns(const TSLanguage *lang)
+{
+    uint32_t np = ts_query_pattern_count(gen_lang.facts), i, s;
+
+    gen_lang.nsyms = ts_language_symbol_count(lang);
+    gen_lang.cap_of_sym = gen_xmalloc(gen_lang.nsyms);
+    memset(gen_lang.cap_of_sym, CAP_COUNT, gen_lang.nsyms);
+    for (i = 0; i < np; i++) {
+        uint32_t off = ts_query_start_byte_for_pattern(gen_lang.facts, i);
+        const char *p = gen_facts_scm + off, *q, *at;
+        size_t n, j;
+
+        if (*p != '(')
+            gen_fatal("grammar/facts.scm: pattern %u is not (type) @cap", i);
+        q = p + 1 + strcspn(p + 1, ") \n");
+        at = strchr(q, '@');
+        if (*q != ')' || at == NULL)
+            gen_fatal("grammar/facts.scm: pattern %u is not (type) @cap", i);
+        n = strcspn(at + 1, " \n");
+        for (j = 0; j < CAP_COUNT; j++)
+            if (strlen(cap_names[j]) == n &&
+                memcmp(cap_names[j], at + 1, n) == 0)
+                break;
+        /* Aliased symbols share a name: map every one of them. */
+        for (s = 0; s < gen_lang.nsyms; s++) {
+            const char *name = ts_language_symbol_name(lang, (TSSymbol)s);
+
+            if (ts_language_symbol_type(lang, (TSSymbol)s) ==
+                    TSSymbolTypeRegular &&
+                name != NULL && strlen(name) == (size_t)(q - p - 1) &&
+                memcmp(name, p + 1, (size_t)(q - p - 1)) == 0)
+                gen_lang.cap_of_sym[s] = (uint8_t)j;
+        }
+    }
+}
+
 void
 gen_lang_init(void)
 {
@@ -123,6 +165,7 @@ gen_lang_init(void)
                       name);
         gen_lang.cap[i] = (uint8_t)j;
     }
+    map_patterns(lang);
 }
 
 void
@@ -130,4 +173,6 @@ gen_lang_free(void)
 {
     ts_query_delete(gen_lang.facts);
     gen_lang.facts = NULL;
+    free(gen_lang.cap_of_sym);
+    gen_lang.cap_of_sym = NULL;
 }

@@ -74,6 +74,10 @@ struct gen_lang {
     TSFieldId fld[FLD_COUNT];
     /* Maps query capture index -> enum gen_cap. */
     uint8_t cap[CAP_COUNT];
+    /* Maps a node symbol to the enum gen_cap its pattern in facts.scm
+     * captures it as, or CAP_COUNT; nsyms entries. */
+    uint8_t *cap_of_sym;
+    uint32_t nsyms;
 };
 
 extern struct gen_lang gen_lang;

@@ -15,9 +15,10 @@ struct scope {
 
 struct gen_modeler {
     TSParser *parser;
-    TSQueryCursor *qc;
     struct scope *stack;
     size_t depth, cap;
+    uint32_t *kw;          /* offsets of keywords in the current source */
+    size_t nkw, capkw;
 };
 
 struct gen_modeler *
@@ -28,7 +29,6 @@ gen_modeler_new(void)
     m->parser = ts_parser_new();
     if (!ts_parser_set_language(m->parser, gen_lang.language))
         gen_fatal("cannot load the Python grammar");
-    m->qc = ts_query_cursor_new();
     return m;
 }
 
@@ -38,8 +38,8 @@ gen_modeler_delete(struct gen_modeler *m)
     if (m == NULL)
         return;
     ts_parser_delete(m->parser);
-    ts_query_cursor_delete(m->qc);
     free(m->stack);
+    free(m->kw);
     free(m);
 }
 
@@ -466,24 +466,71 @@ new_func(struct gen_file *f, struct gen_modeler *m, TSNode n,
     return (long)f->nfuncs - 1;
 }
 
+/* Offsets of every byte that can start something the model reads: '#'
+ * (comments) and the words await, yield, async, def, class, import.  A
+ * subtree with none of them inside cannot hold a capture, so the walk
+ * skips it; most of a typical tree is skipped this way. */
+static void
+find_keywords(struct gen_modeler *m, const char *src, size_t len)
+{
+    static const char *const words[] = {"await", "yield", "async", "def",
+                                        "class", "import"};
+    size_t i = 0, w;
+
+    m->nkw = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)src[i];
+
+        if (c == '#') {
+            GEN_PUSH(m->kw, m->nkw, m->capkw, (uint32_t)i);
+            i++;
+        } else if (isalpha(c) || c == '_' || c >= 0x80) {
+            size_t j = i + 1;
+
+            while (j < len && (isalnum((unsigned char)src[j]) ||
+                               src[j] == '_' || (unsigned char)src[j] >= 0x80))
+                j++;
+            if (j - i >= 3 && j - i <= 6 && strchr("aydci", c) != NULL)
+                for (w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+                    if (strlen(words[w]) == j - i &&
+                        memcmp(words[w], src + i, j - i) == 0) {
+                        GEN_PUSH(m->kw, m->nkw, m->capkw, (uint32_t)i);
+                        break;
+                    }
+            i = j;
+        } else {
+            i++;
+        }
+    }
+}
+
 static void
 walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
-              const char *src)
+              const char *src, size_t len)
 {
-    TSQueryMatch match;
-    uint32_t ci;
+    TSTreeCursor c = ts_tree_cursor_new(root);
     struct gen_decorator *pend = NULL;
-    size_t npend = 0;
+    size_t npend = 0, kwi = 0;
     uint32_t pend_at = UINT32_MAX;
 
     m->depth = 0;
-    ts_query_cursor_exec(m->qc, gen_lang.facts, root);
-    while (ts_query_cursor_next_capture(m->qc, &match, &ci)) {
-        TSNode n = match.captures[ci].node;
-        enum gen_cap cap = gen_lang.cap[match.captures[ci].index];
+    find_keywords(m, src, len);
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&c);
         uint32_t start = ts_node_start_byte(n);
+        TSSymbol sym;
+        enum gen_cap cap;
         long cur;
 
+        while (kwi < m->nkw && m->kw[kwi] < start)
+            kwi++;
+        if (kwi == m->nkw || m->kw[kwi] >= ts_node_end_byte(n))
+            goto next; /* nothing inside can matter */
+        sym = ts_node_symbol(n);
+        cap = sym < gen_lang.nsyms ? (enum gen_cap)gen_lang.cap_of_sym[sym]
+                                   : CAP_COUNT;
+        if (cap == CAP_COUNT)
+            goto down;
         while (m->depth && m->stack[m->depth - 1].end_byte <= start)
             m->depth--;
         cur = m->depth ? m->stack[m->depth - 1].func : -1;
@@ -586,7 +633,16 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
         case CAP_COUNT:
             break;
         }
+    down:
+        if (ts_tree_cursor_goto_first_child(&c))
+            continue;
+    next:
+        while (!ts_tree_cursor_goto_next_sibling(&c))
+            if (!ts_tree_cursor_goto_parent(&c))
+                goto done;
     }
+done:
+    ts_tree_cursor_delete(&c);
     if (pend != NULL) {
         size_t i;
 
@@ -617,7 +673,7 @@ gen_model_build(struct gen_modeler *m, struct gen_file *f, const char *src,
         f->syntax_error = 1;
         find_first_error(f, root, src);
     }
-    walk_captures(m, f, root, src);
+    walk_captures(m, f, root, src, len);
     if (keep_tree != NULL)
         *keep_tree = tree;
     else

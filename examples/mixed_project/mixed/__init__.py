@@ -1,0 +1,1 @@
+"""A small project with an asyncio half and a Trio half."""
