@@ -47,28 +47,33 @@ check_decorator(const struct gen_project *p, const struct gen_file *f,
                        "@%s(...) is not a decorator factory; write @%s on "
                        "`%s`",
                        d->name, d->name, fn->qualname);
-    } else if (fn->flags & GEN_FN_CLASS) {
+    }
+    else if (fn->flags & GEN_FN_CLASS) {
         gen_report_add(r, f, d->line, d->col, "TA004",
                        "@%s cannot wrap %s `%s`; decorate its async "
                        "methods, or wrap instances: %s(%s(...))",
                        d->name, what, fn->qualname, shim, fn->name);
-    } else if (!(fn->flags & GEN_FN_ASYNC)) {
+    }
+    else if (!(fn->flags & GEN_FN_ASYNC)) {
         gen_report_add(r, f, d->line, d->col, "TA004",
                        "@%s wraps async functions; `%s` is a plain def, "
                        "make it `async def`",
                        d->name, fn->qualname);
-    } else if (fn->acm) {
+    }
+    else if (fn->acm) {
         gen_report_add(r, f, d->line, d->col, "TA004",
                        "@%s cannot wrap the context manager factory `%s`; "
                        "wrap the object instead: `async with %s(%s(...))`",
                        d->name, fn->qualname, shim, fn->name);
-    } else if (fn->flags & GEN_FN_GEN) {
+    }
+    else if (fn->flags & GEN_FN_GEN) {
         gen_report_add(r, f, d->line, d->col, "TA004",
                        "@%s cannot wrap the async generator function `%s`; "
                        "wrap the iterator instead: `async for x in "
                        "%s(%s(...))`",
                        d->name, fn->qualname, shim, fn->name);
-    } else {
+    }
+    else {
         return;
     }
 }
@@ -105,9 +110,8 @@ check_direction(const struct gen_file *f, const struct gen_func *fn,
                    d->name, fn->qualname, gen_domain_name(fn->iface),
                    ev_name(first),
                    gen_shim_name(fn->boundary == GEN_SHIM_A2T ? GEN_SHIM_T2A
-                                                             : GEN_SHIM_A2T),
-                   gen_domain_name(fn->iface),
-                   gen_domain_name(fn->domain));
+                                                              : GEN_SHIM_A2T),
+                   gen_domain_name(fn->iface), gen_domain_name(fn->domain));
     return 1;
 }
 
@@ -165,8 +169,8 @@ check_event(const struct gen_file *f, const struct gen_func *fn,
                            "%s-side shim `%s` used in %s-domain function "
                            "`%s`; it is for %s callers: %s",
                            c == GEN_DOM_TRIO ? "Trio" : "asyncio",
-                           ev->callee ? ev->callee : shim, dom,
-                           fn->qualname, gen_domain_name(c),
+                           ev->callee ? ev->callee : shim, dom, fn->qualname,
+                           gen_domain_name(c),
                            ev->shim == GEN_SHIM_A2T
                                ? "await the asyncio code directly"
                                : "await the Trio code directly");

@@ -7,6 +7,7 @@
 
 /* Report every finding in the explicit files of p.  I/O errors are printed
  * as warnings; returns the number of files that could not be read. */
-size_t gen_check_project(const struct gen_project *p, struct gen_report *r);
+size_t
+gen_check_project(const struct gen_project *p, struct gen_report *r);
 
 #endif /* GEN_CHECK_H */

@@ -9,26 +9,116 @@
 #define LINE_MAX_COLS 79
 
 static const char *const builtins[] = {
-    "ArithmeticError", "AssertionError", "AttributeError", "BaseException",
-    "BaseExceptionGroup", "BufferError", "BytesWarning", "Ellipsis",
-    "EOFError", "Exception", "ExceptionGroup", "False", "FileExistsError",
-    "FileNotFoundError", "FloatingPointError", "GeneratorExit", "ImportError",
-    "IndexError", "KeyError", "KeyboardInterrupt", "LookupError",
-    "MemoryError", "NameError", "None", "NotImplemented",
-    "NotImplementedError", "OSError", "OverflowError", "RecursionError",
-    "ReferenceError", "RuntimeError", "StopAsyncIteration", "StopIteration",
-    "SyntaxError", "SystemError", "SystemExit", "TimeoutError", "True",
-    "TypeError", "UnicodeError", "ValueError", "ZeroDivisionError",
-    "__debug__", "abs", "aiter", "all", "anext", "any", "ascii", "bin",
-    "bool", "breakpoint", "bytearray", "bytes", "callable", "chr",
-    "classmethod", "complex", "delattr", "dict", "dir", "divmod",
-    "enumerate", "eval", "filter", "float", "format", "frozenset",
-    "getattr", "globals", "hasattr", "hash", "hex", "id", "input", "int",
-    "isinstance", "issubclass", "iter", "len", "list", "locals", "map",
-    "max", "memoryview", "min", "next", "object", "oct", "open", "ord",
-    "pow", "print", "property", "range", "repr", "reversed", "round", "set",
-    "setattr", "slice", "sorted", "staticmethod", "str", "sum", "super",
-    "tuple", "type", "vars", "zip",
+    "ArithmeticError",
+    "AssertionError",
+    "AttributeError",
+    "BaseException",
+    "BaseExceptionGroup",
+    "BufferError",
+    "BytesWarning",
+    "Ellipsis",
+    "EOFError",
+    "Exception",
+    "ExceptionGroup",
+    "False",
+    "FileExistsError",
+    "FileNotFoundError",
+    "FloatingPointError",
+    "GeneratorExit",
+    "ImportError",
+    "IndexError",
+    "KeyError",
+    "KeyboardInterrupt",
+    "LookupError",
+    "MemoryError",
+    "NameError",
+    "None",
+    "NotImplemented",
+    "NotImplementedError",
+    "OSError",
+    "OverflowError",
+    "RecursionError",
+    "ReferenceError",
+    "RuntimeError",
+    "StopAsyncIteration",
+    "StopIteration",
+    "SyntaxError",
+    "SystemError",
+    "SystemExit",
+    "TimeoutError",
+    "True",
+    "TypeError",
+    "UnicodeError",
+    "ValueError",
+    "ZeroDivisionError",
+    "__debug__",
+    "abs",
+    "aiter",
+    "all",
+    "anext",
+    "any",
+    "ascii",
+    "bin",
+    "bool",
+    "breakpoint",
+    "bytearray",
+    "bytes",
+    "callable",
+    "chr",
+    "classmethod",
+    "complex",
+    "delattr",
+    "dict",
+    "dir",
+    "divmod",
+    "enumerate",
+    "eval",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "globals",
+    "hasattr",
+    "hash",
+    "hex",
+    "id",
+    "input",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "list",
+    "locals",
+    "map",
+    "max",
+    "memoryview",
+    "min",
+    "next",
+    "object",
+    "oct",
+    "open",
+    "ord",
+    "pow",
+    "print",
+    "property",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "slice",
+    "sorted",
+    "staticmethod",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
 };
 
 int
@@ -58,9 +148,11 @@ folded_text(TSNode n, const char *src)
 
         if (quote == 0 && (c == '"' || c == '\'')) {
             quote = c;
-        } else if (quote != 0 && c == quote && src[i - 1] != '\\') {
+        }
+        else if (quote != 0 && c == quote && src[i - 1] != '\\') {
             quote = 0;
-        } else if (quote == 0 && isspace((unsigned char)c)) {
+        }
+        else if (quote == 0 && isspace((unsigned char)c)) {
             uint32_t j = i;
             int nl = 0;
 
@@ -132,7 +224,8 @@ add_param(struct gen_sig *s, TSNode n, const char *src, int *after_star)
     p.kind = *after_star ? GEN_P_KW : GEN_P_POS;
     if (strcmp(t, "identifier") == 0) {
         name = n;
-    } else if (strcmp(t, "typed_parameter") == 0) {
+    }
+    else if (strcmp(t, "typed_parameter") == 0) {
         TSNode first = ts_node_named_child(n, 0);
 
         type = gen_field(n, FLD_TYPE);
@@ -140,31 +233,39 @@ add_param(struct gen_sig *s, TSNode n, const char *src, int *after_star)
             p.kind = GEN_P_STAR;
             *after_star = 1;
             name = ts_node_named_child(first, 0);
-        } else if (strcmp(ts_node_type(first), "dictionary_splat_pattern") ==
-                   0) {
+        }
+        else if (strcmp(ts_node_type(first), "dictionary_splat_pattern") ==
+                 0) {
             p.kind = GEN_P_KWARGS;
             name = ts_node_named_child(first, 0);
-        } else {
+        }
+        else {
             name = first;
         }
-    } else if (strcmp(t, "default_parameter") == 0 ||
-               strcmp(t, "typed_default_parameter") == 0) {
+    }
+    else if (strcmp(t, "default_parameter") == 0 ||
+             strcmp(t, "typed_default_parameter") == 0) {
         name = gen_field(n, FLD_NAME);
         type = gen_field(n, FLD_TYPE);
         value = gen_field(n, FLD_VALUE);
-    } else if (strcmp(t, "list_splat_pattern") == 0) {
+    }
+    else if (strcmp(t, "list_splat_pattern") == 0) {
         p.kind = GEN_P_STAR;
         *after_star = 1;
         name = ts_node_named_child(n, 0);
-    } else if (strcmp(t, "dictionary_splat_pattern") == 0) {
+    }
+    else if (strcmp(t, "dictionary_splat_pattern") == 0) {
         p.kind = GEN_P_KWARGS;
         name = ts_node_named_child(n, 0);
-    } else if (strcmp(t, "keyword_separator") == 0) {
+    }
+    else if (strcmp(t, "keyword_separator") == 0) {
         p.kind = GEN_P_BARESTAR;
         *after_star = 1;
-    } else if (strcmp(t, "positional_separator") == 0) {
+    }
+    else if (strcmp(t, "positional_separator") == 0) {
         p.kind = GEN_P_SLASH;
-    } else {
+    }
+    else {
         return; /* a comment between parameters */
     }
     p.text = folded_text(n, src);
@@ -252,9 +353,9 @@ indent_to(struct gen_buf *b, int indent)
 }
 
 void
-gen_emit_def(struct gen_buf *b, int indent, const char *kw,
-             const char *name, const struct gen_sig *s, int stub,
-             const char *ret_override, const char *tail)
+gen_emit_def(struct gen_buf *b, int indent, const char *kw, const char *name,
+             const struct gen_sig *s, int stub, const char *ret_override,
+             const char *tail)
 {
     struct gen_buf one = {0};
     const char *ret = ret_override ? ret_override : s->ret;
@@ -264,13 +365,13 @@ gen_emit_def(struct gen_buf *b, int indent, const char *kw,
     for (i = 0; i < s->n; i++)
         gen_buf_printf(&one, "%s%s", i ? ", " : "",
                        stub ? s->params[i].stub : s->params[i].text);
-    gen_buf_printf(&one, ")%s%s:%s", ret ? " -> " : "", ret ? ret : "",
-                   tail);
+    gen_buf_printf(&one, ")%s%s:%s", ret ? " -> " : "", ret ? ret : "", tail);
     if ((size_t)indent + one.len <= LINE_MAX_COLS) {
         indent_to(b, indent);
         gen_buf_append(b, one.data, one.len);
         gen_buf_puts(b, "\n");
-    } else {
+    }
+    else {
         /* black's "magic trailing comma" layout, one parameter a line;
          * no comma after *args or **kwargs would also be valid, but black
          * puts one there on Python 3.6+, so do we. */
@@ -335,14 +436,16 @@ gen_emit_call(struct gen_buf *b, int indent, const char *prefix,
         LINE_MAX_COLS) {
         indent_to(b, indent);
         gen_buf_printf(b, "%s(%s)%s\n", prefix, args.data, suffix);
-    } else if ((size_t)indent + 4 + args.len <= LINE_MAX_COLS) {
+    }
+    else if ((size_t)indent + 4 + args.len <= LINE_MAX_COLS) {
         indent_to(b, indent);
         gen_buf_printf(b, "%s(\n", prefix);
         indent_to(b, indent + 4);
         gen_buf_printf(b, "%s\n", args.data);
         indent_to(b, indent);
         gen_buf_printf(b, ")%s\n", suffix);
-    } else {
+    }
+    else {
         indent_to(b, indent);
         gen_buf_printf(b, "%s(\n", prefix);
         for (i = 0; i < n; i++) {

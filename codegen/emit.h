@@ -26,37 +26,44 @@ struct gen_param {
 struct gen_sig {
     struct gen_param *params;
     size_t n, cap;
-    char *ret;            /* return annotation text, or NULL */
-    char *doc;            /* docstring literal as written, or NULL */
-    struct gen_map names; /* free names in defaults and annotations */
+    char *ret;                /* return annotation text, or NULL */
+    char *doc;                /* docstring literal as written, or NULL */
+    struct gen_map names;     /* free names in defaults and annotations */
     struct gen_map ann_names; /* free names in annotations only */
 };
 
 /* Read the signature and docstring of a function_definition node. */
-void gen_sig_read(struct gen_sig *s, TSNode def, const char *src);
-void gen_sig_free(struct gen_sig *s);
+void
+gen_sig_read(struct gen_sig *s, TSNode def, const char *src);
+void
+gen_sig_free(struct gen_sig *s);
 
 /* Append "def name(params) -> ret:" at indent, wrapped to 79 columns.
  * skip_first drops the first parameter (self of a wrapped method) and
  * self_name puts that name back in front; stub uses the stub texts. */
-void gen_emit_def(struct gen_buf *b, int indent, const char *kw,
-                  const char *name, const struct gen_sig *s, int stub,
-                  const char *ret_override, const char *tail);
+void
+gen_emit_def(struct gen_buf *b, int indent, const char *kw, const char *name,
+             const struct gen_sig *s, int stub, const char *ret_override,
+             const char *tail);
 
 /* Append the forwarding argument list for s (a, *args, k=k, **kw),
  * skipping the first parameter if skip_first, comma-separated into
  * items. */
-void gen_forward_args(const struct gen_sig *s, int skip_first,
-                      char ***items, size_t *n);
+void
+gen_forward_args(const struct gen_sig *s, int skip_first, char ***items,
+                 size_t *n);
 
 /* Append "prefix(items...)suffix\n" at indent, wrapped to 79 columns. */
-void gen_emit_call(struct gen_buf *b, int indent, const char *prefix,
-                   char *const *items, size_t n, const char *suffix);
+void
+gen_emit_call(struct gen_buf *b, int indent, const char *prefix,
+              char *const *items, size_t n, const char *suffix);
 
 /* Append a docstring literal at indent (continuation lines as written). */
-void gen_emit_doc(struct gen_buf *b, int indent, const char *doc);
+void
+gen_emit_doc(struct gen_buf *b, int indent, const char *doc);
 
 /* 1 if name is a Python builtin (never imported from the source). */
-int gen_is_builtin(const char *name);
+int
+gen_is_builtin(const char *name);
 
 #endif /* GEN_EMIT_H */

@@ -22,8 +22,8 @@ struct item {
 /* One class that gets an adapter because some of its methods are marked. */
 struct klass {
     const char *name;
-    TSNode node;     /* class_definition */
-    TSNode init;     /* its __init__ function_definition, or null */
+    TSNode node; /* class_definition */
+    TSNode init; /* its __init__ function_definition, or null */
     int has_anext;
 };
 
@@ -95,7 +95,8 @@ collect(struct module *m, TSNode root)
 
             if (marked(fn))
                 GEN_PUSH(m->items, m->nitems, m->capitems, it);
-        } else if (strcmp(t, "class_definition") == 0) {
+        }
+        else if (strcmp(t, "class_definition") == 0) {
             TSNode body = gen_field(d, FLD_BODY);
             const struct gen_func *cf = func_at(m->f, ts_node_start_byte(d));
             struct klass kl = {0};
@@ -166,12 +167,14 @@ emit_item(struct module *m, struct gen_buf *b, const struct item *it,
                 b, ind, "def", it->fn->name, &s, 1,
                 "_contextlib.AbstractAsyncContextManager[_typing.Any]",
                 " ...");
-        } else if (is_gen) {
+        }
+        else if (is_gen) {
             m->need_typing = 1;
             gen_emit_def(b, ind, "def", it->fn->name, &s, 1,
                          s.ret ? NULL : "_typing.AsyncIterator[_typing.Any]",
                          " ...");
-        } else {
+        }
+        else {
             gen_emit_def(b, ind, "async def", it->fn->name, &s, 1, NULL,
                          " ...");
         }
@@ -180,10 +183,9 @@ emit_item(struct module *m, struct gen_buf *b, const struct item *it,
     gen_buf_puts(b, "\n");
     if (!it->cls)
         gen_buf_puts(b, "\n");
-    gen_buf_printf(b, "%*s# %s-facing: %s code, called through %s().\n", ind,
-                   "", facing,
-                   it->fn->boundary == GEN_SHIM_A2T ? "asyncio" : "Trio",
-                   shim);
+    gen_buf_printf(
+        b, "%*s# %s-facing: %s code, called through %s().\n", ind, "", facing,
+        it->fn->boundary == GEN_SHIM_A2T ? "asyncio" : "Trio", shim);
     if (it->fn->acm) {
         m->need_contextlib = 1;
         gen_buf_printf(b, "%*s@_contextlib.asynccontextmanager\n", ind, "");
@@ -221,7 +223,8 @@ emit_item(struct module *m, struct gen_buf *b, const struct item *it,
         gen_buf_printf(b, "%*syield %s\n", ind + 8, "",
                        it->fn->acm ? "_value" : "_item");
         gen_buf_free(&inner);
-    } else {
+    }
+    else {
         call = gen_xasprintf("return await _rt.%s(%s)", shim, ref);
         gen_emit_call(b, ind + 4, call, args, nargs, "");
     }
@@ -249,9 +252,9 @@ emit_class_head(struct module *m, struct gen_buf *b, const struct klass *k,
         ts_node_named_child_count(first) == 1 &&
         strcmp(ts_node_type(ts_node_named_child(first, 0)), "string") == 0) {
         TSNode str = ts_node_named_child(first, 0);
-        char *doc = gen_xstrndup(m->src + ts_node_start_byte(str),
-                                 ts_node_end_byte(str) -
-                                     ts_node_start_byte(str));
+        char *doc =
+            gen_xstrndup(m->src + ts_node_start_byte(str),
+                         ts_node_end_byte(str) - ts_node_start_byte(str));
 
         gen_emit_doc(b, 4, doc);
         gen_buf_puts(b, "\n");
@@ -262,19 +265,22 @@ emit_class_head(struct module *m, struct gen_buf *b, const struct klass *k,
             gen_buf_puts(b, "    def __init__(self, *args: _typing.Any, "
                             "**kwargs: _typing.Any) -> None: ...\n");
             m->need_typing = 1;
-        } else {
+        }
+        else {
             gen_buf_printf(b,
                            "    def __init__(self, *args, **kwargs):\n"
                            "        self._impl = _src.%s(*args, **kwargs)\n",
                            k->name);
         }
-    } else {
+    }
+    else {
         gen_sig_read(&s, k->init, m->src);
         merge_names(&m->names, &s.names);
         merge_names(&m->ann_names, &s.ann_names);
         if (stub) {
             gen_emit_def(b, 4, "def", "__init__", &s, 1, NULL, " ...");
-        } else {
+        }
+        else {
             char *pre = gen_xasprintf("self._impl = _src.%s", k->name);
 
             gen_emit_def(b, 4, "def", "__init__", &s, 0, NULL, "");
@@ -289,8 +295,7 @@ emit_class_head(struct module *m, struct gen_buf *b, const struct klass *k,
     }
     if (k->has_anext) {
         if (stub)
-            gen_buf_printf(b, "    def __aiter__(self) -> %s: ...\n",
-                           k->name);
+            gen_buf_printf(b, "    def __aiter__(self) -> %s: ...\n", k->name);
         else
             gen_buf_puts(b, "\n    def __aiter__(self):\n"
                             "        return self\n");
@@ -367,8 +372,8 @@ render(struct module *m, const char *runtime, int stub)
         emit_imports(&b, m, &m->names, modname);
         gen_buf_puts(&b, "\n__all__ = [");
         for (k = 0, i = 0; k < m->nitems; k++) {
-            const char *n = m->items[k].cls ? m->items[k].cls
-                                            : m->items[k].fn->name;
+            const char *n =
+                m->items[k].cls ? m->items[k].cls : m->items[k].fn->name;
             size_t j;
 
             /* Each class once, in source order. */
@@ -392,7 +397,8 @@ render(struct module *m, const char *runtime, int stub)
                          "        if inner is None:\n"
                          "            return obj\n"
                          "        obj = inner\n");
-    } else {
+    }
+    else {
         gen_buf_puts(&b, "\n");
         if (m->need_contextlib)
             gen_buf_puts(&b, "import contextlib as _contextlib\n");
@@ -449,13 +455,16 @@ apply(const struct gen_gen_opts *o, struct outputs *st, const char *path,
         gen_udiff(&d, path, old, text);
         fwrite(d.data, 1, d.len, stdout);
         gen_buf_free(&d);
-    } else if (o->check) {
+    }
+    else if (o->check) {
         printf("would %s %s\n", old ? "update" : "create", path);
-    } else if (gen_write_atomic(path, text, strlen(text)) != 0) {
+    }
+    else if (gen_write_atomic(path, text, strlen(text)) != 0) {
         gen_warn("%s: %s", path, strerror(errno));
         st->errors++;
         rc = -1;
-    } else if (!o->quiet) {
+    }
+    else if (!o->quiet) {
         printf("wrote %s\n", path);
     }
     free(old);
@@ -500,12 +509,15 @@ sweep_stale(const struct gen_gen_opts *o, struct outputs *st)
                 gen_udiff(&df, path, data, NULL);
                 fwrite(df.data, 1, df.len, stdout);
                 gen_buf_free(&df);
-            } else if (o->check) {
+            }
+            else if (o->check) {
                 printf("would remove stale %s\n", path);
-            } else if (unlink(path) != 0) {
+            }
+            else if (unlink(path) != 0) {
                 gen_warn("%s: %s", path, strerror(errno));
                 st->errors++;
-            } else if (!o->quiet) {
+            }
+            else if (!o->quiet) {
                 printf("removed stale %s\n", path);
             }
         }
@@ -550,8 +562,9 @@ gen_file(const struct gen_gen_opts *o, struct outputs *st,
 
     base = out_base(o, f);
     if (f->syntax_error) {
-        fprintf(stderr, "%s:%u:%u: TA900 syntax error; adapters for this "
-                        "module are left as they are\n",
+        fprintf(stderr,
+                "%s:%u:%u: TA900 syntax error; adapters for this "
+                "module are left as they are\n",
                 f->path, f->err_line, f->err_col);
         path = gen_xasprintf("%s.py", base);
         gen_map_put(&st->keep, path, (void *)1);
@@ -563,7 +576,15 @@ gen_file(const struct gen_gen_opts *o, struct outputs *st,
         free(base);
         return;
     }
-    src = gen_read_file(f->path, &len);
+    /* The project kept the source and tree of every file that may have
+     * marked definitions; read again only if it did not. */
+    if (f->src != NULL) {
+        src = f->src;
+        len = f->nbytes;
+    }
+    else {
+        src = gen_read_file(f->path, &len);
+    }
     if (src == NULL) {
         gen_warn("%s: %s", f->path, strerror(errno));
         st->errors++;
@@ -581,14 +602,14 @@ gen_file(const struct gen_gen_opts *o, struct outputs *st,
     }
     free(py);
     free(pyi);
-    free(src);
+    if (src != f->src)
+        free(src);
     free(base);
 }
 
 void
-gen_render(struct gen_modeler *ml, const struct gen_file *f,
-           const char *src, size_t len, const char *runtime, char **py,
-           char **pyi)
+gen_render(struct gen_modeler *ml, const struct gen_file *f, const char *src,
+           size_t len, const char *runtime, char **py, char **pyi)
 {
     struct module m = {0};
     struct gen_file scratch = {0};
@@ -596,7 +617,10 @@ gen_render(struct gen_modeler *ml, const struct gen_file *f,
 
     *py = *pyi = NULL;
     scratch.path = gen_xstrdup(f->path);
-    gen_model_build(ml, &scratch, src, len, &tree);
+    if (f->tree != NULL && f->src == src)
+        tree = ts_tree_copy(f->tree);
+    else
+        gen_model_build(ml, &scratch, src, len, &tree);
     m.f = f;
     m.src = src;
     if (tree != NULL) {

@@ -75,6 +75,9 @@ $(GEN_BIN): $(GEN_OBJS) $(GEN_GRAMMAR)/parser.o $(GEN_GRAMMAR)/scanner.o
 # Tests: golden files (check + gen), the generated adapters imported and
 # called under the runtime, the C-level unit tests, the docs cross-check.
 gen-test: gen-build
+	@if command -v clang-format >/dev/null 2>&1; then \
+	    clang-format --dry-run --Werror codegen/*.c codegen/*.h && \
+	    echo "gen-test: codegen/ is clang-formatted"; fi
 	$(PYTHON) -m pytest -q tests/gen
 
 gen-test-update: gen-build
@@ -154,10 +157,10 @@ gen-deps:
 	    apt-get update && apt-get install -y libtree-sitter-dev \
 	        build-essential pkg-config clang; fi
 	$(PYTHON) -m pip install -q 'pytest>=7' 'trio>=0.22' \
-	    'trio-asyncio==0.16.0' 'flake8-async'
+	    'trio-asyncio==0.16.0' 'flake8' 'flake8-async'
 
 gen-format-check:
-	clang-format --dry-run -Werror codegen/*.c codegen/*.h
+	clang-format --dry-run --Werror codegen/*.c codegen/*.h
 
 gen-clean:
 	rm -rf $(GEN_BUILD) $(GEN_ASAN_DIR) $(GEN_FUZZ_DIR) build/demo-adapters

@@ -63,6 +63,27 @@ struct load_job {
     atomic_size_t next;
 };
 
+/* Whether any decorator of f is spelled like a boundary decorator (its
+ * last name component); decided properly later, after name resolution. */
+static int
+maybe_marked(const struct gen_file *f)
+{
+    size_t i, j;
+
+    for (i = 0; i < f->nfuncs; i++)
+        for (j = 0; j < f->funcs[i].ndecos; j++) {
+            const char *n = f->funcs[i].decos[j].name, *dot;
+
+            if (n == NULL)
+                continue;
+            dot = strrchr(n, '.');
+            n = dot ? dot + 1 : n;
+            if (IN_LIST(n, a2t_names) || IN_LIST(n, t2a_names))
+                return 1;
+        }
+    return 0;
+}
+
 static void
 load_one(struct gen_project *p, struct gen_modeler *m, struct gen_file *f)
 {
@@ -77,9 +98,23 @@ load_one(struct gen_project *p, struct gen_modeler *m, struct gen_file *f)
     if (len >= UINT32_MAX / 2) {
         f->io_error = 1;
         f->err = EFBIG;
-    } else if (p->parse_only) {
+    }
+    else if (p->parse_only) {
         gen_model_parse_only(m, src, len);
-    } else {
+    }
+    else if (p->keep_sources) {
+        TSTree *tree = NULL;
+
+        gen_model_build(m, f, src, len, &tree);
+        if (maybe_marked(f)) {
+            f->src = src;
+            f->tree = tree;
+            return;
+        }
+        if (tree != NULL)
+            ts_tree_delete(tree);
+    }
+    else {
         gen_model_build(m, f, src, len, NULL);
     }
     free(src);
@@ -103,8 +138,7 @@ load_worker(void *arg)
 }
 
 void
-gen_project_load(struct gen_project *p, char **paths, size_t n,
-                 int explicit_)
+gen_project_load(struct gen_project *p, char **paths, size_t n, int explicit_)
 {
     struct load_job job;
     pthread_t tids[64];
@@ -352,8 +386,8 @@ gen_shim_of(const struct gen_project *p, const char *fqn)
                          strcmp(last, "run_coroutine") == 0 ||
                          strcmp(last, "run_future") == 0)))
         return GEN_SHIM_A2T;
-    if (dot != NULL && (strcmp(last, "run_trio") == 0 ||
-                        strcmp(last, "trio_as_future") == 0))
+    if (dot != NULL &&
+        (strcmp(last, "run_trio") == 0 || strcmp(last, "trio_as_future") == 0))
         return GEN_SHIM_T2A;
     return GEN_SHIM_NONE;
 }
@@ -378,18 +412,22 @@ lib_domain(const struct gen_project *p, const char *fqn)
 
 /* ---- Loading imported project modules --------------------------------- */
 
-static void
-want_module(struct gen_project *p, const struct gen_file *f,
-            const char *mod, struct gen_map *queued, char ***paths,
-            size_t *n, size_t *cap)
+/* Queue the file of module `mod` under f's root, if there is one.  Returns
+ * 1 if the module is known (loaded, queued or found), 0 if not. */
+static int
+want_module(struct gen_project *p, const struct gen_file *f, const char *mod,
+            struct gen_map *queued, char ***paths, size_t *n, size_t *cap)
 {
     char *rel, *cand;
     size_t i;
+    void *q;
 
-    if (mod == NULL || mod[0] == '\0' || gen_map_get(&p->by_module, mod) ||
-        gen_map_get(queued, mod))
-        return;
-    gen_map_put(queued, mod, (void *)1);
+    if (mod == NULL || mod[0] == '\0')
+        return 0;
+    if (gen_map_get(&p->by_module, mod))
+        return 1;
+    if ((q = gen_map_get(queued, mod)) != NULL)
+        return q == (void *)2;
     rel = gen_xstrdup(mod);
     for (i = 0; rel[i]; i++)
         if (rel[i] == '.')
@@ -404,8 +442,74 @@ want_module(struct gen_project *p, const struct gen_file *f,
         }
     }
     free(rel);
+    /* 2: found and queued; 1: looked for, not in this tree. */
+    gen_map_put(queued, mod, cand ? (void *)2 : (void *)1);
     if (cand != NULL)
         GEN_PUSH(*paths, *n, *cap, cand);
+    return cand != NULL;
+}
+
+/* Queue the module that defines the resolved name fqn: its longest dotted
+ * prefix that is a module of this tree (pkg.mod.func -> pkg.mod). */
+static void
+want_name(struct gen_project *p, const struct gen_file *f, const char *fqn,
+          struct gen_map *queued, char ***paths, size_t *n, size_t *cap)
+{
+    char *s = gen_xstrdup(fqn), *dot;
+
+    while (!want_module(p, f, s, queued, paths, n, cap) &&
+           (dot = strrchr(s, '.')) != NULL)
+        *dot = '\0';
+    free(s);
+}
+
+/* Queue what f needs to resolve the names it awaits, enters and iterates.
+ * A package's __init__ (loaded for its re-exports) also gets every module
+ * it imports from, and star imports are always followed. */
+static void
+want_for_file(struct gen_project *p, const struct gen_file *f,
+              struct gen_map *queued, char ***paths, size_t *n, size_t *cap)
+{
+    size_t i, j;
+
+    for (i = 0; i < f->nimports; i++) {
+        const struct gen_import *im = &f->imports[i];
+        int star = im->name != NULL && strcmp(im->name, "*") == 0;
+        char *mod;
+
+        if (!star && !(f->is_init && !f->explicit_))
+            continue;
+        mod = import_module(f, im);
+        want_module(p, f, mod, queued, paths, n, cap);
+        if (mod != NULL && im->name != NULL && !star) {
+            char *sub = mod[0] ? gen_xasprintf("%s.%s", mod, im->name)
+                               : gen_xstrdup(im->name);
+
+            want_module(p, f, sub, queued, paths, n, cap);
+            free(sub);
+        }
+        free(mod);
+    }
+    for (i = 0; i < f->nfuncs; i++) {
+        const struct gen_func *fn = &f->funcs[i];
+
+        for (j = 0; j < fn->nevents; j++) {
+            const struct gen_event *ev = &fn->events[j];
+            const char *names[2] = {ev->callee, ev->arg};
+            int k;
+
+            for (k = 0; k < 2; k++) {
+                char *fqn;
+
+                if (names[k] == NULL)
+                    continue;
+                fqn = gen_project_resolve(p, f, fn, names[k]);
+                if (fqn != NULL)
+                    want_name(p, f, fqn, queued, paths, n, cap);
+                free(fqn);
+            }
+        }
+    }
 }
 
 static void
@@ -436,35 +540,16 @@ register_files(struct gen_project *p, size_t from)
 static void
 load_imported(struct gen_project *p)
 {
+    struct gen_map queued = {0};
     size_t from = 0, round;
 
     register_files(p, 0);
     for (round = 0; round < LOAD_ROUNDS; round++) {
-        struct gen_map queued = {0};
         char **paths = NULL;
-        size_t n = 0, cap = 0, i, j, end = p->nfiles;
+        size_t n = 0, cap = 0, i, end = p->nfiles;
 
-        for (i = from; i < end; i++) {
-            const struct gen_file *f = p->files[i];
-
-            for (j = 0; j < f->nimports; j++) {
-                const struct gen_import *im = &f->imports[j];
-                char *mod = import_module(f, im);
-
-                want_module(p, f, mod, &queued, &paths, &n, &cap);
-                if (mod != NULL && im->name != NULL &&
-                    strcmp(im->name, "*") != 0) {
-                    char *sub = mod[0]
-                                    ? gen_xasprintf("%s.%s", mod, im->name)
-                                    : gen_xstrdup(im->name);
-
-                    want_module(p, f, sub, &queued, &paths, &n, &cap);
-                    free(sub);
-                }
-                free(mod);
-            }
-        }
-        gen_map_free(&queued);
+        for (i = from; i < end; i++)
+            want_for_file(p, p->files[i], &queued, &paths, &n, &cap);
         if (n > 0) {
             gen_project_load(p, paths, n, 0);
             register_files(p, end);
@@ -476,6 +561,7 @@ load_imported(struct gen_project *p)
             break;
         from = end;
     }
+    gen_map_free(&queued);
 }
 
 /* ---- Domains ----------------------------------------------------------- */
@@ -537,8 +623,7 @@ protocol_target(const struct gen_project *p, const struct gen_func *t,
 }
 
 static void
-classify_events(struct gen_project *p, struct gen_file *f,
-                struct gen_func *fn)
+classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
 {
     size_t i;
 
@@ -582,7 +667,8 @@ classify_events(struct gen_project *p, struct gen_file *f,
         if (d != GEN_DOM_NONE) {
             ev->source = GEN_SRC_LIB;
             ev->ctx = (uint8_t)d;
-        } else {
+        }
+        else {
             const struct gen_func *t = find_func(p, cf, 0);
 
             t = protocol_target(p, t, cf, ev->kind);
@@ -648,7 +734,8 @@ infer_domains(struct gen_project *p)
             if (fn->boundary == GEN_SHIM_A2T) {
                 fn->domain = GEN_DOM_AIO;
                 fn->iface = GEN_DOM_TRIO;
-            } else if (fn->boundary == GEN_SHIM_T2A) {
+            }
+            else if (fn->boundary == GEN_SHIM_T2A) {
                 fn->domain = GEN_DOM_TRIO;
                 fn->iface = GEN_DOM_AIO;
             }

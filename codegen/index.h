@@ -32,31 +32,37 @@ struct gen_project {
     struct gen_scan *scan;    /* borrowed, for module names */
     const char *runtime;      /* module of the generated shims: trioaio */
     int threads;
-    int parse_only;           /* benchmark floor: parse, build nothing */
+    int parse_only;   /* benchmark floor: parse, build nothing */
+    int keep_sources; /* gen: keep source and tree of marked files */
 };
 
 /* Read and model paths (explicit or not) on p->threads threads. */
-void gen_project_load(struct gen_project *p, char **paths, size_t n,
-                      int explicit_);
+void
+gen_project_load(struct gen_project *p, char **paths, size_t n, int explicit_);
 
 /* Load imported project modules, resolve names, infer domains. */
-void gen_project_analyse(struct gen_project *p);
+void
+gen_project_analyse(struct gen_project *p);
 
 /* The resolved dotted name of `dotted` as seen from fn in f, or NULL. */
-char *gen_project_resolve(const struct gen_project *p,
-                          const struct gen_file *f, const struct gen_func *fn,
-                          const char *dotted);
+char *
+gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
+                    const struct gen_func *fn, const char *dotted);
 
 /* Which boundary shim a resolved name is (enum gen_shim), also accepting
  * the legacy loop methods (run_asyncio, run_trio...). */
-int gen_shim_of(const struct gen_project *p, const char *fqn);
+int
+gen_shim_of(const struct gen_project *p, const char *fqn);
 
 /* The name of a shim kind for messages: "aio_as_trio" / "trio_as_aio". */
-const char *gen_shim_name(int shim);
+const char *
+gen_shim_name(int shim);
 
 /* "asyncio" / "Trio" / "mixed" / "unknown". */
-const char *gen_domain_name(int dom);
+const char *
+gen_domain_name(int dom);
 
-void gen_project_free(struct gen_project *p);
+void
+gen_project_free(struct gen_project *p);
 
 #endif /* GEN_INDEX_H */

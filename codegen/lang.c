@@ -8,7 +8,8 @@
 /* Generated at build time from grammar/facts.scm. */
 #include "facts_scm.h"
 
-const TSLanguage *tree_sitter_python(void);
+const TSLanguage *
+tree_sitter_python(void);
 
 struct gen_lang gen_lang;
 
@@ -122,8 +123,7 @@ gen_lang_init(void)
     TSQueryError err = TSQueryErrorNone;
 
     if (ts_language_version(lang) != 14)
-        gen_fatal("grammar ABI %u, expected 14",
-                  ts_language_version(lang));
+        gen_fatal("grammar ABI %u, expected 14", ts_language_version(lang));
     gen_lang.language = lang;
     for (i = 0; i < SYM_COUNT; i++) {
         const char *s = sym_names[i];
@@ -141,9 +141,8 @@ gen_lang_init(void)
         if (gen_lang.fld[i] == 0)
             gen_fatal("grammar has no field '%s'", s);
     }
-    gen_lang.facts = ts_query_new(lang, gen_facts_scm,
-                                  (uint32_t)strlen(gen_facts_scm),
-                                  &err_off, &err);
+    gen_lang.facts = ts_query_new(
+        lang, gen_facts_scm, (uint32_t)strlen(gen_facts_scm), &err_off, &err);
     if (gen_lang.facts == NULL)
         gen_fatal("grammar/facts.scm: query error %d at byte %u", (int)err,
                   err_off);

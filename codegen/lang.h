@@ -84,8 +84,10 @@ extern struct gen_lang gen_lang;
 
 /* Load the grammar and compile the query; exits with status 2 on failure
  * (a broken build, not a user error). */
-void gen_lang_init(void);
-void gen_lang_free(void);
+void
+gen_lang_init(void);
+void
+gen_lang_free(void);
 
 static inline int
 gen_is(TSNode n, enum gen_sym s)

@@ -256,6 +256,7 @@ cmd_gen(int argc, char **argv)
         gen_warn("--check and --diff cannot be combined");
         return GEN_EXIT_ERROR;
     }
+    p.keep_sources = 1;
     rc = load(argc, argv, &o, &s, &p);
     gen_project_analyse(&p);
     go.out = o.out;
@@ -330,11 +331,8 @@ cmd_version(int argc, char **argv)
 }
 
 static const struct gen_cmd cmds[] = {
-    {"check", cmd_check},
-    {"gen", cmd_gen},
-    {"rules", cmd_rules},
-    {"version", cmd_version},
-    {"parse", cmd_parse},
+    {"check", cmd_check},     {"gen", cmd_gen},     {"rules", cmd_rules},
+    {"version", cmd_version}, {"parse", cmd_parse},
 };
 
 int

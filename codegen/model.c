@@ -17,7 +17,7 @@ struct gen_modeler {
     TSParser *parser;
     struct scope *stack;
     size_t depth, cap;
-    uint32_t *kw;          /* offsets of keywords in the current source */
+    uint32_t *kw; /* offsets of keywords in the current source */
     size_t nkw, capkw;
 };
 
@@ -183,12 +183,14 @@ add_event(struct gen_file *f, long fi, TSNode expr, TSNode at,
             ev.shape = GEN_SHAPE_CALLCALL;
             ev.callee = gen_dotted(gen_field(fnode, FLD_FUNCTION), src);
             ev.arg = callable_name(first_arg(fnode), src);
-        } else {
+        }
+        else {
             ev.shape = GEN_SHAPE_CALL;
             ev.callee = gen_dotted(fnode, src);
             ev.arg = callable_name(first_arg(expr), src);
         }
-    } else {
+    }
+    else {
         ev.callee = gen_dotted(expr, src);
         ev.shape = ev.callee ? GEN_SHAPE_NAME : GEN_SHAPE_OTHER;
     }
@@ -244,13 +246,15 @@ do_import(struct gen_file *f, TSNode n, const char *src)
             if (gen_is(ch, SYM_ALIASED_IMPORT)) {
                 mod = gen_dotted(gen_field(ch, FLD_NAME), src);
                 alias = gen_dotted(gen_field(ch, FLD_ALIAS), src);
-            } else {
+            }
+            else {
                 mod = gen_dotted(ch, src);
             }
             if (mod != NULL) {
                 if (alias != NULL) {
                     add_import(f, alias, strlen(alias), mod, NULL, 0);
-                } else {
+                }
+                else {
                     /* `import a.b` binds `a` to the package `a`. */
                     size_t top = strcspn(mod, ".");
                     char *topmod = gen_xstrndup(mod, top);
@@ -289,14 +293,16 @@ do_import_from(struct gen_file *f, TSNode n, const char *src)
                 for (; a < e; a++)
                     if (src[a] == '.' && level < 255)
                         level++;
-            } else if (gen_is(ch, SYM_DOTTED_NAME)) {
+            }
+            else if (gen_is(ch, SYM_DOTTED_NAME)) {
                 free(module);
                 module = gen_dotted(ch, src);
             }
         }
         if (module == NULL)
             module = gen_xstrdup("");
-    } else {
+    }
+    else {
         module = gen_dotted(modn, src);
         if (module == NULL)
             return;
@@ -316,7 +322,8 @@ do_import_from(struct gen_file *f, TSNode n, const char *src)
             if (gen_is(ch, SYM_ALIASED_IMPORT)) {
                 name = gen_dotted(gen_field(ch, FLD_NAME), src);
                 alias = gen_dotted(gen_field(ch, FLD_ALIAS), src);
-            } else {
+            }
+            else {
                 name = gen_dotted(ch, src);
             }
             if (name != NULL) {
@@ -351,7 +358,8 @@ do_decorators(TSNode decorated, const char *src, struct gen_decorator **out,
         if (gen_is(e, SYM_CALL)) {
             dec.called = 1;
             dec.name = gen_dotted(gen_field(e, FLD_FUNCTION), src);
-        } else {
+        }
+        else {
             dec.name = gen_dotted(e, src);
         }
         node_pos(d, src, &dec.line, &dec.col);
@@ -433,9 +441,8 @@ find_first_error(struct gen_file *f, TSNode root, const char *src)
 }
 
 static long
-new_func(struct gen_file *f, struct gen_modeler *m, TSNode n,
-         const char *src, uint32_t flags, struct gen_decorator *decos,
-         size_t ndecos)
+new_func(struct gen_file *f, struct gen_modeler *m, TSNode n, const char *src,
+         uint32_t flags, struct gen_decorator *decos, size_t ndecos)
 {
     struct gen_func fn = {0};
     TSNode name = gen_field(n, FLD_NAME);
@@ -450,7 +457,8 @@ new_func(struct gen_file *f, struct gen_modeler *m, TSNode n,
         fn.qualname = gen_xasprintf("%s.%s", p->qualname, nm);
         if (p->flags & GEN_FN_CLASS)
             flags |= GEN_FN_METHOD;
-    } else {
+    }
+    else {
         fn.qualname = gen_xstrdup(nm);
     }
     if (starts_async(n))
@@ -473,8 +481,8 @@ new_func(struct gen_file *f, struct gen_modeler *m, TSNode n,
 static void
 find_keywords(struct gen_modeler *m, const char *src, size_t len)
 {
-    static const char *const words[] = {"await", "yield", "async", "def",
-                                        "class", "import"};
+    static const char *const words[] = {"await", "yield", "async",
+                                        "def",   "class", "import"};
     size_t i = 0, w;
 
     m->nkw = 0;
@@ -484,7 +492,8 @@ find_keywords(struct gen_modeler *m, const char *src, size_t len)
         if (c == '#') {
             GEN_PUSH(m->kw, m->nkw, m->capkw, (uint32_t)i);
             i++;
-        } else if (isalpha(c) || c == '_' || c >= 0x80) {
+        }
+        else if (isalpha(c) || c == '_' || c >= 0x80) {
             size_t j = i + 1;
 
             while (j < len && (isalnum((unsigned char)src[j]) ||
@@ -498,7 +507,8 @@ find_keywords(struct gen_modeler *m, const char *src, size_t len)
                         break;
                     }
             i = j;
-        } else {
+        }
+        else {
             i++;
         }
     }
@@ -723,5 +733,8 @@ gen_file_free(struct gen_file *f)
     for (i = 0; i < f->nnoqa; i++)
         free(f->noqa[i].codes);
     free(f->noqa);
+    free(f->src);
+    if (f->tree != NULL)
+        ts_tree_delete(f->tree);
     memset(f, 0, sizeof(*f));
 }

@@ -43,47 +43,47 @@ struct gen_event {
     uint8_t kind;       /* enum gen_ev_kind */
     uint8_t shape;      /* enum gen_shape */
     /* Filled in by the index. */
-    uint8_t ctx;        /* domain the event needs its function to be in */
-    uint8_t source;     /* enum gen_ev_source (index.h) */
-    uint8_t shim;       /* enum gen_shim when source is a shim */
-    uint8_t wrapped;    /* for shims: interface domain of what is wrapped */
-    char *fqn;          /* resolved name of callee (or of arg for shims) */
+    uint8_t ctx;     /* domain the event needs its function to be in */
+    uint8_t source;  /* enum gen_ev_source (index.h) */
+    uint8_t shim;    /* enum gen_shim when source is a shim */
+    uint8_t wrapped; /* for shims: interface domain of what is wrapped */
+    char *fqn;       /* resolved name of callee (or of arg for shims) */
     const struct gen_func *target; /* borrowed: project callee, or NULL */
 };
 
 struct gen_decorator {
-    char *name;         /* dotted name, NULL if not a plain name */
+    char *name; /* dotted name, NULL if not a plain name */
     uint32_t line, col;
-    uint8_t called;     /* written as @name(...) */
+    uint8_t called; /* written as @name(...) */
 };
 
 /* Function flags. */
 enum {
     GEN_FN_ASYNC = 1 << 0,
-    GEN_FN_GEN = 1 << 1,       /* contains yield */
-    GEN_FN_METHOD = 1 << 2,    /* defined directly in a class body */
-    GEN_FN_ERROR = 1 << 3,     /* its subtree has a syntax error */
-    GEN_FN_CLASS = 1 << 4,     /* this entry is a class, not a function */
+    GEN_FN_GEN = 1 << 1,    /* contains yield */
+    GEN_FN_METHOD = 1 << 2, /* defined directly in a class body */
+    GEN_FN_ERROR = 1 << 3,  /* its subtree has a syntax error */
+    GEN_FN_CLASS = 1 << 4,  /* this entry is a class, not a function */
 };
 
 struct gen_func {
     char *name;
-    char *qualname;          /* Outer.inner for methods and nested defs */
-    uint32_t line, col;      /* of the `def`/`class` keyword line */
-    uint32_t start_byte;     /* definition node, for gen */
+    char *qualname;      /* Outer.inner for methods and nested defs */
+    uint32_t line, col;  /* of the `def`/`class` keyword line */
+    uint32_t start_byte; /* definition node, for gen */
     uint32_t flags;
     struct gen_decorator *decos;
     size_t ndecos;
     struct gen_event *events;
     size_t nevents, capevents;
     /* Filled in by the index. */
-    uint8_t boundary;        /* enum gen_shim of a boundary decorator */
-    uint8_t acm;             /* decorated with asynccontextmanager */
-    uint8_t domain;          /* body domain */
-    uint8_t iface;           /* domain callers must be in */
-    uint8_t lib_dom;         /* libraries it awaits */
-    uint8_t with_dom;        /* libraries it enters or iterates */
-    uint8_t shim_dom;        /* shims it calls */
+    uint8_t boundary; /* enum gen_shim of a boundary decorator */
+    uint8_t acm;      /* decorated with asynccontextmanager */
+    uint8_t domain;   /* body domain */
+    uint8_t iface;    /* domain callers must be in */
+    uint8_t lib_dom;  /* libraries it awaits */
+    uint8_t with_dom; /* libraries it enters or iterates */
+    uint8_t shim_dom; /* shims it calls */
     const struct gen_decorator *bdeco; /* borrowed: the boundary decorator */
 };
 
@@ -96,16 +96,16 @@ struct gen_import {
 
 struct gen_noqa {
     uint32_t line;
-    char *codes;   /* "TA001,TA002" normalised, or NULL for all codes */
+    char *codes; /* "TA001,TA002" normalised, or NULL for all codes */
 };
 
 struct gen_file {
-    char *path;         /* as given or found by the walk */
-    char *modname;      /* dotted module name, "" if unknown */
-    char *root;         /* directory its top package lives in */
-    uint8_t is_init;    /* __init__.py: its module is the package */
-    uint8_t explicit_;  /* reported on (not only loaded to resolve names) */
-    uint8_t io_error;   /* could not be read; errno in err */
+    char *path;        /* as given or found by the walk */
+    char *modname;     /* dotted module name, "" if unknown */
+    char *root;        /* directory its top package lives in */
+    uint8_t is_init;   /* __init__.py: its module is the package */
+    uint8_t explicit_; /* reported on (not only loaded to resolve names) */
+    uint8_t io_error;  /* could not be read; errno in err */
     uint8_t syntax_error;
     uint8_t imports_aio, imports_trio;
     int err;
@@ -117,32 +117,42 @@ struct gen_file {
     size_t nfuncs, capfuncs;
     struct gen_noqa *noqa;
     size_t nnoqa, capnoqa;
+    /* Kept only by `gen` for files with a boundary-looking decorator, so
+     * that each file is read and parsed once; NULL otherwise. */
+    char *src;
+    TSTree *tree;
 };
 
 /* Per-thread state for building models: a parser and a query cursor. */
 struct gen_modeler;
 
-struct gen_modeler *gen_modeler_new(void);
-void gen_modeler_delete(struct gen_modeler *m);
+struct gen_modeler *
+gen_modeler_new(void);
+void
+gen_modeler_delete(struct gen_modeler *m);
 
 /* Parse src and fill f (whose path is set).  Never fails: a syntax error is
  * recorded in f->syntax_error.  If keep_tree is not NULL the tree is
  * returned there and the caller must ts_tree_delete() it. */
-void gen_model_build(struct gen_modeler *m, struct gen_file *f,
-                     const char *src, size_t len, TSTree **keep_tree);
+void
+gen_model_build(struct gen_modeler *m, struct gen_file *f, const char *src,
+                size_t len, TSTree **keep_tree);
 
 /* Parse only (the benchmark's floor). */
-void gen_model_parse_only(struct gen_modeler *m, const char *src,
-                          size_t len);
+void
+gen_model_parse_only(struct gen_modeler *m, const char *src, size_t len);
 
 /* Free everything f owns, leaving it zeroed. */
-void gen_file_free(struct gen_file *f);
+void
+gen_file_free(struct gen_file *f);
 
 /* 1-based character column of byte offset `byte` whose row starts at
  * `line_start`. */
-uint32_t gen_char_col(const char *src, uint32_t line_start, uint32_t byte);
+uint32_t
+gen_char_col(const char *src, uint32_t line_start, uint32_t byte);
 
 /* The dotted name an expression node spells (a, a.b.c), or NULL. */
-char *gen_dotted(TSNode n, const char *src);
+char *
+gen_dotted(TSNode n, const char *src);
 
 #endif /* GEN_MODEL_H */

@@ -63,9 +63,8 @@ noqa_covers(const struct gen_file *f, uint32_t line, const char *code)
 }
 
 void
-gen_report_add(struct gen_report *r, const struct gen_file *f,
-               uint32_t line, uint32_t col, const char *code,
-               const char *fmt, ...)
+gen_report_add(struct gen_report *r, const struct gen_file *f, uint32_t line,
+               uint32_t col, const char *code, const char *fmt, ...)
 {
     struct gen_diag d;
     struct gen_buf b = {0};
@@ -114,13 +113,17 @@ gen_json_escape(struct gen_buf *b, const char *s)
             char e[2] = {'\\', (char)c};
 
             gen_buf_append(b, e, 2);
-        } else if (c == '\n') {
+        }
+        else if (c == '\n') {
             gen_buf_puts(b, "\\n");
-        } else if (c == '\t') {
+        }
+        else if (c == '\t') {
             gen_buf_puts(b, "\\t");
-        } else if (c < 0x20) {
+        }
+        else if (c < 0x20) {
             gen_buf_printf(b, "\\u%04x", c);
-        } else {
+        }
+        else {
             gen_buf_append(b, (const char *)&c, 1);
         }
     }
@@ -161,8 +164,7 @@ print_json(const struct gen_report *r, struct gen_buf *b)
         gen_json_escape(b, d->msg);
         gen_buf_puts(b, "\", \"filename\": \"");
         gen_json_escape(b, d->path);
-        gen_buf_printf(b,
-                       "\", \"location\": {\"row\": %u, \"column\": %u}}",
+        gen_buf_printf(b, "\", \"location\": {\"row\": %u, \"column\": %u}}",
                        d->line, d->col);
     }
     gen_buf_puts(b, r->n ? "\n]\n" : "]\n");
@@ -173,13 +175,12 @@ print_sarif(const struct gen_report *r, struct gen_buf *b)
 {
     size_t i;
 
-    gen_buf_puts(b,
-                 "{\n  \"$schema\": \"https://json.schemastore.org/"
-                 "sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n"
-                 "  \"runs\": [{\n    \"tool\": {\"driver\": {\n"
-                 "      \"name\": \"trioaio-gen\",\n"
-                 "      \"informationUri\": \"docs/generator-rules.md\",\n"
-                 "      \"rules\": [");
+    gen_buf_puts(b, "{\n  \"$schema\": \"https://json.schemastore.org/"
+                    "sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n"
+                    "  \"runs\": [{\n    \"tool\": {\"driver\": {\n"
+                    "      \"name\": \"trioaio-gen\",\n"
+                    "      \"informationUri\": \"docs/generator-rules.md\",\n"
+                    "      \"rules\": [");
     for (i = 0; i < gen_nrules; i++) {
         gen_buf_printf(b,
                        "%s\n        {\"id\": \"%s\", \"name\": \"%s\", "
@@ -221,8 +222,8 @@ gen_report_print(struct gen_report *r, enum gen_format fmt, int statistics,
     case GEN_FMT_TEXT:
         for (i = 0; i < r->n; i++)
             gen_buf_printf(&b, "%s:%u:%u: %s %s\n", r->diags[i].path,
-                           r->diags[i].line, r->diags[i].col,
-                           r->diags[i].code, r->diags[i].msg);
+                           r->diags[i].line, r->diags[i].col, r->diags[i].code,
+                           r->diags[i].msg);
         break;
     case GEN_FMT_JSON:
         print_json(r, &b);

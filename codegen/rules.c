@@ -19,8 +19,7 @@ const struct gen_rule gen_rules[] = {
      "async for over the other domain's iterator without a shim"},
     {"TA008", "shim-already-target-domain",
      "shim around code that is already of the target domain"},
-    {"TA009", "shim-wrong-side",
-     "shim called from the wrong domain"},
+    {"TA009", "shim-wrong-side", "shim called from the wrong domain"},
     {"TA900", "syntax-error",
      "the file does not parse; analysis of it is conservative"},
 };

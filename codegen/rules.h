@@ -16,6 +16,7 @@ extern const struct gen_rule gen_rules[];
 extern const size_t gen_nrules;
 
 /* The rule with this code, or NULL. */
-const struct gen_rule *gen_rule_find(const char *code);
+const struct gen_rule *
+gen_rule_find(const char *code);
 
 #endif /* GEN_RULES_H */

@@ -18,8 +18,8 @@ struct gen_pkgdir {
 
 /* ruff's default excludes, minus the hidden ones (all skipped). */
 static const char *const skip_dirs[] = {
-    "__pycache__", "__pypackages__", "_build", "buck-out", "build", "dist",
-    "node_modules", "site-packages", "venv",
+    "__pycache__", "__pypackages__", "_build",        "buck-out", "build",
+    "dist",        "node_modules",   "site-packages", "venv",
 };
 
 int
@@ -116,11 +116,13 @@ walk(struct gen_scan *s, const char *dir)
 
         if (stat(p, &st) != 0) {
             /* A dangling symlink is not our business. */
-        } else if (S_ISDIR(st.st_mode)) {
+        }
+        else if (S_ISDIR(st.st_mode)) {
             if (!skipped_dir(p, names[i]) && !excluded(s, p, names[i]))
                 rc |= walk(s, p);
-        } else if (S_ISREG(st.st_mode) && is_python(names[i]) &&
-                   !excluded(s, p, names[i])) {
+        }
+        else if (S_ISREG(st.st_mode) && is_python(names[i]) &&
+                 !excluded(s, p, names[i])) {
             add_file(s, p);
         }
         free(p);
@@ -163,7 +165,8 @@ pkgdir(struct gen_scan *s, const char *absdir)
     if (!gen_is_file(init) || slash == NULL || slash == absdir) {
         pd->prefix = gen_xstrdup("");
         pd->root = gen_xstrdup(absdir);
-    } else {
+    }
+    else {
         parent = gen_xstrndup(absdir, (size_t)(slash - absdir));
         up = pkgdir(s, parent);
         pd->prefix = up->prefix[0]
@@ -183,8 +186,8 @@ gen_scan_module(struct gen_scan *s, const char *path, char **modname,
 {
     const char *slash = strrchr(path, '/');
     const char *base = slash ? slash + 1 : path;
-    char *dir = slash ? gen_xstrndup(path, (size_t)(slash - path))
-                      : gen_xstrdup(".");
+    char *dir =
+        slash ? gen_xstrndup(path, (size_t)(slash - path)) : gen_xstrdup(".");
     char abs[PATH_MAX];
     const struct gen_pkgdir *pd;
     size_t stem = strcspn(base, ".");

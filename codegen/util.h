@@ -17,27 +17,33 @@ enum {
 extern const char *gen_argv0;
 
 /* Print "trioaio-gen: message" to stderr. */
-void gen_warn(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void
+gen_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Like gen_warn(), then exit with GEN_EXIT_ERROR. */
-_Noreturn void gen_fatal(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+_Noreturn void
+gen_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Allocators that abort the program instead of returning NULL. */
-void *gen_xmalloc(size_t n);
-void *gen_xcalloc(size_t count, size_t n);
-void *gen_xrealloc(void *p, size_t n);
-char *gen_xstrdup(const char *s);
-char *gen_xstrndup(const char *s, size_t n);
-char *gen_xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+void *
+gen_xmalloc(size_t n);
+void *
+gen_xcalloc(size_t count, size_t n);
+void *
+gen_xrealloc(void *p, size_t n);
+char *
+gen_xstrdup(const char *s);
+char *
+gen_xstrndup(const char *s, size_t n);
+char *
+gen_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Grow *vec (holding *cap elements of size elem) to hold at least need. */
-void gen_grow(void **vec, size_t *cap, size_t need, size_t elem);
-#define GEN_PUSH(vec, len, cap, value)                                      \
-    do {                                                                    \
-        gen_grow((void **)&(vec), &(cap), (len) + 1, sizeof(*(vec)));       \
-        (vec)[(len)++] = (value);                                           \
+void
+gen_grow(void **vec, size_t *cap, size_t need, size_t elem);
+#define GEN_PUSH(vec, len, cap, value)                                        \
+    do {                                                                      \
+        gen_grow((void **)&(vec), &(cap), (len) + 1, sizeof(*(vec)));         \
+        (vec)[(len)++] = (value);                                             \
     } while (0)
 
 /* A growable byte buffer; data is always NUL-terminated when len > 0 or
@@ -48,12 +54,17 @@ struct gen_buf {
     size_t cap;
 };
 
-void gen_buf_append(struct gen_buf *b, const char *s, size_t n);
-void gen_buf_puts(struct gen_buf *b, const char *s);
-void gen_buf_printf(struct gen_buf *b, const char *fmt, ...)
+void
+gen_buf_append(struct gen_buf *b, const char *s, size_t n);
+void
+gen_buf_puts(struct gen_buf *b, const char *s);
+void
+gen_buf_printf(struct gen_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-void gen_buf_vprintf(struct gen_buf *b, const char *fmt, va_list ap);
-void gen_buf_free(struct gen_buf *b);
+void
+gen_buf_vprintf(struct gen_buf *b, const char *fmt, va_list ap);
+void
+gen_buf_free(struct gen_buf *b);
 
 /* Open-addressing map from strings (owned by the map) to pointers
  * (borrowed).  Keys are unique; gen_map_put replaces the value. */
@@ -64,15 +75,21 @@ struct gen_map {
     size_t len;
 };
 
-void *gen_map_get(const struct gen_map *m, const char *key);
-void *gen_map_getn(const struct gen_map *m, const char *key, size_t n);
-void gen_map_put(struct gen_map *m, const char *key, void *val);
-void gen_map_free(struct gen_map *m);
+void *
+gen_map_get(const struct gen_map *m, const char *key);
+void *
+gen_map_getn(const struct gen_map *m, const char *key, size_t n);
+void
+gen_map_put(struct gen_map *m, const char *key, void *val);
+void
+gen_map_free(struct gen_map *m);
 
-uint64_t gen_hash(const char *s, size_t n);
+uint64_t
+gen_hash(const char *s, size_t n);
 
 /* Read a whole file.  Returns NULL (with errno set) on failure; the caller
  * frees the result, which is NUL-terminated. */
-char *gen_read_file(const char *path, size_t *len);
+char *
+gen_read_file(const char *path, size_t *len);
 
 #endif /* GEN_UTIL_H */

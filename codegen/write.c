@@ -47,7 +47,7 @@ gen_mkdirs(const char *dir)
     char *p = gen_xstrdup(dir), *s;
     int rc = 0;
 
-    for (s = p + 1; ; s++) {
+    for (s = p + 1;; s++) {
         if (*s == '/' || *s == '\0') {
             char c = *s;
 
@@ -161,9 +161,8 @@ gen_udiff(struct gen_buf *b, const char *path, const char *old,
     be = nn - suf + (suf > 3 ? 3 : suf);
     gen_buf_printf(b, "--- %s\n+++ %s\n", old ? path : "/dev/null",
                    new_ ? path : "/dev/null");
-    gen_buf_printf(b, "@@ -%zu,%zu +%zu,%zu @@\n",
-                   ae - a0 ? a0 + 1 : a0, ae - a0, be - b0 ? b0 + 1 : b0,
-                   be - b0);
+    gen_buf_printf(b, "@@ -%zu,%zu +%zu,%zu @@\n", ae - a0 ? a0 + 1 : a0,
+                   ae - a0, be - b0 ? b0 + 1 : b0, be - b0);
     for (i = a0; i < pre; i++)
         diff_line(b, ' ', ol[i], olen[i]);
     for (i = pre; i < no - suf; i++)

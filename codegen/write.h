@@ -20,22 +20,27 @@ enum gen_owner {
 
 /* Read path if it exists.  On GEN_OWNER_OURS or GEN_OWNER_FOREIGN, *data
  * (NUL-terminated, caller frees) and *len hold its bytes. */
-enum gen_owner gen_owner_of(const char *path, char **data, size_t *len);
+enum gen_owner
+gen_owner_of(const char *path, char **data, size_t *len);
 
 /* The "# source: ..." path recorded in a generated file, or NULL. */
-char *gen_recorded_source(const char *data);
+char *
+gen_recorded_source(const char *data);
 
 /* Write data to path through a temporary file in the same directory and
  * rename(2), so readers see the old or the new file, never a part.
  * Returns 0, or -1 with errno set. */
-int gen_write_atomic(const char *path, const char *data, size_t len);
+int
+gen_write_atomic(const char *path, const char *data, size_t len);
 
 /* Create dir and its parents.  Returns 0, or -1 with errno set. */
-int gen_mkdirs(const char *dir);
+int
+gen_mkdirs(const char *dir);
 
 /* Append a unified diff (3 lines of context, one hunk around the changed
  * region) from old to new to b.  old or new may be NULL (file absent). */
-void gen_udiff(struct gen_buf *b, const char *path, const char *old,
-               const char *new_);
+void
+gen_udiff(struct gen_buf *b, const char *path, const char *old,
+          const char *new_);
 
 #endif /* GEN_WRITE_H */

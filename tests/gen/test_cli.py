@@ -250,3 +250,17 @@ def test_gen_output_compiles(tmp_path):
     run_gen("gen", "-o", "out", "src", cwd=tmp_path, check=True)
     for p in (tmp_path / "out").iterdir():
         compile(p.read_text("utf-8"), str(p), "exec")
+
+
+def test_precommit_hooks_name_real_commands():
+    yaml = pytest.importorskip("yaml")
+    from conftest import ROOT
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"] for h in hooks} >= {"trioaio-check", "trioaio-check-all",
+                                        "trioaio-gen-check"}
+    for h in hooks:
+        prog, sub, *rest = h["entry"].split()
+        assert prog == "trioaio-gen" and sub in ("check", "gen")
+        # Every option the hook passes is one the tool accepts.
+        assert run_gen(sub, *rest, "--help").returncode == 0

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""Benchmark trioaio-gen check (make bench-gen).
+
+In one run, on the same tree (by default the machine's CPython standard
+library), measure:
+
+* the floor: `trioaio-gen parse` walks, reads and parses every file with the
+  same threads and builds nothing;
+* `trioaio-gen check`: the full tool;
+* flake8-async (PyPI), the closest existing tool, run through its own
+  command line (so that flake8's other plugins do not add to its time) on
+  the same files, split over as many processes as there are cores.
+
+Wall-clock times are the median of --repeat runs (flake8-async runs once:
+it is slow); peak memory is the child's ru_maxrss.  The table is printed
+and written (with the machine and versions) to --out.
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+
+def run(cmd):
+    """Run cmd; return (wall seconds, peak RSS in MiB, stdout)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return wall, usage.ru_maxrss / 1024.0, out.decode(errors="replace"), \
+        proc.returncode
+
+
+def run_parallel(prog, files, jobs):
+    """Run prog on files split into `jobs` concurrent processes of about
+    equal bytes (prog has no --jobs of its own); return (wall seconds of the
+    slowest, peak RSS in MiB of the largest)."""
+    chunks = [[] for _ in range(jobs)]
+    sizes = [0] * jobs
+    for path in sorted(files, key=os.path.getsize, reverse=True):
+        i = sizes.index(min(sizes))
+        chunks[i].append(path)
+        sizes[i] += os.path.getsize(path)
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([prog, *c], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+             for c in chunks if c]
+    rss = 0.0
+    for proc in procs:
+        _, _, usage = os.wait4(proc.pid, 0)
+        rss = max(rss, usage.ru_maxrss / 1024.0)
+    return time.perf_counter() - t0, rss
+
+
+def median_run(cmd, repeat):
+    runs = [run(cmd) for _ in range(repeat)]
+    walls = [r[0] for r in runs]
+    return statistics.median(walls), max(r[1] for r in runs), runs[-1]
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--binary", default="build/gen/trioaio-gen")
+    ap.add_argument("--tree", required=True)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--no-flake8", action="store_true")
+    args = ap.parse_args()
+    jobs = os.cpu_count() or 1
+
+    # Warm the page cache so the first timed run is not an I/O benchmark.
+    run([args.binary, "parse", "-q", args.tree])
+    nfiles = int(run([args.binary, "parse", args.tree])[2].split()[0])
+    nbytes = 0
+    files = []
+    for dirpath, dirnames, filenames in os.walk(args.tree):
+        dirnames[:] = [d for d in dirnames
+                       if not d.startswith(".") and d not in (
+                           "__pycache__", "site-packages", "build", "dist",
+                           "venv", "node_modules", "_build", "buck-out",
+                           "__pypackages__")]
+        for fn in filenames:
+            if fn.endswith((".py", ".pyi")):
+                path = os.path.join(dirpath, fn)
+                try:
+                    nbytes += os.path.getsize(path)
+                    files.append(path)
+                except OSError:
+                    pass
+
+    parse_s, parse_rss, _ = median_run(
+        [args.binary, "parse", "-q", args.tree], args.repeat)
+    check_s, check_rss, last = median_run(
+        [args.binary, "check", "--exit-zero", args.tree], args.repeat)
+    findings = len(last[2].splitlines())
+    one_s, _, _ = median_run(
+        [args.binary, "check", "-j", "1", "--exit-zero", args.tree],
+        max(1, args.repeat // 2))
+
+    f8_s = f8_rss = None
+    f8_version = "not installed"
+    if not args.no_flake8 and shutil.which("flake8-async"):
+        from importlib.metadata import version
+
+        f8_version = version("flake8-async")
+        f8_s, f8_rss = run_parallel("flake8-async", files, jobs)
+
+    rows = [
+        ("tree-sitter parse only (floor)", parse_s, parse_rss),
+        (f"trioaio-gen check ({jobs} threads)", check_s, check_rss),
+        ("trioaio-gen check (1 thread)", one_s, None),
+    ]
+    if f8_s is not None:
+        rows.append((f"flake8-async {f8_version} ({jobs} processes)", f8_s,
+                     f8_rss))
+    lines = [
+        "| tool | wall time (s) | files/s | vs parse floor | peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, secs, rss in rows:
+        lines.append(
+            f"| {name} | {secs:.2f} | {nfiles / secs:.0f} | "
+            f"{secs / parse_s:.2f}x | "
+            f"{'' if rss is None else f'{rss:.0f}'} |")
+    verdict = [
+        f"* files: {nfiles} ({nbytes / 1e6:.1f} MB) under `{args.tree}`",
+        f"* check: {nfiles / check_s:.0f} files/s (target >= 600), "
+        f"{check_s / parse_s:.2f}x the parse floor (target <= 1.5x), "
+        f"peak RSS {check_rss:.0f} MiB (target < 100)",
+        f"* findings on this tree: {findings}",
+    ]
+    if f8_s is not None:
+        verdict.append(f"* flake8-async / trioaio-gen: "
+                       f"{f8_s / check_s:.1f}x (target >= 10x)")
+    meta = [
+        f"* machine: {cpu_model()}, {jobs} cores, "
+        f"{platform.system()} {platform.release()}",
+        f"* Python {platform.python_version()}, median of {args.repeat} "
+        f"runs (flake8-async: 1 run), page cache warm",
+    ]
+    table = "\n".join(lines)
+    print(table)
+    print("\n".join(verdict))
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write("# trioaio-gen performance\n\n"
+                    "Generated by `make bench-gen` (bench/gen/bench.py); "
+                    "do not edit by hand.\n\n"
+                    "Checking the CPython standard library of the machine "
+                    "that ran it, compared in the same run with the bare "
+                    "tree-sitter parse (same walker, same threads, nothing "
+                    "built: the floor) and with flake8-async.\n\n")
+            f.write(table + "\n\n" + "\n".join(verdict + meta) + "\n")
+
+
+if __name__ == "__main__":
+    main()
