@@ -170,7 +170,10 @@ ta_loop_push_soon(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (h == NULL) {
         return NULL;
     }
-    if (self->debug && ta_loop_debug_checks(self, h) < 0) {
+    /* call_soon_threadsafe() is the one call that other threads may make,
+     * so debug mode's same-thread check does not apply to it. */
+    int check_thread = strcmp(method, "call_soon") == 0;
+    if (self->debug && check_thread && ta_loop_debug_checks(self, h) < 0) {
         Py_DECREF(h);
         return NULL;
     }

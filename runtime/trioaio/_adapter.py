@@ -55,9 +55,8 @@ class AioAsTrio:
     def __await__(self):
         proc = self.proc
         if not hasattr(proc, "__await__"):
-            raise TypeError(
-                "aio_as_trio(x) is awaitable only when x is; call "
-                "'await aio_as_trio(fn)(*args)' for a function")
+            # An async function awaited without a call: call it bare.
+            proc = _call(proc, (), {})
         return self.loop.run_aio_coroutine(proc).__await__()
 
     def __aenter__(self):

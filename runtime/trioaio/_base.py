@@ -296,6 +296,12 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
             except trio.Cancelled:
                 fut._finish_cancelled()
                 raise
+            except trio.MultiError as exc:
+                if all(isinstance(e, trio.Cancelled) for e in exc.exceptions):
+                    fut._finish_cancelled()
+                elif not fut.done():
+                    fut.set_exception(exc)
+                raise
             except BaseException as exc:
                 if not fut.done():
                     fut.set_exception(exc)
@@ -423,13 +429,15 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
 
     def run_forever(self):
         raise RuntimeError(
-            "an async trioaio loop runs as long as its 'async with "
-            "open_loop()' block; there is nothing to run_forever()")
+            "This is not a sync loop: an async trioaio loop runs as long "
+            "as its 'async with open_loop()' block; there is nothing to "
+            "run_forever()")
 
     def run_until_complete(self, future):
         raise RuntimeError(
-            "an async trioaio loop cannot run_until_complete(); in Trio "
-            "code use 'await trioaio.aio_as_trio(...)'")
+            "This is not a sync loop: an async trioaio loop cannot "
+            "run_until_complete(); in Trio code use "
+            "'await trioaio.aio_as_trio(...)'")
 
     def stop(self, waiter=None):
         """Ask the loop to stop after the callbacks already queued.
