@@ -296,7 +296,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
             except trio.Cancelled:
                 fut._finish_cancelled()
                 raise
-            except trio.MultiError as exc:
+            except BaseExceptionGroup as exc:
                 if all(isinstance(e, trio.Cancelled) for e in exc.exceptions):
                     fut._finish_cancelled()
                 elif not fut.done():
