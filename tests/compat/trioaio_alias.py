@@ -133,7 +133,7 @@ def pytest_configure(config):
         trio.run = _strict_trio_run(trio.run)
 
 
-def pytest_unconfigure(config):
+def _restore_trio_run():
     import trio
     original = getattr(trio.run, "_compat_original", None)
     if original is not None:
@@ -202,6 +202,7 @@ def _check_no_real_trio_asyncio():
 
 
 def pytest_sessionfinish(session, exitstatus):
+    session.config._compat_status = int(session.exitstatus)
     wrong = _check_no_real_trio_asyncio()
     if wrong:
         session.config._compat_wrong = wrong
@@ -221,3 +222,23 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         tr.write_line("ERROR: the real trio_asyncio was imported:", red=True)
         for w in wrong:
             tr.write_line("  " + w, red=True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    # A failing upstream test can leave a thread blocked in its own trio.run
+    # (aiotest/test_thread.py does); Python would then wait for it forever
+    # at exit.  Report such threads and leave without waiting.
+    _restore_trio_run()
+    import threading
+    leaked = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and not t.daemon]
+    if not leaked:
+        return
+    sys.stdout.flush()
+    sys.stderr.write("compat: %d thread(s) still running after the session "
+                     "(leaked by a failing test): %s; exiting without "
+                     "waiting for them\n" % (
+                         len(leaked), ", ".join(t.name for t in leaked)))
+    sys.stderr.flush()
+    os._exit(getattr(config, "_compat_status", 0) or 1)
