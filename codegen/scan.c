@@ -114,8 +114,14 @@ walk(struct gen_scan *s, const char *dir)
                       : gen_xasprintf("%s/%s", dir, names[i]);
         struct stat st;
 
-        if (stat(p, &st) != 0) {
-            /* A dangling symlink is not our business. */
+        if (lstat(p, &st) != 0) {
+            /* Gone since readdir(). */
+        }
+        else if (S_ISLNK(st.st_mode) &&
+                 (stat(p, &st) != 0 || S_ISDIR(st.st_mode))) {
+            /* Dangling links are not our business, and linked directories
+             * are not followed: they can loop, and they would check the
+             * same files twice under two names. */
         }
         else if (S_ISDIR(st.st_mode)) {
             if (!skipped_dir(p, names[i]) && !excluded(s, p, names[i]))

@@ -264,3 +264,13 @@ def test_precommit_hooks_name_real_commands():
         assert prog == "trioaio-gen" and sub in ("check", "gen")
         # Every option the hook passes is one the tool accepts.
         assert run_gen(sub, *rest, "--help").returncode == 0
+
+
+def test_walk_does_not_follow_directory_links(tree):
+    (tree / "pkg").mkdir()
+    (tree / "pkg" / "loop").symlink_to(tree)
+    (tree / "pkg" / "bad_link.py").symlink_to(tree / "bad.py")
+    proc = run_gen("check", cwd=tree)
+    assert proc.returncode == 1
+    paths = sorted({line.split(":")[0] for line in proc.stdout.splitlines()})
+    assert paths == ["bad.py", "pkg/bad_link.py"]
