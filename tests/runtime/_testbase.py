@@ -46,7 +46,7 @@ def reference_lacks(reason):
         pytest.skip("trio-asyncio 0.16 lacks this: " + reason)
 
 
-def run_trio(fn, *args, clock=None, timeout=TIMEOUT):
+def run_trio(fn, *args, clock=None, timeout=TIMEOUT, **run_options):
     """``trio.run(fn, *args)`` under a deadline of `timeout` real seconds.
 
     The deadline is kept by a watchdog thread rather than ``trio.fail_after``
@@ -63,7 +63,7 @@ def run_trio(fn, *args, clock=None, timeout=TIMEOUT):
             finally:
                 watchdog.cancel()
         raise trio.TooSlowError("test took more than %s s" % timeout)
-    return trio.run(guarded, clock=clock)
+    return trio.run(guarded, clock=clock, **run_options)
 
 
 def run_in_loop(fn, *args, clock=None, timeout=TIMEOUT):

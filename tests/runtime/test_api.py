@@ -84,6 +84,50 @@ def test_mock_clock_autojump_drives_asyncio_timers():
     assert run_in_loop(main, clock=clock) == ["timer"]
 
 
+def test_timer_when_under_a_frozen_clock():
+    clock = trio.testing.MockClock()  # time moves only when jumped
+
+    async def main(loop):
+        now = loop.time()
+        th = loop.call_later(5, print)
+        assert th.when() == now + 5
+        fired = trio.Event()
+        loop.call_later(10, fired.set)
+        clock.jump(10)
+        await fired.wait()
+        th.cancel()
+    run_in_loop(main, clock=clock)
+
+
+def test_busy_asyncio_code_does_not_starve_trio(run_in_loop):
+    # A callback that always reschedules itself keeps the ready queue
+    # non-empty forever; Trio tasks must still get to run.
+    mod = impl()
+
+    async def main(loop):
+        spins = [0]
+        stop = [False]
+
+        def spin():
+            spins[0] += 1
+            if not stop[0]:
+                loop.call_soon(spin)
+        loop.call_soon(spin)
+
+        async def busy_task():
+            while not stop[0]:
+                await asyncio.sleep(0)
+        task = loop.create_task(busy_task())
+        # Both of these need Trio to schedule us again, repeatedly.
+        for _ in range(20):
+            await trio.sleep(0)
+        await trio.sleep(0.01)
+        stop[0] = True
+        await mod.run_aio_future(task)
+        return spins[0]
+    assert run_in_loop(main) > 0
+
+
 def test_several_loops_at_once():
     mod = impl()
     loops = {}

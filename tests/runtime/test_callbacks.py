@@ -274,6 +274,19 @@ class _TestCallbacks:
         if not self.is_trioaio:
             loop.set_debug(True)
 
+    def test_base_fails_on_unexpected_handler_calls(self):
+        # The runners must notice errors that only reach the handler.
+        async def main(loop):
+            done = loop.create_future()
+
+            def bad():
+                raise LookupError("unnoticed")
+            loop.call_soon(bad)
+            loop.call_soon(done.set_result, None)
+            await done
+        with pytest.raises(AssertionError, match="unexpected call_exception"):
+            self.run_aio(main)
+
     def test_non_callable_callback_is_rejected(self):
         async def main(loop):
             self._strict_checks(loop)
@@ -457,6 +470,21 @@ class _TestCallbacks:
             with concurrent.futures.ThreadPoolExecutor(2) as ex:
                 return await loop.run_in_executor(ex, pow, 2, 10)
         assert self.run_aio(main) == 1024
+
+    def test_set_default_executor(self):
+        import concurrent.futures
+        if not isinstance(self, AsyncioCase):
+            reference_lacks("non-TrioExecutor default executors are ignored")
+
+        async def main(loop):
+            ex = concurrent.futures.ThreadPoolExecutor(
+                1, thread_name_prefix="custom-default")
+            loop.set_default_executor(ex)
+            name = await loop.run_in_executor(
+                None, lambda: threading.current_thread().name)
+            await loop.shutdown_default_executor()
+            return name
+        assert self.run_aio(main).startswith("custom-default")
 
     def test_run_in_executor_error_propagates(self):
         async def main(loop):
