@@ -61,7 +61,10 @@ async def open_loop(queue_len=None):
     token = current_loop.set(loop)
     try:
         async with trio.open_nursery() as system_nursery:
-            await loop._start(system_nursery)
+            # Shielded so that a block entered already cancelled still gets
+            # a running loop (whose tasks then see the cancellation).
+            with trio.CancelScope(shield=True):
+                await loop._start(system_nursery)
             try:
                 async with trio.open_nursery() as tasks_nursery:
                     # Trio tasks started for asyncio end when the asyncio
@@ -87,8 +90,7 @@ async def open_loop(queue_len=None):
                         forwarder_scope.cancel()
                         await _wind_down(loop, tasks_nursery)
             finally:
-                with trio.CancelScope(shield=True):
-                    await _finalize(loop)
+                await _finalize(loop)
                 system_nursery.cancel_scope.cancel()
     finally:
         loop._finish()
@@ -100,19 +102,42 @@ async def open_loop(queue_len=None):
 async def _wind_down(loop, tasks_nursery):
     """Run what is queued, then cancel and await the loop's tasks."""
     with trio.CancelScope(shield=True):
-        if loop.is_running():
-            await loop.synchronize()
+        # Twice: callbacks queued before the exit run (they may create
+        # tasks), then new tasks take their first step, so each one gets a
+        # chance to start before it is cancelled.
+        for _ in range(2):
+            if loop.is_running():
+                await loop.synchronize()
         for task in asyncio.all_tasks(loop):
             tasks_nursery.start_soon(_cancel_and_wait, task)
     tasks_nursery.cancel_scope.cancel()
 
 
 async def _finalize(loop):
-    """Finalize async generators, then stop the loop task."""
+    """Finalize async generators, then stop the loop task.
+
+    The generators' finalizers are shielded from an outer cancellation
+    until they have started; then that cancellation reaches them (as
+    asyncio.CancelledError), as it would any asyncio task.
+    """
     if loop.is_running() and loop._asyncgens:
-        await loop.run_aio_coroutine(loop.shutdown_asyncgens())
-    if loop.is_running():
-        await loop.stop().wait()
+        shield = trio.CancelScope(shield=True)
+
+        async def shutdown_asyncgens():
+            task = asyncio.ensure_future(loop.shutdown_asyncgens())
+            await asyncio.sleep(0)  # the aclose() tasks are created
+            await asyncio.sleep(0)  # ... and take their first step
+            shield.shield = False
+            await task
+
+        with shield:
+            try:
+                await loop.run_aio_coroutine(shutdown_asyncgens())
+            except trio.Cancelled:
+                pass  # re-raised by the enclosing scope's next checkpoint
+    with trio.CancelScope(shield=True):
+        if loop.is_running():
+            await loop.stop().wait()
 
 
 def run(proc, *args, queue_len=None, **trio_run_options):

@@ -16,7 +16,12 @@ class AsyncGenHooks:
     def __init__(self, get_running_loop, loop_type):
         self._get_running_loop = get_running_loop
         self._loop_type = loop_type
-        self._owner = weakref.WeakKeyDictionary()  # agen -> loop
+        # id(agen) -> (weakref to agen, loop or None, finalizer to
+        # delegate to).  Keyed by id because a
+        # generator's weakrefs are cleared before its finalizer runs; while
+        # the generator lives no other object can take its id, so the entry
+        # found at finalization is its own.
+        self._owner = {}
         self._users = 0
         self._prev = None
 
@@ -33,18 +38,38 @@ class AsyncGenHooks:
             prev, self._prev = self._prev, None
             sys.set_asyncgen_hooks(*prev)
 
+    def _prune(self):
+        """Forget generators that ended without needing finalization."""
+        dead = [key for key, entry in self._owner.items() if entry[0]() is None]
+        for key in dead:
+            del self._owner[key]
+
     def firstiter(self, agen):
+        if len(self._owner) >= 1024:
+            self._prune()
         loop = self._get_running_loop()
         if isinstance(loop, self._loop_type) and not loop.is_closed():
-            self._owner[agen] = loop
+            self._owner[id(agen)] = (weakref.ref(agen), loop, None)
             loop._asyncgen_firstiter_hook(agen)
-        elif self._prev is not None and self._prev.firstiter is not None:
-            self._prev.firstiter(agen)
+            return
+        # Not ours (Trio's, usually): remember whose finalizer applies, as
+        # it may be needed after our hooks are uninstalled.
+        prev = self._prev
+        if prev is not None:
+            self._owner[id(agen)] = (weakref.ref(agen), None, prev.finalizer)
+            if prev.firstiter is not None:
+                prev.firstiter(agen)
 
     def finalizer(self, agen):
-        loop = self._owner.pop(agen, None)
+        entry = self._owner.pop(id(agen), None)
+        if entry is None:
+            delegate = self._prev.finalizer if self._prev else None
+            if delegate is not None:
+                delegate(agen)
+            return
+        _, loop, delegate = entry
         if loop is not None:
             if not loop.is_closed():
                 loop._asyncgen_finalizer_hook(agen)
-        elif self._prev is not None and self._prev.finalizer is not None:
-            self._prev.finalizer(agen)
+        elif delegate is not None:
+            delegate(agen)

@@ -289,29 +289,26 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         if fut._cancel_pending:
             fut._finish_cancelled()
             return
-        with trio.CancelScope() as scope:
-            fut._scope = scope
-            try:
+        try:
+            with trio.CancelScope() as scope:
+                fut._scope = scope
                 result = await proc(*args)
-            except trio.Cancelled:
-                fut._finish_cancelled()
-                raise
-            except BaseExceptionGroup as exc:
-                if all(isinstance(e, trio.Cancelled) for e in exc.exceptions):
-                    fut._finish_cancelled()
-                elif not fut.done():
-                    fut.set_exception(exc)
-                raise
-            except BaseException as exc:
-                if not fut.done():
-                    fut.set_exception(exc)
-                if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                    raise
-                return
+        except BaseException as exc:
+            # The Future gets every error except Trio's own cancellations,
+            # which must keep unwinding to the scope they belong to.
+            cancelled, rest = _split(exc, trio.Cancelled)
             if not fut.done():
-                fut.set_result(result)
+                if rest is not None:
+                    fut.set_exception(rest)
+                else:
+                    fut._finish_cancelled()
+            if cancelled is not None:
+                raise cancelled
             return
-        fut._finish_cancelled()
+        if scope.cancelled_caught:
+            fut._finish_cancelled()
+        elif not fut.done():
+            fut.set_result(result)
 
     def run_trio_task(self, proc, *args, **kwargs):
         """Start ``await proc(*args, **kwargs)`` as a Trio task whose
@@ -328,8 +325,21 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         handle = TrioTaskHandle(proc)
 
         async def run():
-            with handle._scope:
-                await proc(*args)
+            try:
+                with handle._scope:
+                    await proc(*args)
+            except BaseException as exc:
+                # Errors go to the loop's exception handler (which by
+                # default ends the loop with them); BaseExceptions such as
+                # SystemExit and Cancelled keep propagating.
+                errors, base = _split(exc, Exception)
+                if errors is not None:
+                    self.call_exception_handler({
+                        "message": "Exception in Trio task %r" % (proc,),
+                        "exception": errors,
+                    })
+                if base is not None:
+                    raise base
 
         self._trio_nursery.start_soon(run, name=proc)
         return handle
@@ -492,11 +502,14 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
             self._core_watcher_abort()
             return trio.lowlevel.Abort.SUCCEEDED
 
-        task_status.started(trio.lowlevel.current_task())
-        while True:
-            await trio.lowlevel.wait_readable(fd)
-            self._core_io_ready()
-            await wait(abort)
+        # Shielded: the watcher lives exactly as long as the loop task (an
+        # outer cancellation must not leave a running loop deaf to I/O).
+        with trio.CancelScope(shield=True) as self._watcher_scope:
+            task_status.started(trio.lowlevel.current_task())
+            while True:
+                await trio.lowlevel.wait_readable(fd)
+                self._core_io_ready()
+                await wait(abort)
 
     async def _run(self, watcher, task_status=trio.TASK_STATUS_IGNORED):
         """The loop task: bursts of callbacks in C, Trio in between."""
@@ -537,6 +550,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
                     finally:
                         unpark()
         finally:
+            self._watcher_scope.cancel()
             self._core_detach()
             self._task = None
             self._thread_id = None
@@ -563,6 +577,14 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
 
 def _noop():
     pass
+
+
+def _split(exc, kind):
+    """(the part of exc that is `kind`, the rest), for plain exceptions and
+    exception groups alike; either part may be None."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return (exc, None) if isinstance(exc, kind) else (None, exc)
+    return exc.split(kind)
 
 
 def concurrent_executor_types():

@@ -13,6 +13,7 @@ first one's functions.
 """
 import asyncio
 import sys
+import threading
 from asyncio import events as _events
 from contextvars import ContextVar
 
@@ -49,6 +50,7 @@ _orig = _shared("originals", lambda: {
     "get_event_loop_policy": _events.get_event_loop_policy,
     "set_event_loop_policy": _events.set_event_loop_policy,
     "current_task": asyncio.tasks.current_task,
+    "policy": _events.get_event_loop_policy(),
 })
 
 
@@ -83,13 +85,27 @@ def current_task(loop=None):
     return _orig["current_task"](loop)
 
 
+class _UserPolicy(threading.local):
+    policy = None  # set with asyncio.set_event_loop_policy() outside Trio
+
+
+_user_policy = _shared("user_policy", _UserPolicy)
+
+
+def _outside_policy():
+    """The policy that answers outside Trio: the user's, else the one that
+    was installed before trioaio."""
+    return _user_policy.policy or _orig["policy"]
+
+
 class TrioPolicy(asyncio.DefaultEventLoopPolicy):
-    """The event loop policy that knows about trioaio loops.
+    """The event loop policy while trioaio is imported.
 
     Inside Trio, ``get_event_loop()`` is the loop of the enclosing
     ``open_loop()`` and ``set_event_loop()`` sets it for the current
     context; creating loops there is refused (use ``open_loop()``).
-    Outside Trio it is asyncio's default policy.
+    Outside Trio every call goes to the policy asyncio would otherwise use
+    (one set with ``asyncio.set_event_loop_policy()``, or the original).
     """
 
     def new_event_loop(self):
@@ -98,7 +114,7 @@ class TrioPolicy(asyncio.DefaultEventLoopPolicy):
                 "You're within a Trio environment; use "
                 "'async with trioaio.open_loop()' instead of "
                 "new_event_loop()")
-        return super().new_event_loop()
+        return _outside_policy().new_event_loop()
 
     def get_event_loop(self):
         if _in_trio():
@@ -108,13 +124,42 @@ class TrioPolicy(asyncio.DefaultEventLoopPolicy):
                     "no trioaio loop in this Trio context; wrap the code "
                     "in 'async with trioaio.open_loop():'")
             return loop
-        return super().get_event_loop()
+        return _outside_policy().get_event_loop()
 
     def set_event_loop(self, loop):
         if _in_trio():
             current_loop.set(loop)
         else:
-            super().set_event_loop(loop)
+            _outside_policy().set_event_loop(loop)
+
+    def get_child_watcher(self):
+        return _outside_policy().get_child_watcher()
+
+    def set_child_watcher(self, watcher):
+        return _outside_policy().set_child_watcher(watcher)
+
+
+def get_event_loop_policy():
+    """Inside Trio: trioaio's TrioPolicy; outside: the policy asyncio would
+    use without trioaio."""
+    if _in_trio():
+        return policy()
+    return _outside_policy()
+
+
+def set_event_loop_policy(new_policy):
+    """Set the policy used outside Trio (per thread); refused inside."""
+    if isinstance(new_policy, TrioPolicy):
+        raise RuntimeError("trioaio's TrioPolicy cannot be set manually")
+    if _in_trio():
+        raise RuntimeError(
+            "the event loop policy cannot be changed inside Trio")
+    if new_policy is not None and not isinstance(
+            new_policy, asyncio.AbstractEventLoopPolicy):
+        raise TypeError(
+            "policy must be an instance of AbstractEventLoopPolicy or None, "
+            "not '%s'" % type(new_policy).__name__)
+    _user_policy.policy = new_policy
 
 
 def install():
@@ -122,12 +167,14 @@ def install():
     if getattr(_events.get_running_loop, _PATCH_MARK, False):
         return
     for fn in (_get_running_loop, get_running_loop, get_event_loop,
-               current_task):
+               current_task, get_event_loop_policy, set_event_loop_policy):
         setattr(fn, _PATCH_MARK, True)
     for mod in (_events, asyncio):
         mod._get_running_loop = _get_running_loop
         mod.get_running_loop = get_running_loop
         mod.get_event_loop = get_event_loop
+        mod.get_event_loop_policy = get_event_loop_policy
+        mod.set_event_loop_policy = set_event_loop_policy
     asyncio.tasks.current_task = current_task
     asyncio.current_task = current_task
     policy = _shared("policy", TrioPolicy)
