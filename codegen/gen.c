@@ -58,11 +58,29 @@ definition_of(TSNode n)
     return n;
 }
 
+/* 1 if fn also carries @staticmethod or @classmethod: its adapter would
+ * need another calling convention, so such methods are not adapted. */
+static int
+static_or_class(const struct gen_func *fn)
+{
+    size_t i;
+
+    for (i = 0; i < fn->ndecos; i++) {
+        const char *n = fn->decos[i].name;
+
+        if (n != NULL &&
+            (strcmp(n, "staticmethod") == 0 || strcmp(n, "classmethod") == 0))
+            return 1;
+    }
+    return 0;
+}
+
 static int
 marked(const struct gen_func *fn)
 {
     return fn != NULL && fn->boundary && (fn->flags & GEN_FN_ASYNC) &&
-           !(fn->flags & GEN_FN_CLASS) && fn->bdeco && !fn->bdeco->called;
+           !(fn->flags & GEN_FN_CLASS) && fn->bdeco && !fn->bdeco->called &&
+           !static_or_class(fn);
 }
 
 static void

@@ -70,3 +70,10 @@ class Store:
 
     def __aiter__(self):
         return self
+
+    @staticmethod
+    @aio_as_trio
+    async def version() -> str:
+        """Static methods are not adapted (another calling convention)."""
+        await asyncio.sleep(0)
+        return "1"
