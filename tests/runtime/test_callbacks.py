@@ -461,6 +461,19 @@ class _TestCallbacks:
             return result
         assert self.run_aio(main) == (5, True)
 
+    def test_shutdown_default_executor(self):
+        async def main(loop):
+            threads = []
+            await loop.run_in_executor(
+                None, lambda: threads.append(threading.current_thread()))
+            assert await loop.shutdown_default_executor() is None
+            if isinstance(self, AsyncioCase):
+                # Stock asyncio joins its pool's threads.  A Trio-based
+                # default executor runs jobs on Trio's cached daemon threads,
+                # which outlive it by design.
+                assert not threads[0].is_alive()
+        self.run_aio(main)
+
     def test_run_in_executor_concurrent_futures(self):
         import concurrent.futures
         if not isinstance(self, AsyncioCase):
