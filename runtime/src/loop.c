@@ -568,8 +568,14 @@ ta_loop_burst_passes(TaLoopObject *self)
             self->stop_requested = 0;
             return TA_BURST_STOPPED;
         }
-        /* Checked even when nothing is queued: a level-triggered fd can
+        /* With nothing queued and no fd to poll, the next pass goes idle
+         * (parking is cheaper than a checkpoint and another burst).
+         * Otherwise yield when Trio has work or the budget is spent --
+         * checked even with an empty queue, as a level-triggered fd can
          * keep the loop busy through libuv alone. */
+        if (ta_queue_length(&self->ready) == 0 && self->polls_active == 0) {
+            continue;
+        }
         if (ta_loop_trio_busy(self) ||
             ta_monotonic() - start >= self->budget) {
             return TA_BURST_MORE;

@@ -248,7 +248,10 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         """
         try:
             self._check_closed()
-            fut = asyncio.ensure_future(coro, loop=self)
+            if self._task_factory is None and asyncio.iscoroutine(coro):
+                fut = asyncio.Task(coro, loop=self)  # ensure_future, inlined
+            else:
+                fut = asyncio.ensure_future(coro, loop=self)
         except BaseException:
             if asyncio.iscoroutine(coro):
                 coro.close()
