@@ -52,8 +52,11 @@ typedef struct TaLoopObject {
     char parked;          /* the loop task waits in wait_task_rescheduled */
     char watcher_waiting; /* the watcher waits for us to drain libuv */
     char stop_requested;
-    char closed; /* asyncio's _closed */
-    char debug;  /* asyncio's _debug */
+    char in_burst;     /* a burst is running (no re-entry) */
+    char inline_mode;  /* a Trio task runs a burst for the parked loop */
+    char inline_woken; /* a wake was requested during that burst */
+    char closed;       /* asyncio's _closed */
+    char debug;        /* asyncio's _debug */
     PyObject *weakreflist;
     PyObject *dict;
 } TaLoopObject;

@@ -20,7 +20,10 @@ class TrioEventLoop(BaseTrioEventLoop):
 
     def default_exception_handler(self, context):
         super().default_exception_handler(context)
-        nursery = self._system_nursery
+        # Raised where the loop's Trio tasks run (as trio-asyncio does, so
+        # exception groups nest the same way), or, once those are gone, in
+        # the loop's own nursery.
+        nursery = self._trio_nursery or self._system_nursery
         if nursery is None:
             return  # closed: e.g. a library's __del__ reporting late
         exception = context.get("exception")
@@ -120,6 +123,7 @@ async def _finalize(loop):
     until they have started; then that cancellation reaches them (as
     asyncio.CancelledError), as it would any asyncio task.
     """
+    loop._trio_nursery = None  # closed: no more Trio tasks for asyncio
     if loop.is_running() and loop._asyncgens:
         shield = trio.CancelScope(shield=True)
 

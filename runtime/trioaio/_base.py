@@ -247,15 +247,31 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         This is a Trio-flavored async function.
         """
         try:
+            await trio.lowlevel.checkpoint_if_cancelled()
+        except BaseException:
+            if asyncio.iscoroutine(coro):
+                coro.close()  # never started: no "never awaited" warning
+            raise
+        # Fast path: with the loop parked, run its burst in this Trio task
+        # (see _core_inline_enter in loop.c).
+        inline = self._core_inline_enter()
+        try:
             self._check_closed()
             if self._task_factory is None and asyncio.iscoroutine(coro):
                 fut = asyncio.Task(coro, loop=self)  # ensure_future, inlined
             else:
                 fut = asyncio.ensure_future(coro, loop=self)
         except BaseException:
+            if inline:
+                self._core_inline_abort()
             if asyncio.iscoroutine(coro):
                 coro.close()
             raise
+        if inline:
+            self._core_inline_run()
+            if fut.done():
+                await trio.lowlevel.cancel_shielded_checkpoint()
+                return fut.result()
         return await run_aio_future(fut)
 
     @staticmethod
