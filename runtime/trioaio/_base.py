@@ -324,10 +324,17 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
             if cancelled is not None:
                 raise cancelled
             return
-        if scope.cancelled_caught:
-            fut._finish_cancelled()
-        elif not fut.done():
-            fut.set_result(result)
+        # The awaiting asyncio task usually is all the loop will run next:
+        # run that burst here rather than wake the parked loop task.
+        inline = self._core_inline_enter()
+        try:
+            if scope.cancelled_caught:
+                fut._finish_cancelled()
+            elif not fut.done():
+                fut.set_result(result)
+        finally:
+            if inline:
+                self._core_inline_run()
 
     def run_trio_task(self, proc, *args, **kwargs):
         """Start ``await proc(*args, **kwargs)`` as a Trio task whose
