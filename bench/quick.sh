@@ -12,7 +12,7 @@ BACKENDS=${BACKENDS:-asyncio trio_asyncio trioaio}
 # workload:n pairs, about a tenth of the full sizes
 WORKLOADS=${WORKLOADS:-"call_soon:20000 call_soon_fanout:20000 sleep0:20000
 sleep0_1task:20000 timers:5000 future_pingpong:10000 cross_t2a:2000
-cross_a2t:2000 tcp_echo:2000 tcp_bulk:20"}
+cross_a2t:2000 tcp_echo:2000 tcp_bulk:20 aiohttp:200"}
 OUT=${OUT:-$ROOT/bench/results/quick-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 : > "$OUT/results.jsonl"

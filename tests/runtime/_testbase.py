@@ -16,6 +16,7 @@ passed to ``self.run_aio``.  The runners fail the test if the loop's exception
 handler was called unexpectedly.
 """
 import asyncio
+import contextlib
 import importlib
 import os
 import sys
@@ -46,23 +47,32 @@ def reference_lacks(reason):
         pytest.skip("trio-asyncio 0.16 lacks this: " + reason)
 
 
-def run_trio(fn, *args, clock=None, timeout=TIMEOUT, **run_options):
-    """``trio.run(fn, *args)`` under a deadline of `timeout` real seconds.
+@contextlib.contextmanager
+def watchdog(timeout=TIMEOUT):
+    """Inside Trio: fail with ``trio.TooSlowError`` after `timeout` real
+    seconds.
 
-    The deadline is kept by a watchdog thread rather than ``trio.fail_after``
-    so that it holds in real time under ``MockClock(autojump_threshold=0)``.
+    Unlike ``trio.fail_after`` it counts real time, so it also holds under
+    ``MockClock(autojump_threshold=0)``, whose virtual time jumps ahead.
     """
-    async def guarded():
-        token = trio.lowlevel.current_trio_token()
-        with trio.CancelScope() as scope:
-            watchdog = threading.Timer(
-                timeout, token.run_sync_soon, args=(scope.cancel,))
-            watchdog.start()
-            try:
-                return await fn(*args)
-            finally:
-                watchdog.cancel()
+    token = trio.lowlevel.current_trio_token()
+    with trio.CancelScope() as scope:
+        timer = threading.Timer(timeout, token.run_sync_soon,
+                                args=(scope.cancel,))
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+    if scope.cancelled_caught:
         raise trio.TooSlowError("test took more than %s s" % timeout)
+
+
+def run_trio(fn, *args, clock=None, timeout=TIMEOUT, **run_options):
+    """``trio.run(fn, *args)`` under a `watchdog`."""
+    async def guarded():
+        with watchdog(timeout):
+            return await fn(*args)
     return trio.run(guarded, clock=clock, **run_options)
 
 

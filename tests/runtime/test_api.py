@@ -8,7 +8,7 @@ import sniffio
 import trio
 import trio.testing
 
-from _testbase import impl, run_in_loop, run_trio
+from _testbase import impl, run_in_loop, run_trio, watchdog
 
 cvar = contextvars.ContextVar("cvar", default="unset")
 
@@ -50,9 +50,10 @@ def test_run_is_trio_run_plus_open_loop():
     mod = impl()
 
     async def body(x, y):
-        loop = mod.current_loop.get()
-        assert loop is not None
-        return await mod.aio_as_trio(aio_double)(x, plus=y)
+        with watchdog():
+            loop = mod.current_loop.get()
+            assert loop is not None
+            return await mod.aio_as_trio(aio_double)(x, plus=y)
     assert mod.run(body, 20, 2) == 42
 
 
@@ -61,8 +62,9 @@ def test_run_passes_trio_run_options():
     clock = trio.testing.MockClock(autojump_threshold=0)
 
     async def body():
-        await mod.aio_as_trio(asyncio.sleep)(1000)
-        return trio.current_time()
+        with watchdog():
+            await mod.aio_as_trio(asyncio.sleep)(1000)
+            return trio.current_time()
     assert mod.run(body, clock=clock) >= 1000
 
 

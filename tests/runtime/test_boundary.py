@@ -8,7 +8,7 @@ import asyncio
 import pytest
 import trio
 
-from _testbase import IS_REFERENCE, impl, run_in_loop, trioaio_only
+from _testbase import IS_REFERENCE, impl, run_in_loop, run_trio, trioaio_only
 
 
 def _check_names_shim(exc, shim):
@@ -60,7 +60,7 @@ def test_shims_outside_open_loop_say_so():
     async def main():
         with pytest.raises(RuntimeError, match="open_loop"):
             await mod.aio_as_trio(aio_fn)()
-    trio.run(main)
+    run_trio(main)
 
 
 def test_run_in_executor_rejects_coroutine_functions():
