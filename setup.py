@@ -18,7 +18,8 @@ cflags = ["-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",
 ldflags = []
 macros = []
 if DEBUG:
-    cflags += ["-O1", "-g", "-fno-omit-frame-pointer"]
+    # -UNDEBUG: the core's assert()s check its invariants in this build.
+    cflags += ["-O1", "-g", "-fno-omit-frame-pointer", "-UNDEBUG"]
     macros.append(("TA_DEBUG", "1"))
 else:
     cflags += ["-O2"]

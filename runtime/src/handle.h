@@ -12,9 +12,10 @@
 #include "ta_heap.h"
 
 typedef struct {
-    PyObject_HEAD PyObject *callback; /* NULL once cancelled */
-    PyObject *args;                   /* a tuple; NULL once cancelled */
-    PyObject *context;                /* a contextvars.Context */
+    PyObject_HEAD
+    PyObject *callback; /* NULL once cancelled */
+    PyObject *args;     /* a tuple; NULL once cancelled */
+    PyObject *context;  /* a contextvars.Context */
     PyObject *loop;
     PyObject *source_traceback; /* only in debug mode, else NULL */
     PyObject *weakreflist;

@@ -27,7 +27,8 @@ typedef struct {
 } ta_poll;
 
 typedef struct TaLoopObject {
-    PyObject_HEAD ta_state *state; /* borrowed: `module` keeps it alive */
+    PyObject_HEAD
+    ta_state *state; /* borrowed: `module` keeps it alive */
     PyObject *module;
     /* Ready handles, FIFO; each item is a strong reference. */
     ta_queue ready;

@@ -1,5 +1,6 @@
 #include "ta_heap.h"
 
+#include <assert.h>
 #include <stdlib.h>
 
 void
@@ -74,6 +75,7 @@ ta_heap_sift_down(ta_heap *h, size_t i)
 int
 ta_heap_insert(ta_heap *h, ta_heap_node *node)
 {
+    assert(!ta_heap_node_linked(node));
     if (h->length == h->capacity) {
         size_t capacity = h->capacity ? h->capacity * 2 : 64;
         ta_heap_node **nodes = realloc(h->nodes, capacity * sizeof(*nodes));

@@ -1,5 +1,6 @@
 #include "ta_queue.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,5 +77,6 @@ ta_queue_pop(ta_queue *q)
 void *
 ta_queue_at(const ta_queue *q, size_t i)
 {
+    assert(i < q->length);
     return q->items[(q->head + i) & (q->capacity - 1)];
 }

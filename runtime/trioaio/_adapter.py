@@ -4,6 +4,8 @@ import types
 from contextvars import ContextVar
 from functools import partial
 
+import trio
+
 from ._policy import current_loop
 from ._util import run_aio_future, run_aio_generator, run_trio_generator
 
@@ -172,6 +174,9 @@ def _drive_mixed(fn, args):
         try:
             if isinstance(yielded, asyncio.Future):
                 value = yield from run_aio_future(yielded).__await__()
+            elif yielded is None:
+                # asyncio's bare yield (asyncio.sleep(0)): a Trio checkpoint.
+                value = yield from trio.lowlevel.checkpoint().__await__()
             else:
                 value = yield yielded
         except BaseException as exc:

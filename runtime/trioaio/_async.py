@@ -38,13 +38,13 @@ class TrioEventLoop(BaseTrioEventLoop):
 
 
 async def _cancel_and_wait(task):
+    """Cancel an asyncio task at loop exit and wait for it; an error it
+    raises while unwinding propagates (it must not be lost)."""
     task.cancel()
     try:
         await run_aio_future(task)
-    except (asyncio.CancelledError, trio.Cancelled):
+    except asyncio.CancelledError:
         pass
-    except Exception:
-        pass  # the task's own error is reported by asyncio when collected
 
 
 @asynccontextmanager

@@ -225,7 +225,10 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
             if executor is not None:
                 executor.shutdown()
             return
-        await super().shutdown_default_executor()
+        if sys.version_info >= (3, 12):
+            await super().shutdown_default_executor(timeout)
+        else:
+            await super().shutdown_default_executor()
 
     def set_debug(self, enabled):
         self._debug = bool(enabled)
