@@ -677,3 +677,93 @@ def test_public_names_match_trio_asyncio():
                  "run_trio_task", "synchronize", "autoclose", "no_autoclose",
                  "wait_stopped", "stop"):
         assert callable(getattr(mod.TrioEventLoop, name)), name
+
+
+def test_call_soon_on_another_loop_runs_in_that_loop():
+    mod = impl()
+
+    async def main():
+        async with mod.open_loop() as outer:
+            async with mod.open_loop() as inner:
+                seen = trio.Event()
+                where = []
+
+                def callback():
+                    where.append((asyncio.get_running_loop(),
+                                  sniffio.current_async_library()))
+                    seen.set()
+                # Scheduled from code running in `inner`'s context.
+                await mod.aio_as_trio(_call_soon_on)(outer, callback)
+                await seen.wait()
+                assert where == [(outer, "asyncio")]
+    run_trio(main)
+
+
+async def _call_soon_on(loop, callback):
+    loop.call_soon(callback)
+
+
+def test_trio_task_started_by_the_loop_sees_the_loop(run_in_loop):
+    mod = impl()
+
+    async def main(loop):
+        seen = []
+        done = trio.Event()
+
+        async def background():
+            seen.append(mod.current_loop.get() is loop)
+            seen.append(asyncio.get_event_loop() is loop)
+            done.set()
+        loop.run_trio_task(background)
+        await done.wait()
+        return seen
+    assert run_in_loop(main) == [True, True]
+
+
+def test_trio_code_called_from_asyncio_can_open_its_own_loop(run_in_loop):
+    mod = impl()
+
+    async def trio_side():
+        async with mod.open_loop() as own:
+            return own, await mod.aio_as_trio(_running_loop)()
+
+    async def aio_side():
+        return await mod.trio_as_aio(trio_side)()
+
+    async def main(loop):
+        own, seen = await mod.aio_as_trio(aio_side)()
+        assert own is not loop and seen is own
+        assert mod.current_loop.get() is loop
+    run_in_loop(main)
+
+
+async def _running_loop():
+    return asyncio.get_running_loop()
+
+
+def test_shutdown_runs_callbacks_scheduled_by_unwinding_tasks():
+    mod = impl()
+    log = []
+
+    async def task_body(loop):
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            loop.call_soon(log.append, "callback from a cancelled task")
+
+    async def main():
+        async with mod.open_loop() as loop:
+            loop.create_task(task_body(loop))
+            await loop.synchronize()
+    run_trio(main)
+    assert log == ["callback from a cancelled task"]
+
+
+def test_aio_as_trio_on_a_done_future(run_in_loop):
+    mod = impl()
+
+    async def main(loop):
+        fut = loop.create_future()
+        fut.set_result("already")
+        return await mod.aio_as_trio(fut)
+    assert run_in_loop(main) == "already"
