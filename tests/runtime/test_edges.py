@@ -171,7 +171,7 @@ class _TestEdges:
 
         async def main(loop):
             release = threading.Event()
-            fut = loop.run_in_executor(None, release.wait, 5)
+            fut = loop.run_in_executor(None, release.wait, 2)
             await asyncio.sleep(0)
             fut.cancel()
             with pytest.raises(asyncio.CancelledError):
