@@ -26,9 +26,11 @@ async def _call(proc, args, kwargs):
     return await proc(*args, **kwargs)
 
 
-class AioAsTrio:
-    """A Trio-flavored view of an asyncio function, awaitable, async
-    context manager or async iterator.  Made by ``aio_as_trio()``."""
+class _Shim:
+    """What both shims share: the wrapped object, a lazily found loop, and
+    method binding when used as a decorator."""
+
+    _name = None  # the shim's public name, for error messages
 
     def __init__(self, proc, loop=None):
         self.proc = proc
@@ -42,13 +44,20 @@ class AioAsTrio:
 
     @property
     def loop(self):
-        return _loop_or_raise(self._loop, "aio_as_trio")
+        return _loop_or_raise(self._loop, self._name)
 
     def __get__(self, obj, cls):
         # Decorating a method: bind the instance (or class) first.
         if obj is None:
             return partial(self.__call__, cls)
         return partial(self.__call__, obj)
+
+
+class AioAsTrio(_Shim):
+    """A Trio-flavored view of an asyncio function, awaitable, async
+    context manager or async iterator.  Made by ``aio_as_trio()``."""
+
+    _name = "aio_as_trio"
 
     async def __call__(self, *args, **kwargs):
         return await self.loop.run_aio_coroutine(
@@ -93,28 +102,11 @@ def aio_as_trio(proc, *, loop=None):
     return AioAsTrio(proc, loop=loop)
 
 
-class TrioAsAio:
+class TrioAsAio(_Shim):
     """An asyncio-flavored view of a Trio function, async context manager
     or async iterator.  Made by ``trio_as_aio()``."""
 
-    def __init__(self, proc, loop=None):
-        self.proc = proc
-        self._loop = loop
-        self.__wrapped__ = proc
-        for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
-            try:
-                setattr(self, attr, getattr(proc, attr))
-            except (AttributeError, TypeError):
-                pass
-
-    @property
-    def loop(self):
-        return _loop_or_raise(self._loop, "trio_as_aio")
-
-    def __get__(self, obj, cls):
-        if obj is None:
-            return partial(self.__call__, cls)
-        return partial(self.__call__, obj)
+    _name = "trio_as_aio"
 
     def __call__(self, *args, **kwargs):
         return self.loop.trio_as_future(self.proc, *args, **kwargs)

@@ -29,8 +29,11 @@ class TrioExecutor(concurrent.futures.ThreadPoolExecutor):
         """Run ``func(*args)`` in a worker thread (Trio-flavored)."""
         if not self._running:
             raise RuntimeError("Executor is down")
+        # cancellable: cancelling the asyncio future abandons the thread
+        # (it runs on, its result is dropped), as asyncio's executors do.
         return await trio.to_thread.run_sync(func, *args,
-                                             limiter=self._limiter)
+                                             limiter=self._limiter,
+                                             cancellable=True)
 
     def shutdown(self, wait=None, *, cancel_futures=False):
         """Refuse further work; running calls finish on their own."""
