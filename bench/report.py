@@ -214,7 +214,7 @@ def render_svg(med, width=760):
     stock asyncio (cross_a2t, which stock asyncio lacks, relative to
     trio-asyncio), with a line at 1×."""
     backends = [b for b in backends_in(med) if b != "trio"]
-    bar_h, gap, left, right, top = 12, 10, 150, 60, 40
+    bar_h, gap, left, right, top = 12, 10, 200, 60, 40
     rows = []
     for w, per in med.items():
         against = BASELINE if per.get(BASELINE) else REFERENCE
