@@ -466,6 +466,74 @@ class _TestTLS:
         assert self.run_aio(main) == b"now encrypted\n"
 
 
+class _TestBulk:
+
+    def test_bulk_transfer_with_flow_control(self):
+        size = 8 * 1024 * 1024
+
+        async def main(loop):
+            received = loop.create_future()
+
+            async def sink(reader, writer):
+                total = 0
+                while chunk := await reader.read(1 << 16):
+                    total += len(chunk)
+                received.set_result(total)
+                writer.close()
+
+            server = await asyncio.start_server(sink, LOCALHOST, 0)
+            port = server.sockets[0].getsockname()[1]
+            async with server:
+                reader, writer = await asyncio.open_connection(LOCALHOST, port)
+                block = b"x" * (1 << 20)
+                for _ in range(size // len(block)):
+                    writer.write(block)
+                    await writer.drain()  # pauses while the buffer is full
+                writer.write_eof()
+                total = await received
+                writer.close()
+                await writer.wait_closed()
+            return total
+        assert self.run_aio(main) == size
+
+    def test_subprocess_large_output(self):
+        async def main(loop):
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-c",
+                "import sys; sys.stdout.buffer.write(b'y' * (4 << 20))",
+                stdout=asyncio.subprocess.PIPE)
+            out, _ = await proc.communicate()
+            return len(out), proc.returncode
+        assert self.run_aio(main) == (4 << 20, 0)
+
+    def test_aiohttp_client_and_server(self):
+        aiohttp = pytest.importorskip("aiohttp")
+        from aiohttp import web
+
+        async def main(loop):
+            async def hello(request):
+                return web.Response(text="hello " + request.match_info["name"])
+            app = web.Application()
+            app.router.add_get("/{name}", hello)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            site = web.TCPSite(runner, LOCALHOST, 0)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]
+            try:
+                async with aiohttp.ClientSession() as session:
+                    texts = []
+                    for name in ("a", "b", "c"):  # keep-alive reuse
+                        async with session.get(
+                                "http://%s:%d/%s" % (LOCALHOST, port, name)) as r:
+                            texts.append((r.status, await r.text()))
+                return texts
+            finally:
+                await runner.cleanup()
+        assert self.run_aio(main) == [(200, "hello a"), (200, "hello b"),
+                                      (200, "hello c")]
+
+
 class _TestSubprocess:
 
     def test_subprocess_exec(self):
@@ -550,6 +618,14 @@ class TestTLS_asyncio(_TestTLS, AsyncioCase):
 
 
 class TestTLS_trioaio(_TestTLS, TrioAioCase):
+    pass
+
+
+class TestBulk_asyncio(_TestBulk, AsyncioCase):
+    pass
+
+
+class TestBulk_trioaio(_TestBulk, TrioAioCase):
     pass
 
 
