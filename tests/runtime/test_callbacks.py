@@ -90,6 +90,38 @@ class _TestCallbacks:
             assert "cancelled" in repr(th)
         self.run_aio(main)
 
+    def test_handle_repr_in_debug_mode_says_where_it_was_created(self):
+        async def main(loop):
+            loop.set_debug(True)
+            try:
+                h = loop.call_soon(_noop)
+                th = loop.call_later(10, _noop)
+            finally:
+                loop.set_debug(False)
+            r, tr = repr(h), repr(th)
+            th.cancel()
+            return r, tr
+        r, tr = self.run_aio(main)
+        assert "created at" in r and __file__.rstrip("c") in r, r
+        assert "created at" in tr, tr
+
+    def test_cancelled_handle_releases_its_callback(self):
+        class Payload:
+            def __call__(self):
+                pass
+
+        async def main(loop):
+            p = Payload()
+            ref = weakref.ref(p)
+            h = loop.call_soon(p)
+            h.cancel()
+            del p
+            gc.collect()
+            alive = ref() is not None
+            await asyncio.sleep(0)
+            return alive
+        assert self.run_aio(main) is False
+
     def test_handle_get_context(self):
         def context_of(h):
             # Handle.get_context() is new in Python 3.12; trioaio's Handle
