@@ -108,3 +108,18 @@ def test_call_soon_rejects_non_callables_without_debug():
             loop.call_soon(coro)
         coro.close()
     run_in_loop(main)
+
+
+def test_sync_loop_entry_points_refuse_inside_trio():
+    async def main(loop):
+        with pytest.raises(RuntimeError):
+            asyncio.new_event_loop()
+        coro = asyncio.sleep(0)
+        try:
+            with pytest.raises(RuntimeError):
+                loop.run_until_complete(coro)
+        finally:
+            coro.close()
+        with pytest.raises(RuntimeError):
+            loop.run_forever()
+    run_in_loop(main)
