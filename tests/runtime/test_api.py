@@ -767,3 +767,37 @@ def test_aio_as_trio_on_a_done_future(run_in_loop):
         fut.set_result("already")
         return await mod.aio_as_trio(fut)
     assert run_in_loop(main) == "already"
+
+
+def test_readers_on_two_loops_at_once():
+    import socket
+    mod = impl()
+
+    both_ready = trio.Event()
+
+    async def one_loop(ready, results):
+        async with mod.open_loop() as loop:
+            a, b = socket.socketpair()
+            try:
+                got = trio.Event()
+                loop.add_reader(a, got.set)
+                ready.append(b)
+                if len(ready) == 2:
+                    both_ready.set()
+                await got.wait()
+                loop.remove_reader(a)
+                results.append(a.recv(10))
+            finally:
+                a.close()
+                b.close()
+
+    async def main():
+        ready, results = [], []
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(one_loop, ready, results)
+            nursery.start_soon(one_loop, ready, results)
+            await both_ready.wait()
+            ready[0].send(b"first")
+            ready[1].send(b"second")
+        return sorted(results)
+    assert run_trio(main) == [b"first", b"second"]

@@ -216,6 +216,62 @@ class _TestFds:
         assert self.run_aio(main) == {(i, b"%d" % i) for i in range(50)}
 
 
+    def test_remove_reader_after_the_fd_was_closed(self):
+        async def main(loop):
+            a, b = _socketpair()
+            fd = a.fileno()
+            loop.add_reader(fd, lambda: 1 / 0)
+            a.close()  # closed while still registered
+            loop.remove_reader(fd)
+            b.close()
+            # The loop is still fine.
+            await asyncio.sleep(0)
+            return "ok"
+        assert self.run_aio(main) == "ok"
+
+    def test_fd_number_reused_after_close(self):
+        async def main(loop):
+            results = []
+            for round_ in range(5):
+                a, b = _socketpair()
+                try:
+                    got = loop.create_future()
+                    loop.add_reader(a, lambda: got.set_result(a.recv(10)))
+                    b.send(b"r%d" % round_)
+                    results.append((a.fileno(), await got))
+                    loop.remove_reader(a)
+                finally:
+                    a.close()
+                    b.close()
+            return results
+        results = self.run_aio(main)
+        assert [data for _, data in results] == [b"r%d" % i for i in range(5)]
+        # The kernel hands out the lowest free number: the same fds come
+        # back each round, which is what this test is about.
+        assert len({fd for fd, _ in results}) == 1
+
+    def test_writer_on_socket_closed_by_peer(self):
+        async def main(loop):
+            a, b = _socketpair()
+            try:
+                b.close()
+                fired = loop.create_future()
+
+                def on_writable():
+                    loop.remove_writer(a)
+                    try:
+                        a.send(b"x")
+                    except OSError as exc:
+                        fired.set_result(type(exc))
+                    else:
+                        fired.set_result(None)
+                loop.add_writer(a, on_writable)
+                return await fired
+            finally:
+                a.close()
+        assert self.run_aio(main) in (BrokenPipeError, ConnectionResetError)
+
+
 class _TestSockets:
 
     def test_sock_methods_on_socketpair(self):
