@@ -801,3 +801,15 @@ def test_readers_on_two_loops_at_once():
             ready[1].send(b"second")
         return sorted(results)
     assert run_trio(main) == [b"first", b"second"]
+
+
+def test_open_loop_and_run_accept_queue_len():
+    # trio-asyncio's signature; None (unbounded) is the documented default.
+    mod = impl()
+
+    async def body():
+        with watchdog():
+            async with mod.open_loop(queue_len=None) as loop:
+                return await mod.aio_as_trio(asyncio.sleep)(0, loop)
+    loop = mod.run(body, queue_len=None)
+    assert loop.is_closed()
