@@ -178,3 +178,41 @@ def test_loop_can_be_opened_again_after_close():
                 results.append(await mod.aio_as_trio(asyncio.sleep)(0, i))
         return results
     assert run_trio(main) == [0, 1, 2]
+
+
+class Boom(Exception):
+    pass
+
+
+def test_error_raised_by_a_task_while_cancelled_at_exit_is_not_lost():
+    mod = impl()
+
+    async def stubborn():
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            raise Boom("raised while being cancelled")
+
+    async def main():
+        async with mod.open_loop() as loop:
+            loop.create_task(stubborn())
+            await loop.synchronize()
+    with pytest.raises(Boom, match="while being cancelled"):
+        run_trio(main)
+
+
+def test_unretrieved_task_error_is_not_lost():
+    mod = impl()
+
+    async def failing():
+        raise Boom("never retrieved")
+
+    async def main():
+        async with mod.open_loop() as loop:
+            # No reference kept: the finished task is freed at once and
+            # reports its unretrieved error to the loop's handler.
+            loop.create_task(failing())
+            await loop.synchronize()
+            await loop.synchronize()
+    with pytest.raises(Boom, match="never retrieved"):
+        run_trio(main)
