@@ -151,6 +151,20 @@ check_mixed(const struct gen_file *f, const struct gen_func *fn,
                    fn->qualname, ev_name(a), a->line, ev_name(t), t->line);
 }
 
+/* The shim as written is trio_as_aio (or an alias), not a loop method
+ * such as loop.run_trio(fn), which takes the function itself. */
+static int
+is_trio_as_aio(const char *written)
+{
+    const char *dot = written ? strrchr(written, '.') : NULL;
+    const char *last = dot ? dot + 1 : written;
+
+    return last != NULL &&
+           (strcmp(last, "trio_as_aio") == 0 ||
+            strcmp(last, "trio_as_asyncio") == 0 ||
+            strcmp(last, "aio2trio") == 0 || strstr(written, "run_") == NULL);
+}
+
 static void
 check_event(const struct gen_file *f, const struct gen_func *fn,
             const struct gen_event *ev, struct gen_report *r)
@@ -174,6 +188,19 @@ check_event(const struct gen_file *f, const struct gen_func *fn,
                            ev->shim == GEN_SHIM_A2T
                                ? "await the asyncio code directly"
                                : "await the Trio code directly");
+            return;
+        }
+        /* trio-asyncio documents that trio_as_aio(proc(*args)) is not
+         * supported: Trio does not expose coroutine objects. */
+        if (ev->shim == GEN_SHIM_T2A && ev->kind == GEN_EV_AWAIT &&
+            ev->shape == GEN_SHAPE_CALL && ev->arg_is_call &&
+            is_trio_as_aio(ev->callee)) {
+            gen_report_add(r, f, ev->line, ev->col, "TA010",
+                           "`%s(%s(...))` wraps a coroutine, which "
+                           "trio_as_aio cannot adapt; write `await %s(%s)"
+                           "(...)`",
+                           ev->callee, ev->arg ? ev->arg : "f", ev->callee,
+                           ev->arg ? ev->arg : "f");
             return;
         }
         w = wrapped_domain(ev);

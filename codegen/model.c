@@ -185,9 +185,12 @@ add_event(struct gen_file *f, long fi, TSNode expr, TSNode at,
             ev.arg = callable_name(first_arg(fnode), src);
         }
         else {
+            TSNode a = unparen(first_arg(expr));
+
             ev.shape = GEN_SHAPE_CALL;
             ev.callee = gen_dotted(fnode, src);
-            ev.arg = callable_name(first_arg(expr), src);
+            ev.arg = callable_name(a, src);
+            ev.arg_is_call = !ts_node_is_null(a) && gen_is(a, SYM_CALL);
         }
     }
     else {

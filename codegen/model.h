@@ -39,9 +39,10 @@ enum gen_shape {
 struct gen_event {
     char *callee;
     char *arg;
-    uint32_t line, col; /* 1-based; col counts characters */
-    uint8_t kind;       /* enum gen_ev_kind */
-    uint8_t shape;      /* enum gen_shape */
+    uint32_t line, col;  /* 1-based; col counts characters */
+    uint8_t kind;        /* enum gen_ev_kind */
+    uint8_t shape;       /* enum gen_shape */
+    uint8_t arg_is_call; /* CALL shape whose first argument is a call */
     /* Filled in by the index. */
     uint8_t ctx;     /* domain the event needs its function to be in */
     uint8_t source;  /* enum gen_ev_source (index.h) */

@@ -20,6 +20,8 @@ const struct gen_rule gen_rules[] = {
     {"TA008", "shim-already-target-domain",
      "shim around code that is already of the target domain"},
     {"TA009", "shim-wrong-side", "shim called from the wrong domain"},
+    {"TA010", "trio-as-aio-coroutine",
+     "trio_as_aio around a coroutine object, which it cannot adapt"},
     {"TA900", "syntax-error",
      "the file does not parse; analysis of it is conservative"},
 };
