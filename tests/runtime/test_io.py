@@ -645,6 +645,22 @@ class _TestSignals:
         assert self.run_aio(main) == "usr1"
         assert signal.getsignal(signal.SIGUSR1) == previous
 
+    def test_sigint_handler_replaces_and_restores_the_running_one(self):
+        # Inside trio.run, SIGINT normally raises KeyboardInterrupt; an
+        # asyncio handler takes over while installed, then hands it back.
+        async def main(loop):
+            before = signal.getsignal(signal.SIGINT)
+            got = loop.create_future()
+            loop.add_signal_handler(signal.SIGINT, got.set_result, "sigint")
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                result = await got
+            finally:
+                loop.remove_signal_handler(signal.SIGINT)
+            assert signal.getsignal(signal.SIGINT) == before
+            return result
+        assert self.run_aio(main) == "sigint"
+
     def test_add_signal_handler_rejects_sigkill(self):
         async def main(loop):
             with pytest.raises(RuntimeError):
