@@ -137,9 +137,9 @@ gen_is_builtin(const char *name)
  * (Only used on parameters; a string literal spanning lines keeps its
  * newlines because it is inside quotes, which we do not fold.) */
 static char *
-folded_text(TSNode n, const char *src)
+folded_range(const char *src, uint32_t a, uint32_t e)
 {
-    uint32_t a = ts_node_start_byte(n), e = ts_node_end_byte(n), i;
+    uint32_t i;
     struct gen_buf b = {0};
     char quote = 0;
 
@@ -172,6 +172,12 @@ folded_text(TSNode n, const char *src)
     if (b.data == NULL)
         b.data = gen_xcalloc(1, 1);
     return b.data;
+}
+
+static char *
+folded_text(TSNode n, const char *src)
+{
+    return folded_range(src, ts_node_start_byte(n), ts_node_end_byte(n));
 }
 
 static void
@@ -276,11 +282,13 @@ add_param(struct gen_sig *s, TSNode n, const char *src, int *after_star)
         collect_names(type, src, &s->ann_names);
     }
     if (!ts_node_is_null(value)) {
-        char *head = gen_xstrndup(p.text, ts_node_start_byte(value) -
-                                              ts_node_start_byte(n));
+        /* The stub keeps "name: T = " and says ... for the value.  The head
+         * is cut from the source, not from p.text, whose whitespace is
+         * folded (a fuzzer found that the offsets differ). */
+        char *head = folded_range(src, ts_node_start_byte(n),
+                                  ts_node_start_byte(value));
 
         collect_names(value, src, &s->names);
-        /* The stub keeps "name: T = " and says ... for the value. */
         if (strchr(head, '\n') == NULL)
             p.stub = gen_xasprintf("%s...", head);
         free(head);

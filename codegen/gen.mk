@@ -112,7 +112,8 @@ GEN_FUZZ_FLAGS := -g -fsanitize=fuzzer,address,undefined \
                   -fno-sanitize-recover=all
 gen-fuzz: $(GEN_STAMP) $(GEN_BUILD)/facts_scm.h
 	@mkdir -p $(GEN_FUZZ_DIR)/corpus
-	@find tests/gen/cases examples/mixed_project -name '*.py' \
+	@find tests/gen/cases tests/gen/fuzz-regressions examples/mixed_project \
+	    -name '*.py' \
 	    -exec sh -c 'cp "$$1" $(GEN_FUZZ_DIR)/corpus/$$(echo "$$1" | \
 	    tr / _)' _ {} \;
 	$(call GEN_SAN_GRAMMAR,$(GEN_SAN_GRAMMAR_FLAGS),$(GEN_FUZZ_DIR))
@@ -123,7 +124,8 @@ gen-fuzz: $(GEN_STAMP) $(GEN_BUILD)/facts_scm.h
 	@echo "fuzzing for $(GEN_FUZZ_SECONDS) s (log: $(GEN_FUZZ_DIR)/log)"
 	@$(GEN_FUZZ_DIR)/fuzz -max_total_time=$(GEN_FUZZ_SECONDS) \
 	    -max_len=16384 -len_control=20 -timeout=10 -rss_limit_mb=1024 \
-	    -print_final_stats=1 $(GEN_FUZZ_DIR)/corpus \
+	    -print_final_stats=1 -artifact_prefix=$(GEN_FUZZ_DIR)/ \
+	    $(GEN_FUZZ_DIR)/corpus \
 	    > $(GEN_FUZZ_DIR)/log 2>&1; rc=$$?; \
 	    grep -E '^(#[0-9]+.*DONE|stat::(number_of_executed|average_exec|peak_rss)|==[0-9]+==ERROR|SUMMARY)' \
 	    $(GEN_FUZZ_DIR)/log; \

@@ -274,3 +274,14 @@ def test_walk_does_not_follow_directory_links(tree):
     assert proc.returncode == 1
     paths = sorted({line.split(":")[0] for line in proc.stdout.splitlines()})
     assert paths == ["bad.py", "pkg/bad_link.py"]
+
+
+@pytest.mark.parametrize("name", sorted(
+    p.name for p in (CASES.parent / "fuzz-regressions").iterdir()))
+def test_fuzz_regressions(name, tmp_path):
+    """Inputs the fuzzer once crashed on: check and gen must survive them."""
+    src = (CASES.parent / "fuzz-regressions" / name).read_bytes()
+    (tmp_path / "mod.py").write_bytes(src)
+    assert run_gen("check", "mod.py", cwd=tmp_path).returncode in (0, 1)
+    proc = run_gen("gen", "-o", "out", "mod.py", cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
