@@ -258,13 +258,10 @@ loop_call_soon_threadsafe(TaLoopObject *self, PyObject *const *args,
     if (h == NULL) {
         return NULL;
     }
-    if (self->attached && PyThread_get_thread_ident() == self->thread_id) {
-        if (ta_loop_wake(self) < 0) {
-            Py_DECREF(h);
-            return NULL;
-        }
-    }
-    else if (self->async != NULL) {
+    /* Always through libuv, even from the loop's own thread: this may run
+     * in a signal handler, in the middle of Trio's scheduler, where
+     * rescheduling a task directly is not safe. */
+    if (self->async != NULL) {
         uv_async_send(self->async);
     }
     return h;
