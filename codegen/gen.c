@@ -679,8 +679,15 @@ gen_generate(const struct gen_project *p, const struct gen_gen_opts *o)
             st.errors++;
             continue;
         }
-        if (has_marked(f))
-            gen_file(o, &st, ml, f);
+        if (!has_marked(f))
+            continue;
+        if (f->modname[0] == '\0') {
+            gen_warn("%s: cannot name its module; no adapter written",
+                     f->path);
+            st.errors++;
+            continue;
+        }
+        gen_file(o, &st, ml, f);
     }
     gen_modeler_delete(ml);
     sweep_stale(o, &st);

@@ -66,14 +66,12 @@ $(GEN_BUILD)/%.o: codegen/%.c $(GEN_HDRS) $(GEN_BUILD)/facts_scm.h
 	$(GEN_CC) $(GEN_CFLAGS) $(GEN_WARN) $(GEN_CPPFLAGS) -c $< -o $@
 
 GEN_OBJS := $(patsubst codegen/%.c,$(GEN_BUILD)/%.o,$(GEN_SRCS))
-GEN_LIB_OBJS := $(filter-out $(GEN_BUILD)/main.o,$(GEN_OBJS)) \
-                $(GEN_GRAMMAR)/parser.o $(GEN_GRAMMAR)/scanner.o
-
 $(GEN_BIN): $(GEN_OBJS) $(GEN_GRAMMAR)/parser.o $(GEN_GRAMMAR)/scanner.o
 	$(GEN_CC) $(GEN_CFLAGS) -o $@ $^ $(GEN_TS_LIB) -lpthread
 
-# Tests: golden files (check + gen), the generated adapters imported and
-# called under the runtime, the C-level unit tests, the docs cross-check.
+# Tests: the format check, golden files (check and gen), command-line
+# behaviour, the rules' documented examples, fuzz regressions, and the
+# generated adapters imported and called under the runtime.
 gen-test: gen-build
 	@if command -v clang-format >/dev/null 2>&1; then \
 	    clang-format --dry-run --Werror codegen/*.c codegen/*.h && \
