@@ -36,6 +36,7 @@ from ._util import run_aio_future, run_aio_generator  # noqa: E402
 from ._executor import TrioExecutor  # noqa: E402
 from ._base import BaseTrioEventLoop  # noqa: E402
 from ._async import TrioEventLoop, open_loop, run  # noqa: E402
+from ._sync import SyncTrioEventLoop  # noqa: E402
 from ._policy import current_loop, TrioPolicy  # noqa: E402
 from ._adapter import (  # noqa: E402
     aio_as_trio,
@@ -96,6 +97,7 @@ __all__ = [
     "asyncio_as_trio", "trio_as_asyncio", "trio2aio", "aio2trio",
     "run_aio_future", "run_aio_coroutine", "run_aio_generator", "run_trio",
     "run_trio_task", "allow_asyncio", "TrioExecutor", "TrioEventLoop",
-    "BaseTrioEventLoop", "TrioAsyncioDeprecationWarning", "TrioPolicy",
+    "BaseTrioEventLoop", "SyncTrioEventLoop", "TrioAsyncioDeprecationWarning",
+    "TrioPolicy",
     "run_asyncio", "run_future", "run_coroutine",
 ]

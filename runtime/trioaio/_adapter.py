@@ -6,13 +6,19 @@ from functools import partial
 
 import trio
 
-from ._policy import current_loop
+from ._base import BaseTrioEventLoop
+from ._policy import _orig, current_loop
 from ._util import run_aio_future, run_aio_generator, run_trio_generator
 
 
 def _loop_or_raise(loop, shim):
     if loop is None:
-        loop = current_loop.get()
+        # In asyncio code, the loop running it (a synchronous loop's tasks
+        # may have been created outside any open_loop() context); in Trio
+        # code, the enclosing open_loop().
+        loop = _orig["_get_running_loop"]()
+        if not isinstance(loop, BaseTrioEventLoop):
+            loop = current_loop.get()
     if loop is None:
         raise RuntimeError(
             "%s needs a running trioaio loop: use it inside "

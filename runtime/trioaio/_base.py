@@ -588,11 +588,12 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
             for waiter in waiters:
                 waiter.set()
 
-    def _finish(self):
+    def _finish(self, close_fds=True):
         """After the loop task ended: release fds, hooks, signals."""
         for sig in list(self._signal_receivers):
             self.remove_signal_handler(sig)
-        self._close_autoclose_fds()
+        if close_fds:
+            self._close_autoclose_fds()
         if self._hooks is not None:
             self._hooks.release()
             self._hooks = None

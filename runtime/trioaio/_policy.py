@@ -74,7 +74,7 @@ def get_event_loop():
     loop = _get_running_loop()
     if loop is not None:
         return loop
-    return _events.get_event_loop_policy().get_event_loop()
+    return policy().get_event_loop()
 
 
 def current_task(loop=None):
@@ -93,9 +93,9 @@ _user_policy = _shared("user_policy", _UserPolicy)
 
 
 def _outside_policy():
-    """The policy that answers outside Trio: the user's, else the one that
-    was installed before trioaio."""
-    return _user_policy.policy or _orig["policy"]
+    """The policy set with asyncio.set_event_loop_policy() outside Trio in
+    this thread, or None."""
+    return _user_policy.policy
 
 
 class TrioPolicy(asyncio.DefaultEventLoopPolicy):
@@ -114,7 +114,11 @@ class TrioPolicy(asyncio.DefaultEventLoopPolicy):
                 "You're within a Trio environment; use "
                 "'async with trioaio.open_loop()' instead of "
                 "new_event_loop()")
-        return _outside_policy().new_event_loop()
+        user = _outside_policy()
+        if user is not None:
+            return user.new_event_loop()
+        from ._sync import SyncTrioEventLoop
+        return SyncTrioEventLoop()
 
     def get_event_loop(self):
         if _in_trio():
@@ -124,27 +128,39 @@ class TrioPolicy(asyncio.DefaultEventLoopPolicy):
                     "no trioaio loop in this Trio context; wrap the code "
                     "in 'async with trioaio.open_loop():'")
             return loop
-        return _outside_policy().get_event_loop()
+        user = _outside_policy()
+        if user is not None:
+            return user.get_event_loop()
+        return super().get_event_loop()
 
     def set_event_loop(self, loop):
         if _in_trio():
             current_loop.set(loop)
+            return
+        user = _outside_policy()
+        if user is not None:
+            user.set_event_loop(loop)
         else:
-            _outside_policy().set_event_loop(loop)
-
-    def get_child_watcher(self):
-        return _outside_policy().get_child_watcher()
-
-    def set_child_watcher(self, watcher):
-        return _outside_policy().set_child_watcher(watcher)
+            super().set_event_loop(loop)
 
 
 def get_event_loop_policy():
-    """Inside Trio: trioaio's TrioPolicy; outside: the policy asyncio would
-    use without trioaio."""
+    """Inside Trio: trioaio's TrioPolicy; outside: the policy set with
+    set_event_loop_policy(), else the one asyncio had before trioaio (the
+    loops themselves come from trioaio: see new_event_loop())."""
     if _in_trio():
         return policy()
-    return _outside_policy()
+    return _outside_policy() or _orig["policy"]
+
+
+def new_event_loop():
+    """A new loop: outside Trio, a trioaio SyncTrioEventLoop (or the loop of
+    the policy set with set_event_loop_policy())."""
+    return policy().new_event_loop()
+
+
+def set_event_loop(loop):
+    policy().set_event_loop(loop)
 
 
 def set_event_loop_policy(new_policy):
@@ -167,7 +183,8 @@ def install():
     if getattr(_events.get_running_loop, _PATCH_MARK, False):
         return
     for fn in (_get_running_loop, get_running_loop, get_event_loop,
-               current_task, get_event_loop_policy, set_event_loop_policy):
+               current_task, get_event_loop_policy, set_event_loop_policy,
+               new_event_loop, set_event_loop):
         setattr(fn, _PATCH_MARK, True)
     for mod in (_events, asyncio):
         mod._get_running_loop = _get_running_loop
@@ -175,6 +192,8 @@ def install():
         mod.get_event_loop = get_event_loop
         mod.get_event_loop_policy = get_event_loop_policy
         mod.set_event_loop_policy = set_event_loop_policy
+        mod.new_event_loop = new_event_loop
+        mod.set_event_loop = set_event_loop
     asyncio.tasks.current_task = current_task
     asyncio.current_task = current_task
     policy = _shared("policy", TrioPolicy)
