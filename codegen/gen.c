@@ -656,6 +656,14 @@ gen_render(struct gen_modeler *ml, const struct gen_file *f, const char *src,
     free(m.classes);
 }
 
+static int
+is_stub(const char *path)
+{
+    size_t n = strlen(path);
+
+    return n > 4 && strcmp(path + n - 4, ".pyi") == 0;
+}
+
 int
 gen_generate(const struct gen_project *p, const struct gen_gen_opts *o)
 {
@@ -679,7 +687,8 @@ gen_generate(const struct gen_project *p, const struct gen_gen_opts *o)
             st.errors++;
             continue;
         }
-        if (!has_marked(f))
+        /* Stubs describe modules; the adapter comes from the .py. */
+        if (!has_marked(f) || is_stub(f->path))
             continue;
         if (f->modname[0] == '\0') {
             gen_warn("%s: cannot name its module; no adapter written",

@@ -285,3 +285,10 @@ def test_fuzz_regressions(name, tmp_path):
     assert run_gen("check", "mod.py", cwd=tmp_path).returncode in (0, 1)
     proc = run_gen("gen", "-o", "out", "mod.py", cwd=tmp_path)
     assert proc.returncode in (0, 1), proc.stderr
+
+
+def test_gen_ignores_stub_sources(marked):
+    (marked / "mod.pyi").write_text(MARKED)
+    proc = run_gen("gen", "-o", "out", ".", cwd=marked, check=True)
+    assert proc.stdout.splitlines() == ["wrote out/mod.py", "wrote out/mod.pyi"]
+    assert "# source: mod.py\n" in (marked / "out/mod.py").read_text()
