@@ -425,8 +425,11 @@ find_first_error(struct gen_file *f, TSNode root, const char *src)
         uint32_t i, k = ts_node_child_count(n);
         int found = 0;
 
-        if (ts_node_is_missing(n) ||
-            (ts_node_symbol(n) == (TSSymbol)-1 && !ts_node_is_null(n)))
+        /* Error recovery can wrap a large, mostly valid region in one
+         * ERROR node (even the whole module), so keep descending into the
+         * first child that holds an error: the innermost one is where the
+         * parser gave up. */
+        if (ts_node_is_missing(n))
             break;
         for (i = 0; i < k; i++) {
             TSNode ch = ts_node_child(n, i);
