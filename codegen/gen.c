@@ -417,13 +417,17 @@ render(struct module *m, const char *runtime, int stub)
                          "        obj = inner\n");
     }
     else {
+        size_t before;
+
         gen_buf_puts(&b, "\n");
+        before = b.len;
         if (m->need_contextlib)
             gen_buf_puts(&b, "import contextlib as _contextlib\n");
         if (m->need_typing)
             gen_buf_puts(&b, "import typing as _typing\n");
         emit_imports(&b, m, &m->ann_names, modname);
-        gen_buf_puts(&b, "\n");
+        if (b.len != before)
+            gen_buf_puts(&b, "\n");
     }
     gen_buf_append(&b, body.data ? body.data : "", body.len);
     gen_buf_free(&body);

@@ -66,3 +66,15 @@ def test_gen_output(case, tmp_path):
     assert produced == expected
     for name in produced:
         _compare(expected_dir / name, (out / name).read_text("utf-8"))
+
+
+def test_expected_adapters_are_black_formatted():
+    """The generator's output is already formatted: black (at the project's
+    79 columns) leaves every expected adapter and stub unchanged."""
+    black = pytest.importorskip("black")
+    files = sorted(CASES.glob("*/gen/*.py*"))
+    assert files
+    for path in files:
+        src = path.read_text("utf-8")
+        m = black.Mode(line_length=79, is_pyi=path.suffix == ".pyi")
+        assert black.format_str(src, mode=m) == src, f"{path} not formatted"
