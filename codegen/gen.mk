@@ -153,7 +153,7 @@ gen-deps:
 	    apt-get update && apt-get install -y libtree-sitter-dev \
 	        build-essential pkg-config clang; fi
 	$(PYTHON) -m pip install -q 'pytest>=7' 'trio>=0.22' \
-	    'trio-asyncio==0.16.0' 'black' 'flake8' 'flake8-async'
+	    'trio-asyncio==0.16.0' 'black' 'pre-commit' 'flake8' 'flake8-async'
 
 gen-format-check:
 	clang-format --dry-run --Werror codegen/*.c codegen/*.h
