@@ -74,6 +74,13 @@ EXPECTED = {
         "add_reader: received hello through add_writer",
     ],
     "seed_signals.py": ["signal handler ran for SIGUSR1"],
+    "seed_sync_loop.py": [
+        "sync loop: ",
+        "loop.run_task(your_code, 21) -> 42",
+        "loop.run_until_complete(some_asyncio_code(21)) -> 420",
+        "stopped by loop.stop(); restarted: 40",
+        "sync loop in a thread -> 20",
+    ],
     "seed_keyword_args.py": [
         "asyncio greets Trio!", "asyncio greets Trio?",
         "run_trio_task with kwargs", "Trio greets asyncio!",
