@@ -4,11 +4,15 @@
 # trioaio, seen under the name trio_asyncio through the meta-path alias in
 # tests/compat/trioaio_alias.py.  COMPAT_IMPL=trio_asyncio runs the same
 # harness against the real package instead, to check the plumbing.
-# Exclusions (with reasons) are in tests/compat/exclusions.txt.
+# Exclusions (with reasons) are in tests/compat/exclusions.txt;
+# COMPAT_INCLUDE=sync-loop runs that category anyway (CPython's asyncio
+# suite: thousands of tests, minutes), COMPAT_TESTS picks what to run.
 
 PYTHON ?= python3
 COMPAT_IMPL ?= trioaio
 PYTEST_ARGS ?= -q -rfEs --continue-on-collection-errors
+COMPAT_TESTS ?= tests
+COMPAT_INCLUDE ?=
 # The upstream suite has no per-test timeout; bound the whole run.
 COMPAT_TIMEOUT ?= 900
 
@@ -23,9 +27,9 @@ SRC := $(BUILD)/trio_asyncio-$(VERSION)
 test-compat: $(SRC)/.unpacked
 	cd $(SRC) && \
 	PYTHONPATH=$(ROOT)/tests/compat$${PYTHONPATH:+:$$PYTHONPATH} \
-	COMPAT_IMPL=$(COMPAT_IMPL) \
+	COMPAT_IMPL=$(COMPAT_IMPL) COMPAT_INCLUDE=$(COMPAT_INCLUDE) \
 	timeout $(COMPAT_TIMEOUT) $(PYTHON) -m pytest -p trioaio_alias -p no:cacheprovider \
-		$(PYTEST_ARGS) tests
+		$(PYTEST_ARGS) $(COMPAT_TESTS)
 
 download: $(SDIST)
 

@@ -30,6 +30,8 @@ ALIAS = "trio_asyncio"
 ALIASED = IMPL != ALIAS
 EXCLUSIONS = os.environ.get("COMPAT_EXCLUSIONS") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "exclusions.txt")
+# Categories of exclusions to run anyway, e.g. COMPAT_INCLUDE=sync-loop.
+INCLUDE = set(filter(None, os.environ.get("COMPAT_INCLUDE", "").split(",")))
 
 
 class _SameModuleLoader(importlib.abc.Loader):
@@ -120,7 +122,8 @@ def _strict_trio_run(run):
 
 
 def pytest_configure(config):
-    config._compat_exclusions = read_exclusions()
+    config._compat_exclusions = [
+        e for e in read_exclusions() if e[1] not in INCLUDE]
     config._compat_deselected = {}
     # trio-asyncio 0.16's suite was written for Trio >= 0.25, where nurseries
     # wrap every error in an ExceptionGroup by default; it asserts that with
