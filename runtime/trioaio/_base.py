@@ -8,14 +8,13 @@ ties the loop to Trio: the Trio task that runs it, the shims' loop
 methods, signals, and shutdown.
 """
 import asyncio
-import contextvars
+import concurrent.futures
 import math
 import os
 import selectors
 import signal
 import sys
 import threading
-import warnings
 from functools import partial
 
 import trio
@@ -199,7 +198,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         return not self._stopped.is_set()
 
     def set_default_executor(self, executor):
-        if not isinstance(executor, concurrent_executor_types()):
+        if not isinstance(executor, concurrent.futures.Executor):
             raise TypeError("executor must be a concurrent.futures.Executor")
         self._default_executor = executor
 
@@ -615,8 +614,3 @@ def _split(exc, kind):
     if not isinstance(exc, BaseExceptionGroup):
         return (exc, None) if isinstance(exc, kind) else (None, exc)
     return exc.split(kind)
-
-
-def concurrent_executor_types():
-    import concurrent.futures
-    return (concurrent.futures.Executor,)
