@@ -162,8 +162,7 @@ source_ref(const struct item *it)
 }
 
 static void
-emit_item(struct module *m, struct gen_buf *b, const struct item *it,
-          const char *runtime, int stub)
+emit_item(struct module *m, struct gen_buf *b, const struct item *it, int stub)
 {
     struct gen_sig s;
     int ind = it->cls ? 4 : 0;
@@ -174,7 +173,6 @@ emit_item(struct module *m, struct gen_buf *b, const struct item *it,
     size_t nargs, i;
     int is_gen = (it->fn->flags & GEN_FN_GEN) != 0 && !it->fn->acm;
 
-    (void)runtime;
     gen_sig_read(&s, it->def, m->src);
     merge_names(&m->names, &s.names);
     merge_names(&m->ann_names, &s.ann_names);
@@ -321,8 +319,8 @@ emit_class_head(struct module *m, struct gen_buf *b, const struct klass *k,
 }
 
 static void
-emit_imports(struct gen_buf *b, const struct module *m,
-             const struct gen_map *names, const char *modname)
+emit_imports(struct gen_buf *b, const struct gen_map *names,
+             const char *modname)
 {
     char **sorted = NULL;
     size_t n = 0, cap = 0, i, j;
@@ -341,13 +339,6 @@ emit_imports(struct gen_buf *b, const struct module *m,
     for (i = 0; i < n; i++)
         gen_buf_printf(b, "from %s import %s\n", modname, sorted[i]);
     free(sorted);
-    (void)m;
-}
-
-static int
-is_exported(const struct module *m, const char *name)
-{
-    return name[0] != '_' || (m != NULL && 0);
 }
 
 /* Build the adapter (stub = 0) or the stub (stub = 1) text. */
@@ -373,7 +364,7 @@ render(struct module *m, const char *runtime, int stub)
                         emit_class_head(m, &body, &m->classes[i], stub);
             }
         }
-        emit_item(m, &body, it, runtime, stub);
+        emit_item(m, &body, it, stub);
     }
     gen_buf_puts(&b, GEN_HEADER);
     gen_buf_printf(&b, GEN_SOURCE_PREFIX "%s\n", m->f->path);
@@ -387,7 +378,7 @@ render(struct module *m, const char *runtime, int stub)
             gen_buf_puts(&b, "import contextlib as _contextlib\n\n");
         gen_buf_printf(&b, "import %s as _src\nimport %s as _rt\n", modname,
                        runtime);
-        emit_imports(&b, m, &m->names, modname);
+        emit_imports(&b, &m->names, modname);
         gen_buf_puts(&b, "\n__all__ = [");
         for (k = 0, i = 0; k < m->nitems; k++) {
             const char *n =
@@ -399,7 +390,7 @@ render(struct module *m, const char *runtime, int stub)
                 if (m->items[j].cls && m->items[k].cls &&
                     strcmp(m->items[j].cls, m->items[k].cls) == 0)
                     break;
-            if (j < k || !is_exported(m, n))
+            if (j < k || n[0] == '_')
                 continue;
             gen_buf_printf(&b, "%s\"%s\"", i++ ? ", " : "", n);
         }
@@ -425,7 +416,7 @@ render(struct module *m, const char *runtime, int stub)
             gen_buf_puts(&b, "import contextlib as _contextlib\n");
         if (m->need_typing)
             gen_buf_puts(&b, "import typing as _typing\n");
-        emit_imports(&b, m, &m->ann_names, modname);
+        emit_imports(&b, &m->ann_names, modname);
         if (b.len != before)
             gen_buf_puts(&b, "\n");
     }
