@@ -122,4 +122,10 @@ def test_sync_loop_entry_points_refuse_inside_trio():
             coro.close()
         with pytest.raises(RuntimeError):
             loop.run_forever()
+        coro = asyncio.sleep(0)
+        try:
+            with pytest.raises(RuntimeError):
+                asyncio.run(coro)
+        finally:
+            coro.close()
     run_in_loop(main)
