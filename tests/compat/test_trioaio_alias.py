@@ -51,3 +51,22 @@ def test_exclusions_file_parses():
     assert entries
     for pattern, category, reason in entries:
         assert pattern and category and len(reason) > 10
+
+
+def test_guard_spots_the_real_package(monkeypatch):
+    import types
+    if not trioaio_alias.ALIASED:
+        pytest.skip("COMPAT_IMPL=trio_asyncio: the guard is off")
+    assert trioaio_alias._check_no_real_trio_asyncio() == []
+    # A trio_asyncio module that is not the implementation's ...
+    impostor = types.ModuleType("trio_asyncio._impostor")
+    monkeypatch.setitem(sys.modules, "trio_asyncio._impostor", impostor)
+    # ... and any module loaded from the installed package's directory.
+    real_dir = trioaio_alias._real_package_dir()
+    stray = types.ModuleType("stray")
+    stray.__file__ = (real_dir or "/nonexistent") + "/_loop.py"
+    monkeypatch.setitem(sys.modules, "stray", stray)
+    wrong = trioaio_alias._check_no_real_trio_asyncio()
+    assert any("_impostor" in w for w in wrong)
+    if real_dir:
+        assert any("stray" in w for w in wrong)
