@@ -23,13 +23,18 @@ BUILD := $(ROOT)/build/compat
 SDIST := $(BUILD)/dl/trio_asyncio-$(VERSION).tar.gz
 SRC := $(BUILD)/trio_asyncio-$(VERSION)
 
-.PHONY: test-compat download clean-compat
-test-compat: $(SRC)/.unpacked
+.PHONY: test-compat check-alias download clean-compat
+test-compat: check-alias $(SRC)/.unpacked
 	cd $(SRC) && \
 	PYTHONPATH=$(ROOT)/tests/compat$${PYTHONPATH:+:$$PYTHONPATH} \
 	COMPAT_IMPL=$(COMPAT_IMPL) COMPAT_INCLUDE=$(COMPAT_INCLUDE) \
 	timeout $(COMPAT_TIMEOUT) $(PYTHON) -m pytest -p trioaio_alias -p no:cacheprovider \
 		$(PYTEST_ARGS) $(COMPAT_TESTS)
+
+# The harness's own tests (the alias finder, the guard, exclusions.txt).
+check-alias:
+	cd $(ROOT) && $(PYTHON) -m pytest -q -p no:cacheprovider \
+		tests/compat/test_trioaio_alias.py
 
 download: $(SDIST)
 
