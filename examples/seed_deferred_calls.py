@@ -1,8 +1,6 @@
 """Seed, "Deferred Calls": `call_soon`, `call_later`, `call_at` work as usual."""
 import asyncio
 
-import trio
-
 import trioaio
 
 

@@ -4,8 +4,6 @@
 import asyncio
 import socket
 
-import trio
-
 import trioaio
 
 

@@ -684,7 +684,7 @@ def test_call_soon_on_another_loop_runs_in_that_loop():
 
     async def main():
         async with mod.open_loop() as outer:
-            async with mod.open_loop() as inner:
+            async with mod.open_loop():
                 seen = trio.Event()
                 where = []
 

@@ -174,7 +174,7 @@ def test_loop_can_be_opened_again_after_close():
     async def main():
         results = []
         for i in range(3):
-            async with mod.open_loop() as loop:
+            async with mod.open_loop():
                 results.append(await mod.aio_as_trio(asyncio.sleep)(0, i))
         return results
     assert run_trio(main) == [0, 1, 2]
