@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "adapter.h"
 #include "gen.h"
 #include "index.h"
 #include "lang.h"

@@ -18,11 +18,4 @@ struct gen_gen_opts {
 int
 gen_generate(const struct gen_project *p, const struct gen_gen_opts *o);
 
-/* Render the adapter and stub texts for f, whose source is src, into *py
- * and *pyi (caller frees), or set both to NULL if f has nothing marked.
- * Writes nothing; used by gen_generate() and the fuzz target. */
-void
-gen_render(struct gen_modeler *ml, const struct gen_file *f, const char *src,
-           size_t len, const char *runtime, char **py, char **pyi);
-
 #endif /* GEN_GEN_H */

@@ -1,15 +1,11 @@
 #include "index.h"
 
-#include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "load.h"
 #include "util.h"
 
-/* How many rounds of "load the project modules the loaded ones import". */
-#define LOAD_ROUNDS 6
 /* How many re-export hops a name may take (from .impl import f). */
 #define RESOLVE_DEPTH 6
 /* Upper bound on domain propagation passes; each pass settles at least one
@@ -33,6 +29,12 @@ in_list(const char *s, const char *const *list, size_t n)
 }
 #define IN_LIST(s, l) in_list((s), (l), sizeof(l) / sizeof((l)[0]))
 
+int
+gen_is_boundary_name(const char *last)
+{
+    return IN_LIST(last, a2t_names) || IN_LIST(last, t2a_names);
+}
+
 const char *
 gen_shim_name(int shim)
 {
@@ -52,128 +54,6 @@ gen_domain_name(int dom)
     default:
         return "unknown";
     }
-}
-
-/* ---- Loading ----------------------------------------------------------- */
-
-struct load_job {
-    struct gen_project *p;
-    struct gen_file **files;
-    size_t n;
-    atomic_size_t next;
-};
-
-/* Whether any decorator of f is spelled like a boundary decorator (its
- * last name component); decided properly later, after name resolution. */
-static int
-maybe_marked(const struct gen_file *f)
-{
-    size_t i, j;
-
-    for (i = 0; i < f->nfuncs; i++)
-        for (j = 0; j < f->funcs[i].ndecos; j++) {
-            const char *n = f->funcs[i].decos[j].name, *dot;
-
-            if (n == NULL)
-                continue;
-            dot = strrchr(n, '.');
-            n = dot ? dot + 1 : n;
-            if (IN_LIST(n, a2t_names) || IN_LIST(n, t2a_names))
-                return 1;
-        }
-    return 0;
-}
-
-static void
-load_one(struct gen_project *p, struct gen_modeler *m, struct gen_file *f)
-{
-    size_t len = 0;
-    char *src = gen_read_file(f->path, &len);
-
-    if (src == NULL) {
-        f->io_error = 1;
-        f->err = errno;
-        return;
-    }
-    if (len >= UINT32_MAX / 2) {
-        f->io_error = 1;
-        f->err = EFBIG;
-    }
-    else if (p->parse_only) {
-        gen_model_parse_only(m, src, len);
-    }
-    else if (p->keep_sources) {
-        TSTree *tree = NULL;
-
-        gen_model_build(m, f, src, len, &tree);
-        if (maybe_marked(f)) {
-            f->src = src;
-            f->tree = tree;
-            return;
-        }
-        if (tree != NULL)
-            ts_tree_delete(tree);
-    }
-    else {
-        gen_model_build(m, f, src, len, NULL);
-    }
-    free(src);
-}
-
-static void *
-load_worker(void *arg)
-{
-    struct load_job *job = arg;
-    struct gen_modeler *m = gen_modeler_new();
-
-    for (;;) {
-        size_t i = atomic_fetch_add(&job->next, 1);
-
-        if (i >= job->n)
-            break;
-        load_one(job->p, m, job->files[i]);
-    }
-    gen_modeler_delete(m);
-    return NULL;
-}
-
-void
-gen_project_load(struct gen_project *p, char **paths, size_t n, int explicit_)
-{
-    struct load_job job;
-    pthread_t tids[64];
-    size_t i, first = p->nfiles;
-    int t, nt = p->threads;
-
-    for (i = 0; i < n; i++) {
-        struct gen_file *f = gen_xcalloc(1, sizeof(*f));
-        int is_init = 0;
-
-        f->path = gen_xstrdup(paths[i]);
-        f->explicit_ = (uint8_t)explicit_;
-        gen_scan_module(p->scan, f->path, &f->modname, &f->root, &is_init);
-        f->is_init = (uint8_t)is_init;
-        GEN_PUSH(p->files, p->nfiles, p->cap, f);
-    }
-    if (n == 0)
-        return;
-    job.p = p;
-    job.files = p->files + first;
-    job.n = n;
-    atomic_init(&job.next, 0);
-    if (nt < 1)
-        nt = 1;
-    if (nt > 64)
-        nt = 64;
-    if ((size_t)nt > n)
-        nt = n ? (int)n : 1;
-    /* The calling thread is one of the workers. */
-    for (t = 1; t < nt; t++)
-        if (pthread_create(&tids[t], NULL, load_worker, &job) != 0)
-            gen_fatal("cannot start a thread");
-    load_worker(&job);
-    for (t = 1; t < nt; t++)
-        pthread_join(tids[t], NULL);
 }
 
 /* ---- Names ------------------------------------------------------------- */
@@ -207,8 +87,8 @@ rel_package(const struct gen_file *f, unsigned level)
 }
 
 /* The absolute module an import statement names. */
-static char *
-import_module(const struct gen_file *f, const struct gen_import *im)
+char *
+gen_import_module(const struct gen_file *f, const struct gen_import *im)
 {
     char *pkg, *r;
 
@@ -238,7 +118,7 @@ import_target(const struct gen_file *f, const char *first, size_t n)
 
         if (strncmp(im->local, first, n) != 0 || im->local[n] != '\0')
             continue;
-        mod = import_module(f, im);
+        mod = gen_import_module(f, im);
         if (mod == NULL)
             return NULL;
         if (im->name == NULL)
@@ -304,7 +184,7 @@ gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
 
         if (im->name == NULL || strcmp(im->name, "*") != 0)
             continue;
-        mod = import_module(f, im);
+        mod = gen_import_module(f, im);
         g = mod ? gen_map_get(&p->by_module, mod) : NULL;
         if (g != NULL && top_level_def(g, dotted, n) != NULL) {
             char *r = gen_xasprintf("%s.%s", mod, dotted);
@@ -408,160 +288,6 @@ lib_domain(const struct gen_project *p, const char *fqn)
         (n > 5 && memcmp(fqn, "trio_", 5) == 0))
         return GEN_DOM_TRIO;
     return GEN_DOM_NONE;
-}
-
-/* ---- Loading imported project modules --------------------------------- */
-
-/* Queue the file of module `mod` under f's root, if there is one.  Returns
- * 1 if the module is known (loaded, queued or found), 0 if not. */
-static int
-want_module(struct gen_project *p, const struct gen_file *f, const char *mod,
-            struct gen_map *queued, char ***paths, size_t *n, size_t *cap)
-{
-    char *rel, *cand;
-    size_t i;
-    void *q;
-
-    if (mod == NULL || mod[0] == '\0')
-        return 0;
-    if (gen_map_get(&p->by_module, mod))
-        return 1;
-    if ((q = gen_map_get(queued, mod)) != NULL)
-        return q == (void *)2;
-    rel = gen_xstrdup(mod);
-    for (i = 0; rel[i]; i++)
-        if (rel[i] == '.')
-            rel[i] = '/';
-    cand = gen_xasprintf("%s/%s.py", f->root, rel);
-    if (!gen_is_file(cand)) {
-        free(cand);
-        cand = gen_xasprintf("%s/%s/__init__.py", f->root, rel);
-        if (!gen_is_file(cand)) {
-            free(cand);
-            cand = NULL;
-        }
-    }
-    free(rel);
-    /* 2: found and queued; 1: looked for, not in this tree. */
-    gen_map_put(queued, mod, cand ? (void *)2 : (void *)1);
-    if (cand != NULL)
-        GEN_PUSH(*paths, *n, *cap, cand);
-    return cand != NULL;
-}
-
-/* Queue the module that defines the resolved name fqn: its longest dotted
- * prefix that is a module of this tree (pkg.mod.func -> pkg.mod). */
-static void
-want_name(struct gen_project *p, const struct gen_file *f, const char *fqn,
-          struct gen_map *queued, char ***paths, size_t *n, size_t *cap)
-{
-    char *s = gen_xstrdup(fqn), *dot;
-
-    while (!want_module(p, f, s, queued, paths, n, cap) &&
-           (dot = strrchr(s, '.')) != NULL)
-        *dot = '\0';
-    free(s);
-}
-
-/* Queue what f needs to resolve the names it awaits, enters and iterates.
- * A package's __init__ (loaded for its re-exports) also gets every module
- * it imports from, and star imports are always followed. */
-static void
-want_for_file(struct gen_project *p, const struct gen_file *f,
-              struct gen_map *queued, char ***paths, size_t *n, size_t *cap)
-{
-    size_t i, j;
-
-    for (i = 0; i < f->nimports; i++) {
-        const struct gen_import *im = &f->imports[i];
-        int star = im->name != NULL && strcmp(im->name, "*") == 0;
-        char *mod;
-
-        if (!star && !(f->is_init && !f->explicit_))
-            continue;
-        mod = import_module(f, im);
-        want_module(p, f, mod, queued, paths, n, cap);
-        if (mod != NULL && im->name != NULL && !star) {
-            char *sub = mod[0] ? gen_xasprintf("%s.%s", mod, im->name)
-                               : gen_xstrdup(im->name);
-
-            want_module(p, f, sub, queued, paths, n, cap);
-            free(sub);
-        }
-        free(mod);
-    }
-    for (i = 0; i < f->nfuncs; i++) {
-        const struct gen_func *fn = &f->funcs[i];
-
-        for (j = 0; j < fn->nevents; j++) {
-            const struct gen_event *ev = &fn->events[j];
-            const char *names[2] = {ev->callee, ev->arg};
-            int k;
-
-            for (k = 0; k < 2; k++) {
-                char *fqn;
-
-                if (names[k] == NULL)
-                    continue;
-                fqn = gen_project_resolve(p, f, fn, names[k]);
-                if (fqn != NULL)
-                    want_name(p, f, fqn, queued, paths, n, cap);
-                free(fqn);
-            }
-        }
-    }
-}
-
-static void
-register_files(struct gen_project *p, size_t from)
-{
-    size_t i, j;
-
-    for (i = from; i < p->nfiles; i++) {
-        struct gen_file *f = p->files[i];
-
-        if (f->io_error)
-            continue;
-        if (gen_map_get(&p->by_module, f->modname) == NULL)
-            gen_map_put(&p->by_module, f->modname, f);
-        for (j = 0; j < f->nfuncs; j++) {
-            struct gen_func *fn = &f->funcs[j];
-            char *k = f->modname[0]
-                          ? gen_xasprintf("%s.%s", f->modname, fn->qualname)
-                          : gen_xstrdup(fn->qualname);
-
-            if (gen_map_get(&p->by_fqn, k) == NULL)
-                gen_map_put(&p->by_fqn, k, fn);
-            free(k);
-        }
-    }
-}
-
-static void
-load_imported(struct gen_project *p)
-{
-    struct gen_map queued = {0};
-    size_t from = 0, round;
-
-    register_files(p, 0);
-    for (round = 0; round < LOAD_ROUNDS; round++) {
-        char **paths = NULL;
-        size_t n = 0, cap = 0, i, end = p->nfiles;
-
-        for (i = from; i < end; i++)
-            want_for_file(p, p->files[i], &queued, &paths, &n, &cap);
-        if (n > 0) {
-            gen_project_load(p, paths, n, 0);
-            register_files(p, end);
-        }
-        for (i = 0; i < n; i++)
-            free(paths[i]);
-        free(paths);
-        if (n == 0)
-            break;
-        from = end;
-    }
-    gen_map_free(&queued);
 }
 
 /* ---- Domains ----------------------------------------------------------- */
@@ -788,7 +514,7 @@ gen_project_analyse(struct gen_project *p)
 {
     size_t i, j;
 
-    load_imported(p);
+    gen_project_load_imported(p);
     for (i = 0; i < p->nfiles; i++) {
         struct gen_file *f = p->files[i];
 

@@ -36,10 +36,6 @@ struct gen_project {
     int keep_sources; /* gen: keep source and tree of marked files */
 };
 
-/* Read and model paths (explicit or not) on p->threads threads. */
-void
-gen_project_load(struct gen_project *p, char **paths, size_t n, int explicit_);
-
 /* Load imported project modules, resolve names, infer domains. */
 void
 gen_project_analyse(struct gen_project *p);
@@ -48,6 +44,16 @@ gen_project_analyse(struct gen_project *p);
 char *
 gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
                     const struct gen_func *fn, const char *dotted);
+
+/* The absolute module an import statement names (resolving leading
+ * dots against f's package), or NULL if it climbs above the top. */
+char *
+gen_import_module(const struct gen_file *f, const struct gen_import *im);
+
+/* Whether a name's last component is a boundary decorator's name
+ * (aio_as_trio, trio2aio, trio_as_aio, aio2trio and the aliases). */
+int
+gen_is_boundary_name(const char *last);
 
 /* Which boundary shim a resolved name is (enum gen_shim), also accepting
  * the legacy loop methods (run_asyncio, run_trio...). */

@@ -14,6 +14,7 @@
 #include "gen.h"
 #include "index.h"
 #include "lang.h"
+#include "load.h"
 #include "report.h"
 #include "rules.h"
 #include "scan.h"
