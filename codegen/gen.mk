@@ -140,7 +140,8 @@ bench-gen: gen-build
 
 gen-demo: gen-build
 	@echo '$$ trioaio-gen check examples/mixed_project'
-	-@$(GEN_BIN) check examples/mixed_project
+	@$(GEN_BIN) check examples/mixed_project || \
+	    echo "(exit $$?: the example keeps one deliberate mistake)"
 	@echo '$$ trioaio-gen gen examples/mixed_project/mixed -o build/demo-adapters'
 	$(GEN_BIN) gen examples/mixed_project/mixed -o build/demo-adapters
 	@echo '$$ python examples/mixed_project/main.py'

@@ -143,12 +143,15 @@ def test_syntax_error_never_crashes(tmp_path):
     assert all(": TA900 syntax error" in line for line in lines)
 
 
-def test_precommit_single_file_matches_full_run():
+@pytest.mark.parametrize("path", ["src/app/core.py",
+                                  "src/app/jobs/worker.py",
+                                  "src/app/helpers.py"])
+def test_precommit_single_file_matches_full_run(path):
     d = CASES / "crossfile"
     full = run_gen("check", "src", cwd=d).stdout.splitlines()
-    one = run_gen("check", "src/app/core.py", cwd=d).stdout.splitlines()
-    assert one == [l for l in full if l.startswith("src/app/core.py:")]
-    assert one
+    one = run_gen("check", path, cwd=d).stdout.splitlines()
+    assert one == [l for l in full if l.startswith(path + ":")]
+    assert one or path.endswith("helpers.py")
 
 
 # ---- gen -------------------------------------------------------------------
