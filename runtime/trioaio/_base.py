@@ -237,6 +237,27 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
     def _timer_handle_cancelled(self, handle):
         pass  # the C core removes cancelled timers from its heap itself
 
+    async def _make_subprocess_transport(self, protocol, args, shell, stdin,
+                                         stdout, stderr, bufsize, extra=None,
+                                         **kwargs):
+        """asyncio's Unix subprocess transport, with the child reaped by a
+        thread of our own rather than asyncio's global child watcher (which
+        other code may replace, and which Python 3.12+ deprecates)."""
+        waiter = self.create_future()
+        transp = asyncio.unix_events._UnixSubprocessTransport(
+            self, protocol, args, shell, stdin, stdout, stderr, bufsize,
+            waiter=waiter, extra=extra, **kwargs)
+        _reap_in_thread(self, transp.get_pid(), transp._process_exited)
+        try:
+            await waiter
+        except (SystemExit, KeyboardInterrupt):
+            raise
+        except BaseException:
+            transp.close()
+            await transp._wait()
+            raise
+        return transp
+
     # ----------------------------------------------------------- the shims
 
     run_aio_future = staticmethod(run_aio_future)
@@ -606,6 +627,24 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
 
 def _noop():
     pass
+
+
+def _reap_in_thread(loop, pid, on_exit):
+    """Wait for child *pid* in a daemon thread; then call on_exit(code) in
+    the loop."""
+    def wait():
+        try:
+            _, status = os.waitpid(pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+        except ChildProcessError:
+            code = 255  # reaped elsewhere: asyncio reports it the same way
+        try:
+            loop.call_soon_threadsafe(on_exit, code)
+        except RuntimeError:
+            pass  # the loop was closed meanwhile
+
+    threading.Thread(target=wait, name="trioaio-waitpid-%d" % pid,
+                     daemon=True).start()
 
 
 def _split(exc, kind):

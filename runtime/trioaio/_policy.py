@@ -54,6 +54,13 @@ _orig = _shared("originals", lambda: {
 })
 
 
+def _in_sync_loop_run():
+    """Is this Trio run a synchronous loop's (where asyncio code may create
+    loops, as it could under stock asyncio)?"""
+    from ._sync import SyncTrioEventLoop
+    return isinstance(current_loop.get(), SyncTrioEventLoop)
+
+
 def _get_running_loop():
     loop = _orig["_get_running_loop"]()
     if loop is not None:
@@ -109,7 +116,7 @@ class TrioPolicy(asyncio.DefaultEventLoopPolicy):
     """
 
     def new_event_loop(self):
-        if _in_trio():
+        if _in_trio() and not _in_sync_loop_run():
             raise RuntimeError(
                 "You're within a Trio environment; use "
                 "'async with trioaio.open_loop()' instead of "

@@ -60,6 +60,9 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
 
     def __init__(self, queue_len=None):
         super().__init__(queue_len=queue_len)
+        # asyncio's default executor: work can be handed to it while the
+        # loop is not running (a TrioExecutor needs a running Trio).
+        self._default_executor = None
         self._stop_before_run = False
         self._sync_signals = {}
 
