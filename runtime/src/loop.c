@@ -801,7 +801,9 @@ loop_core_attach(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs)
     self->thread_id = PyThread_get_thread_ident();
     self->attached = 1;
     self->parked = 0;
-    self->watcher_waiting = 0;
+    /* watcher_waiting is left alone: the watcher may already have seen the
+     * backend fd readable (left over from an earlier run) and be waiting
+     * for us to drain libuv. */
     self->stop_requested = 0;
     Py_RETURN_NONE;
 }
@@ -863,10 +865,12 @@ loop_core_close(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
 static PyObject *
 loop_core_stats(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
 {
-    return Py_BuildValue("{s:n,s:n,s:n}", "ready",
+    return Py_BuildValue("{s:n,s:n,s:n,s:i,s:i,s:i}", "ready",
                          (Py_ssize_t)ta_queue_length(&self->ready), "timers",
                          (Py_ssize_t)ta_heap_length(&self->timers), "fds",
-                         (Py_ssize_t)self->polls_active);
+                         (Py_ssize_t)self->polls_active, "attached",
+                         (int)self->attached, "parked", (int)self->parked,
+                         "watcher_waiting", (int)self->watcher_waiting);
 }
 
 static PyObject *

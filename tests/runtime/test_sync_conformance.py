@@ -1,0 +1,286 @@
+"""trioaio's synchronous loop against asyncio's behaviour: the
+asyncio-behaviour mixins of the other test modules bound to it, and the
+loop's own guarantees (restart, errors, signals, threads).  The
+implementation-neutral sync-loop tests are in test_sync_loop.py."""
+import asyncio
+import os
+import signal
+import sys
+import threading
+import time
+
+import pytest
+import trio
+
+import trioaio
+from _testbase import TIMEOUT, IS_REFERENCE, _LoopCase
+import test_callbacks
+import test_edges
+import test_io
+from test_io import tls  # noqa: F401  (the TLS mixin's fixture)
+
+pytestmark = pytest.mark.skipif(
+    IS_REFERENCE, reason="runs trioaio's synchronous loop")
+
+
+class SyncTrioAioCase(_LoopCase):
+    """trioaio's synchronous loop, driven like a stock asyncio loop."""
+
+    impl_name = "trioaio"
+
+    def run_aio(self, corofn, *args, timeout=TIMEOUT):
+        loop = trioaio.SyncTrioEventLoop()
+        loop.set_exception_handler(self._record)
+        try:
+            return loop.run_until_complete(
+                asyncio.wait_for(corofn(loop, *args), timeout))
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
+            self._check_handler_calls()
+
+
+class TestCallbacks_sync(test_callbacks._TestCallbacks, SyncTrioAioCase):
+    pass
+
+
+class TestEdges_sync(test_edges._TestEdges, SyncTrioAioCase):
+    def test_exception_handler_that_raises(self, caplog):
+        # Like stock asyncio: the handler's failure is logged and the loop
+        # carries on (only open_loop's loop turns it into an error).
+        async def main(loop):
+            done = loop.create_future()
+
+            def handler(lp, ctx):
+                raise RuntimeError("handler broke")
+            loop.set_exception_handler(handler)
+
+            def bad():
+                raise ValueError("callback broke")
+            loop.call_soon(bad)
+            loop.call_soon(done.set_result, "loop survived")
+            return await done
+        assert self.run_aio(main) == "loop survived"
+        assert any("exception handler" in r.getMessage()
+                   for r in caplog.records)
+
+
+class TestFds_sync(test_io._TestFds, SyncTrioAioCase):
+    pass
+
+
+class TestSockets_sync(test_io._TestSockets, SyncTrioAioCase):
+    pass
+
+
+class TestStreams_sync(test_io._TestStreams, SyncTrioAioCase):
+    pass
+
+
+class TestTLS_sync(test_io._TestTLS, SyncTrioAioCase):
+    pass
+
+
+class TestBulk_sync(test_io._TestBulk, SyncTrioAioCase):
+    pass
+
+
+class TestSubprocess_sync(test_io._TestSubprocess, SyncTrioAioCase):
+    pass
+
+
+async def answer(x=21):
+    await asyncio.sleep(0.001)
+    return 2 * x
+
+
+def test_asyncio_entry_points_give_trioaio_loops():
+    loop = asyncio.new_event_loop()
+    try:
+        assert isinstance(loop, trioaio.SyncTrioEventLoop)
+    finally:
+        loop.close()
+    assert asyncio.run(answer()) == 42
+    with asyncio.Runner() as runner:
+        assert isinstance(runner.get_loop(), trioaio.SyncTrioEventLoop)
+        assert runner.run(answer(1)) == 2
+
+
+def test_restartable_with_state_kept_between_runs():
+    loop = asyncio.new_event_loop()
+    try:
+        assert loop.run_until_complete(answer()) == 42
+        assert not loop.is_running()
+        fired = []
+        loop.call_later(0.01, fired.append, "timer")
+        loop.call_soon(fired.append, "soon")
+        loop.call_later(0.02, loop.stop)
+        t0 = loop.time()
+        loop.run_forever()
+        assert fired == ["soon", "timer"]
+        assert loop.time() - t0 >= 0.02
+        # stop() before a run: the run does what is queued, then stops.
+        loop.call_soon(fired.append, "queued")
+        loop.stop()
+        loop.run_forever()
+        assert fired[-1] == "queued"
+        assert loop.run_until_complete(answer(5)) == 10
+    finally:
+        loop.close()
+    assert loop.is_closed()
+    with pytest.raises(RuntimeError, match="closed"):
+        loop.call_soon(print)
+
+
+def test_trio_code_inside_a_sync_run():
+    async def trio_part(x):
+        await trio.sleep(0.001)
+        return x + 1
+
+    async def aio_part():
+        return await trioaio.trio_as_aio(trio_part)(41)
+
+    loop = asyncio.new_event_loop()
+    try:
+        assert loop.run_until_complete(aio_part()) == 42
+        # The seed's run_task(): a Trio function with the loop active.
+        async def trio_main(x):
+            return await trioaio.aio_as_trio(answer)(x)
+        assert loop.run_task(trio_main, 4) == 8
+    finally:
+        loop.close()
+
+
+def test_errors_propagate_bare_like_asyncio():
+    class Boom(Exception):
+        pass
+
+    async def fail():
+        await asyncio.sleep(0)
+        raise Boom("boom")
+
+    with pytest.raises(Boom):
+        asyncio.run(fail())
+
+    async def leave():
+        raise SystemExit(3)
+
+    with pytest.raises(SystemExit) as info:
+        asyncio.run(leave())
+    assert info.value.code == 3
+
+
+def test_nesting_and_running_inside_trio_fail_like_asyncio():
+    loop = asyncio.new_event_loop()
+    try:
+        async def nested():
+            coro = asyncio.sleep(0)
+            try:
+                loop.run_until_complete(coro)
+            finally:
+                coro.close()
+
+        with pytest.raises(RuntimeError, match="already running"):
+            loop.run_until_complete(nested())
+    finally:
+        loop.close()
+
+    other = trioaio.SyncTrioEventLoop()
+
+    async def inside_trio():
+        with pytest.raises(RuntimeError, match="another loop is running"):
+            other.run_forever()
+        with pytest.raises(RuntimeError, match="open_loop"):
+            asyncio.new_event_loop()
+
+    try:
+        trio.run(inside_trio)
+    finally:
+        other.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_reaches_the_caller():
+    async def interrupted():
+        await asyncio.sleep(0.01)
+        signal.raise_signal(signal.SIGINT)
+        await asyncio.sleep(5)
+
+    loop = asyncio.new_event_loop()
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(interrupted())
+        assert time.monotonic() - t0 < 4
+    finally:
+        loop.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_signal_handler_stays_across_runs():
+    loop = asyncio.new_event_loop()
+    got = []
+    try:
+        loop.add_signal_handler(signal.SIGUSR1, got.append, "usr1")
+        for _ in range(2):
+            async def poke():
+                os.kill(os.getpid(), signal.SIGUSR1)
+                for _ in range(100):
+                    await asyncio.sleep(0.001)
+                    if len(got) > len(seen):
+                        return
+            seen = list(got)
+            loop.run_until_complete(poke())
+        assert got == ["usr1", "usr1"]
+        assert loop.remove_signal_handler(signal.SIGUSR1)
+    finally:
+        loop.close()
+    assert signal.getsignal(signal.SIGUSR1) == signal.SIG_DFL
+
+
+def test_a_sync_loop_in_another_thread():
+    results = []
+
+    def worker():
+        loop = asyncio.new_event_loop()
+        try:
+            results.append(loop.run_until_complete(answer(10)))
+            fut = loop.create_future()
+            threading.Timer(0.01, loop.call_soon_threadsafe,
+                            (fut.set_result, "woken")).start()
+            results.append(loop.run_until_complete(fut))
+        finally:
+            loop.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(TIMEOUT)
+    assert not thread.is_alive()
+    assert results == [20, "woken"]
+
+
+def test_attaching_keeps_a_watcher_that_waits_for_the_loop():
+    # When a run starts, wakeups sent while the loop was stopped may leave
+    # libuv's backend fd readable, so the new run's watcher can fire (and
+    # wait for the loop to drain libuv) before the loop task attaches.
+    # Attaching must not forget that the watcher waits: it would never be
+    # resumed, and the run would miss every later cross-thread wakeup.
+    loop = trioaio.SyncTrioEventLoop()
+    try:
+        loop._core_io_ready()  # what the watcher does on readiness
+        assert loop._core_stats()["watcher_waiting"] == 1
+
+        async def attach():
+            task = trio.lowlevel.current_task()
+            loop._core_attach(task, task, trio.lowlevel.current_clock(),
+                              None)
+            try:
+                return loop._core_stats()["watcher_waiting"]
+            finally:
+                loop._core_watcher_abort()
+                loop._core_detach()
+
+        assert trio.run(attach) == 1
+    finally:
+        loop.close()
