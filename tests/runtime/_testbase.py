@@ -121,17 +121,19 @@ class _LoopCase:
         return self.impl_name == "trioaio"
 
 
-class AsyncioCase(_LoopCase):
-    """Stock asyncio: a fresh SelectorEventLoop per test.
+class RunUntilCompleteCase(_LoopCase):
+    """A loop driven from synchronous code, the stock asyncio way: a fresh
+    loop from ``new_loop()`` per test, run with ``run_until_complete``."""
 
-    The loop is created directly rather than through the event loop policy,
-    because importing trio-asyncio replaces the policy's loop factory.
-    """
+    # Whether an error raised by the exception handler escapes the loop
+    # (open_loop's loops) or is only logged (stock asyncio's behaviour).
+    handler_errors_escape = False
 
-    impl_name = "asyncio"
+    def new_loop(self):
+        raise NotImplementedError
 
     def run_aio(self, corofn, *args, timeout=TIMEOUT):
-        loop = asyncio.SelectorEventLoop()
+        loop = self.new_loop()
         loop.set_exception_handler(self._record)
         try:
             return loop.run_until_complete(
@@ -143,11 +145,25 @@ class AsyncioCase(_LoopCase):
             self._check_handler_calls()
 
 
+class AsyncioCase(RunUntilCompleteCase):
+    """Stock asyncio: a fresh SelectorEventLoop per test.
+
+    The loop is created directly rather than through the event loop policy,
+    because importing trio-asyncio replaces the policy's loop factory.
+    """
+
+    impl_name = "asyncio"
+
+    def new_loop(self):
+        return asyncio.SelectorEventLoop()
+
+
 class TrioAioCase(_LoopCase):
     """trioaio (or the reference): ``trio.run`` + ``open_loop`` + ``aio_as_trio``."""
 
     impl_name = "trioaio"
     clock = None
+    handler_errors_escape = True
 
     def run_aio(self, corofn, *args, timeout=TIMEOUT):
         mod = impl()
