@@ -19,7 +19,7 @@ from functools import partial
 
 import trio
 
-from . import _boundary, _core
+from . import _boundary, _core, _policy
 from ._asyncgens import AsyncGenHooks
 from ._executor import TrioExecutor
 from ._policy import _orig as _orig_asyncio
@@ -240,14 +240,33 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
     async def _make_subprocess_transport(self, protocol, args, shell, stdin,
                                          stdout, stderr, bufsize, extra=None,
                                          **kwargs):
-        """asyncio's Unix subprocess transport, with the child reaped by a
-        thread of our own rather than asyncio's global child watcher (which
-        other code may replace, and which Python 3.12+ deprecates)."""
+        """asyncio's Unix subprocess transport.  The child is reaped by a
+        thread of our own, unless a child watcher was set with
+        asyncio.set_child_watcher() (Python < 3.14): then that watcher, as
+        in asyncio, and an inactive one refuses to start the process."""
+        watcher = _policy.child_watcher_in_use()
+        if watcher is None:
+            return await self._spawn_child(
+                _reap_in_thread, protocol, args, shell, stdin, stdout,
+                stderr, bufsize, extra, kwargs)
+        with watcher as watcher:
+            if not watcher.is_active():
+                raise RuntimeError(
+                    "asyncio.get_child_watcher() is not activated, so "
+                    "subprocesses cannot be reaped; attach the watcher to "
+                    "a loop, or set_child_watcher(None) to let trioaio "
+                    "reap them")
+            return await self._spawn_child(
+                _reap_with(watcher), protocol, args, shell, stdin, stdout,
+                stderr, bufsize, extra, kwargs)
+
+    async def _spawn_child(self, reap, protocol, args, shell, stdin, stdout,
+                           stderr, bufsize, extra, kwargs):
         waiter = self.create_future()
         transp = asyncio.unix_events._UnixSubprocessTransport(
             self, protocol, args, shell, stdin, stdout, stderr, bufsize,
             waiter=waiter, extra=extra, **kwargs)
-        _reap_in_thread(self, transp.get_pid(), transp._process_exited)
+        reap(self, transp.get_pid(), transp._process_exited)
         try:
             await waiter
         except (SystemExit, KeyboardInterrupt):
@@ -629,6 +648,22 @@ def _noop():
     pass
 
 
+def _deliver_exit(loop, on_exit, code):
+    """Hand a child's exit code to the loop, from any thread."""
+    try:
+        loop.call_soon_threadsafe(on_exit, code)
+    except RuntimeError:
+        pass  # the loop was closed meanwhile
+
+
+def _reap_with(watcher):
+    """A reaper that hands the child to an asyncio child watcher."""
+    def reap(loop, pid, on_exit):
+        watcher.add_child_handler(
+            pid, lambda pid, code: _deliver_exit(loop, on_exit, code))
+    return reap
+
+
 def _reap_in_thread(loop, pid, on_exit):
     """Wait for child *pid* in a daemon thread; then call on_exit(code) in
     the loop."""
@@ -638,10 +673,7 @@ def _reap_in_thread(loop, pid, on_exit):
             code = os.waitstatus_to_exitcode(status)
         except ChildProcessError:
             code = 255  # reaped elsewhere: asyncio reports it the same way
-        try:
-            loop.call_soon_threadsafe(on_exit, code)
-        except RuntimeError:
-            pass  # the loop was closed meanwhile
+        _deliver_exit(loop, on_exit, code)
 
     threading.Thread(target=wait, name="trioaio-waitpid-%d" % pid,
                      daemon=True).start()

@@ -54,11 +54,21 @@ _orig = _shared("originals", lambda: {
 })
 
 
+class _SyncRuns(threading.local):
+    loop = None  # the SyncTrioEventLoop whose trio.run this thread is in
+
+
+#: Set by SyncTrioEventLoop for the length of its trio.run.  A thread-local,
+#: not the current_loop context variable: asyncio code may run in a context
+#: copied before the run began (IsolatedAsyncioTestCase does), where that
+#: variable is unset.
+sync_runs = _shared("sync_runs", _SyncRuns)
+
+
 def _in_sync_loop_run():
     """Is this Trio run a synchronous loop's (where asyncio code may create
     loops, as it could under stock asyncio)?"""
-    from ._sync import SyncTrioEventLoop
-    return isinstance(current_loop.get(), SyncTrioEventLoop)
+    return sync_runs.loop is not None
 
 
 def _get_running_loop():
@@ -140,6 +150,15 @@ class TrioPolicy(asyncio.DefaultEventLoopPolicy):
             return user.get_event_loop()
         return super().get_event_loop()
 
+    if hasattr(asyncio.DefaultEventLoopPolicy, "set_child_watcher"):
+        # Python < 3.14.  One child watcher, inside Trio and out: the one
+        # of the policy used outside.
+        def get_child_watcher(self):
+            return _policy_outside_trio().get_child_watcher()
+
+        def set_child_watcher(self, watcher):
+            _policy_outside_trio().set_child_watcher(watcher)
+
     def set_event_loop(self, loop):
         if _in_trio():
             current_loop.set(loop)
@@ -151,13 +170,24 @@ class TrioPolicy(asyncio.DefaultEventLoopPolicy):
             super().set_event_loop(loop)
 
 
+def _policy_outside_trio():
+    return _outside_policy() or _orig["policy"]
+
+
+def child_watcher_in_use():
+    """The child watcher set with asyncio.set_child_watcher() (or created
+    by get_child_watcher()), inside or outside Trio; None if there is none.
+    Python 3.14 has no child watchers: always None there."""
+    return getattr(_policy_outside_trio(), "_watcher", None)
+
+
 def get_event_loop_policy():
     """Inside Trio: trioaio's TrioPolicy; outside: the policy set with
     set_event_loop_policy(), else the one asyncio had before trioaio (the
     loops themselves come from trioaio: see new_event_loop())."""
     if _in_trio():
         return policy()
-    return _outside_policy() or _orig["policy"]
+    return _policy_outside_trio()
 
 
 def new_event_loop():
@@ -183,6 +213,10 @@ def set_event_loop_policy(new_policy):
             "policy must be an instance of AbstractEventLoopPolicy or None, "
             "not '%s'" % type(new_policy).__name__)
     _user_policy.policy = new_policy
+    if new_policy is None:
+        # As in asyncio, None means a fresh default policy: no child watcher
+        # or loop left from before.
+        _orig["policy"] = type(_orig["policy"])()
 
 
 def install():

@@ -14,9 +14,9 @@ import threading
 
 import trio
 
-from . import _core
+from . import _core, _unclosed
 from ._base import BaseTrioEventLoop
-from ._policy import _in_trio, current_loop
+from ._policy import _in_trio, current_loop, sync_runs
 
 try:
     from trio._core._run import SystemClock as _SystemClock
@@ -65,6 +65,7 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
         self._default_executor = None
         self._stop_before_run = False
         self._sync_signals = {}
+        _unclosed.claim(self)
 
     def run_forever(self):
         """Run until stop() is called (a ``trio.run`` in this thread)."""
@@ -79,11 +80,13 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
                 "(this thread is inside trio.run(); use "
                 "'async with trioaio.open_loop()' there)")
         self._set_coroutine_origin_tracking(self._debug)
+        _unclosed.claim(self)
         try:
             kwargs = {}
             clock = _sync_clock()
             if clock is not None:
                 kwargs["clock"] = clock
+            sync_runs.loop = self
             try:
                 trio.run(self._sync_main, first, **kwargs)
             except BaseExceptionGroup as group:
@@ -93,6 +96,7 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
                     raise
                 raise single from None
         finally:
+            sync_runs.loop = None
             self._set_coroutine_origin_tracking(False)
 
     async def _sync_main(self, first=None):
@@ -139,6 +143,7 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
             self.remove_signal_handler(sig)
         self._close_autoclose_fds()
         super().close()
+        _unclosed.release(self)
 
     # Signals: asyncio's semantics (a handler stays while the loop exists,
     # and a signal that arrives between runs is handled by the next run).

@@ -4,9 +4,11 @@
 # trioaio, seen under the name trio_asyncio through the meta-path alias in
 # tests/compat/trioaio_alias.py.  COMPAT_IMPL=trio_asyncio runs the same
 # harness against the real package instead, to check the plumbing.
+# The run includes CPython's own asyncio suite (the conftest maps it into
+# tests/python; ~2,400 tests, ~3 minutes) against the synchronous loop.
 # Exclusions (with reasons) are in tests/compat/exclusions.txt;
-# COMPAT_INCLUDE=sync-loop runs that category anyway (CPython's asyncio
-# suite: thousands of tests, minutes), COMPAT_TESTS picks what to run.
+# COMPAT_INCLUDE=<category> runs a category anyway, COMPAT_TESTS picks what
+# to run.
 
 PYTHON ?= python3
 COMPAT_IMPL ?= trioaio

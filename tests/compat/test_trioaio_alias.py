@@ -54,6 +54,33 @@ def test_exclusions_file_parses():
         assert pattern and category and len(reason) > 10
 
 
+def test_must_pass_entries_name_single_tests(tmp_path):
+    bad = tmp_path / "exclusions.txt"
+    bad.write_text("tests/python | must-pass | a whole directory cannot be "
+                   "required to pass this way\n")
+    with pytest.raises(ValueError, match="names one test"):
+        trioaio_alias.read_exclusions(str(bad))
+
+
+def test_must_pass_drops_only_the_xfail_mark():
+    class Config:
+        _compat_exclusions = [("t.py::test_a", "must-pass", "reason")]
+        _compat_must_pass = set()
+
+    class Item:
+        def __init__(self, nodeid):
+            self.nodeid = nodeid
+            self.own_markers = [pytest.mark.xfail.mark,
+                                pytest.mark.skipif(False, reason="kept").mark]
+
+    listed, other = Item("t.py::test_a"), Item("t.py::test_b")
+    assert trioaio_alias._drop_xfail(listed, Config)
+    assert not trioaio_alias._drop_xfail(other, Config)
+    assert [m.name for m in listed.own_markers] == ["skipif"]
+    assert [m.name for m in other.own_markers] == ["xfail", "skipif"]
+    assert Config._compat_must_pass == {"t.py::test_a"}
+
+
 def test_guard_spots_the_real_package(monkeypatch):
     import types
     if not trioaio_alias.ALIASED:

@@ -15,6 +15,9 @@ the suite against the real package (to check the plumbing).
 The plugin also deselects the tests listed in ``exclusions.txt`` (next to
 this file, or ``COMPAT_EXCLUSIONS``), each with a category and a reason, and
 fails the session if the real trio_asyncio was imported while aliased.
+Entries of the category ``must-pass`` work the other way round: they name
+tests that the suite's conftest marks as expected to fail (for the real
+trio-asyncio), and the plugin removes that mark, so they must pass.
 """
 import fnmatch
 import importlib
@@ -31,6 +34,8 @@ ALIASED = IMPL != ALIAS
 EXCLUSIONS = os.environ.get("COMPAT_EXCLUSIONS") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "exclusions.txt")
 # Categories of exclusions to run anyway, e.g. COMPAT_INCLUDE=sync-loop.
+# The category of entries that un-xfail a test instead of excluding it.
+MUST_PASS = "must-pass"
 INCLUDE = set(filter(None, os.environ.get("COMPAT_INCLUDE", "").split(",")))
 
 
@@ -105,6 +110,10 @@ def read_exclusions(path=EXCLUSIONS):
             if len(parts) != 3 or not all(parts):
                 raise ValueError("%s:%d: want 'pattern | category | reason'"
                                  % (path, lineno))
+            if parts[1] == MUST_PASS and "::" not in parts[0]:
+                raise ValueError("%s:%d: a %s entry names one test "
+                                 "(path::test), not a path"
+                                 % (path, lineno, MUST_PASS))
             entries.append(tuple(parts))
     return entries
 
@@ -158,14 +167,37 @@ def pytest_ignore_collect(collection_path, config):
     return None
 
 
+def _matches(nodeid, pattern):
+    # Exact ids first: parametrized ids contain [], which fnmatch would
+    # read as a character class.
+    return "::" in pattern and (nodeid == pattern or
+                                fnmatch.fnmatchcase(nodeid, pattern))
+
+
+def _drop_xfail(item, config):
+    """Remove the conftest's xfail mark from a ``must-pass`` test."""
+    for pattern, category, _ in config._compat_exclusions:
+        if category == MUST_PASS and _matches(item.nodeid, pattern):
+            item.own_markers[:] = [
+                m for m in item.own_markers if m.name != "xfail"]
+            config._compat_must_pass.add(item.nodeid)
+            return True
+    return False
+
+
+# trylast: after the suite's conftest has added its marks.
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
     keep, drop = [], []
+    config._compat_must_pass = set()
     for item in items:
+        if ALIASED and _drop_xfail(item, config):
+            keep.append(item)
+            continue
         for pattern, category, _ in config._compat_exclusions:
-            # Exact ids first: parametrized ids contain [], which fnmatch
-            # would read as a character class.
-            if "::" in pattern and (item.nodeid == pattern or
-                                    fnmatch.fnmatchcase(item.nodeid, pattern)):
+            if category == MUST_PASS:
+                continue
+            if _matches(item.nodeid, pattern):
                 config._compat_deselected.setdefault(category, set()).add(
                     item.nodeid)
                 drop.append(item)
@@ -220,6 +252,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         getattr(mod, "__file__", None) if mod else "never imported"))
     for category, ids in sorted(config._compat_deselected.items()):
         tr.write_line("excluded (%s): %d paths/tests" % (category, len(ids)))
+    must_pass = getattr(config, "_compat_must_pass", ())
+    if must_pass:
+        tr.write_line("expected to fail upstream, required to pass here: %d"
+                      % len(must_pass))
     wrong = getattr(config, "_compat_wrong", None)
     if wrong:
         tr.write_line("ERROR: the real trio_asyncio was imported:", red=True)

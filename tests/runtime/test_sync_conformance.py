@@ -258,3 +258,117 @@ def test_attaching_keeps_a_watcher_that_waits_for_the_loop():
         assert trio.run(attach) == 1
     finally:
         loop.close()
+
+
+def _run_in_thread(target, name):
+    thread = threading.Thread(target=target, name=name)
+    thread.start()
+    thread.join(TIMEOUT)
+    assert not thread.is_alive()
+
+
+def _ran_once():
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(asyncio.sleep(0))
+    return loop
+
+
+@pytest.mark.skipif(IS_REFERENCE, reason="trioaio's own report")
+def test_a_loop_left_open_reports_when_its_thread_ends():
+    kept = []
+    with pytest.warns(RuntimeWarning, match=r"never closed.*thread "
+                      r"'forgetful' ended.*loop\.close\(\)") as record:
+        _run_in_thread(lambda: kept.append(_ran_once()), "forgetful")
+    assert [str(w.filename) for w in record
+            if "never closed" in str(w.message)] == ["<thread forgetful>"]
+    kept[0].close()  # the report leaves the loop usable and closable
+
+
+@pytest.mark.skipif(IS_REFERENCE, reason="trioaio's own report")
+def test_closed_or_handed_back_loops_are_not_reported(recwarn):
+    def tidy():
+        _ran_once().close()
+
+    _run_in_thread(tidy, "tidy")
+    # A worker runs the loop, the main thread takes it over before the
+    # worker ends: the main thread answers for it now.
+    loop = asyncio.new_event_loop()
+    ran, taken_over = threading.Event(), threading.Event()
+
+    def lend():
+        loop.run_until_complete(asyncio.sleep(0))
+        ran.set()
+        taken_over.wait(TIMEOUT)
+
+    lender = threading.Thread(target=lend, name="lender")
+    lender.start()
+    try:
+        assert ran.wait(TIMEOUT)
+        assert loop.run_until_complete(answer(1)) == 2
+        taken_over.set()
+        lender.join(TIMEOUT)
+    finally:
+        taken_over.set()
+        loop.close()
+    assert not [w for w in recwarn if "never closed" in str(w.message)]
+
+
+@pytest.mark.skipif(IS_REFERENCE, reason="trioaio's own report")
+def test_a_leaked_thread_loop_does_not_hold_up_exit():
+    # The whole program: the warning reaches stderr, and the process ends
+    # at once with status 0.
+    script = (
+        "import asyncio, threading, trioaio\n"
+        "def work():\n"
+        "    asyncio.new_event_loop().run_until_complete(asyncio.sleep(0))\n"
+        "t = threading.Thread(target=work, name='worker')\n"
+        "t.start(); t.join()\n"
+        "loop = asyncio.new_event_loop()\n"  # main thread: not reported
+        "loop.run_until_complete(asyncio.sleep(0))\n"
+        "print('finished')\n")
+    import subprocess
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                          text=True, timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "finished\n"
+    assert done.stderr.count("never closed") == 1
+    assert "thread 'worker' ended" in done.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32" or sys.version_info >= (3, 14),
+                    reason="asyncio child watchers (POSIX, Python < 3.14)")
+def test_an_explicit_child_watcher_is_honoured(recwarn):
+    # asyncio refuses to start a child when the watcher set with
+    # set_child_watcher() is not active; so does trioaio, rather than
+    # silently reaping it elsewhere.
+    from unittest import mock
+
+    class Inactive(asyncio.AbstractChildWatcher):
+        add_child_handler = mock.Mock()
+        remove_child_handler = attach_loop = close = mock.Mock()
+
+        def is_active(self):
+            return False
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            pass
+
+    async def spawn():
+        asyncio.set_child_watcher(Inactive())
+        with pytest.raises(RuntimeError, match="not activated"):
+            await asyncio.create_subprocess_exec(sys.executable, "-c", "")
+
+    try:
+        asyncio.run(spawn())
+        assert not Inactive.add_child_handler.called
+    finally:
+        asyncio.set_event_loop_policy(None)  # a fresh policy, no watcher
+    # With no watcher, trioaio reaps the child itself.
+    async def spawn_and_wait():
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-c", "")
+        return await proc.wait()
+
+    assert asyncio.run(spawn_and_wait()) == 0
