@@ -8,6 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 C_SOURCES = $(wildcard runtime/src/*.c runtime/src/*.h)
 
 .PHONY: all deps build test test-c test-py test-format test-compat bench \
+	test-matrix \
 	demo asan clean format
 
 all: build
@@ -41,6 +42,10 @@ format:
 
 test-compat: build
 	$(MAKE) --no-print-directory -f tests/compat/compat.mk PYTHON=$(PYTHON)
+
+# The runtime tests under other interpreters: make test-matrix PYTHONS="..."
+test-matrix: deps
+	PYTHONS="$(PYTHONS)" sh scripts/test-matrix.sh
 
 # The whole pytest suite under ASan/UBSan, with the debug build that counts
 # live handles.

@@ -1,8 +1,10 @@
 # make -f bench/bench.mk PYTHON=python3 [REPS=5] [WORKLOADS="call_soon ..."]
 #
 # Runs ../shared/bench/run_all.sh (loopbench, every backend side by side,
-# alternating inside each repetition), then bench/report.py, which writes
-# docs/performance.md (medians, ratios, targets) and docs/performance.svg.
+# alternating inside each repetition), then bench/sync_loop.py (the same
+# workloads on the synchronous loop against stock asyncio; SKIP_SYNC=1
+# skips it), then bench/report.py, which writes docs/performance.md
+# (medians, ratios, targets) and docs/performance.svg.
 # Results stay in bench/results/<timestamp>/.
 
 PYTHON ?= python3
@@ -19,6 +21,7 @@ OUT ?= $(ROOT)/bench/results/$(STAMP)
 # callgrind needs valgrind; without it, skip that part.
 SKIP_CALLGRIND ?= $(if $(shell command -v valgrind),,1)
 SKIP_PROFILE ?=
+SKIP_SYNC ?=
 # The interpreter itself, not a wrapper script (pyenv shims are shell
 # scripts, and valgrind would measure the shell).
 PY_EXE := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
@@ -36,6 +39,8 @@ bench:
 	$(if $(SKIP_CALLGRIND),SKIP_CALLGRIND=1) \
 	$(if $(SKIP_PROFILE),SKIP_PROFILE=1) \
 		bash $(SHARED_BENCH)/run_all.sh
+	$(if $(SKIP_SYNC),,SHARED_BENCH=$(SHARED_BENCH) $(PY_EXE) \
+		$(ROOT)/bench/sync_loop.py --reps $(REPS) --out $(OUT))
 	$(MAKE) --no-print-directory -f $(lastword $(MAKEFILE_LIST)) report \
 		OUT="$(OUT)" PYTHON=$(PYTHON) REPS=$(REPS) \
 		DOC_MD="$(DOC_MD)" DOC_SVG="$(DOC_SVG)"

@@ -5,9 +5,12 @@
                                        [--svg docs/performance.svg]
 
 RESULTS_DIR is what ../shared/bench/run_all.sh wrote: results.jsonl (one JSON
-line per run), optionally versions.jsonl and callgrind.md.  The report gives
-the median rate per workload and backend, ratios to stock asyncio and to
-trio-asyncio, and checks trioaio against the targets of the runtime issue.
+line per run), optionally versions.jsonl and callgrind.md, plus sync.jsonl
+from bench/sync_loop.py (the synchronous loop against stock asyncio, in runs
+of their own).  The report gives the median rate per workload and backend,
+ratios to stock asyncio and to trio-asyncio, and checks trioaio's loops
+against the targets of the runtime issue (the synchronous loop has the same
+targets against stock asyncio).
 The bar chart is plain SVG written here, so no plotting library is needed.
 """
 import argparse
@@ -21,6 +24,7 @@ from xml.sax.saxutils import escape
 BASELINE = "asyncio"
 REFERENCE = "trio_asyncio"
 OURS = "trioaio"
+OURS_SYNC = "trioaio_sync"
 BACKEND_ORDER = ["asyncio", "uvloop", "trio_asyncio", "trioaio", "trio"]
 COLOURS = {"asyncio": "#7f7f7f", "uvloop": "#1f77b4",
            "trio_asyncio": "#ff7f0e", "trioaio": "#2ca02c", "trio": "#9467bd"}
@@ -102,14 +106,19 @@ def ratio(med, workload, backend, against):
     return None
 
 
-def evaluate_targets(med, callgrind):
+def evaluate_targets(med, callgrind, ours=OURS):
     """One dict per target: workload, goal, against, ratio, passed (or None
-    when the run has no figure for it)."""
+    when the run has no figure for it).  For the synchronous loop
+    (ours=OURS_SYNC) only the targets against stock asyncio apply."""
     out = []
     for workload, goal, against in TARGETS:
-        r = ratio(med, workload, OURS, against)
+        if ours == OURS_SYNC and against != BASELINE:
+            continue
+        r = ratio(med, workload, ours, against)
         out.append({"workload": workload, "goal": goal, "against": against,
                     "ratio": r, "passed": None if r is None else r >= goal})
+    if ours == OURS_SYNC:
+        return out
     ir = callgrind.get(OURS)
     out.append({"workload": "Ir per call_soon callback", "goal": IR_TARGET,
                 "against": "instructions", "ratio": ir,
@@ -159,7 +168,8 @@ def backends_in(med):
         seen - set(BACKEND_ORDER))
 
 
-def render_markdown(med, units, callgrind, versions, reps=None):
+def render_markdown(med, units, callgrind, versions, reps=None,
+                    sync_med=None):
     """The whole docs/performance.md as a string."""
     backends = backends_in(med)
     lines = ["# Performance", "",
@@ -206,7 +216,31 @@ def render_markdown(med, units, callgrind, versions, reps=None):
         lines.append("| %s | %s | %s | %s |" % (
             t["workload"], goal, got, mark(t["passed"])))
     lines += ["", "![ratio to stock asyncio](performance.svg)", ""]
+    if sync_med:
+        lines += render_sync_section(sync_med, units, reps)
     return "\n".join(lines)
+
+
+def render_sync_section(med, units, reps=None):
+    """The synchronous loop (compatibility mode) against stock asyncio."""
+    lines = ["## The synchronous loop (compatibility mode)", "",
+             "`asyncio.new_event_loop()` + `run_until_complete()` after "
+             "`import trioaio` (a `SyncTrioEventLoop`), against stock asyncio "
+             "without trioaio, by `bench/sync_loop.py`: each run its own "
+             "process, the two alternating, medians of %s runs each."
+             % (reps or "several"), "",
+             "| workload | unit | asyncio | trioaio sync loop | ratio | "
+             "target | result |", "|---|---|---|---|---|---|---|"]
+    for t in evaluate_targets(med, {}, OURS_SYNC):
+        per = med.get(t["workload"], {})
+        cells = [t["workload"], units.get(t["workload"], "ops/s")]
+        for b in (BASELINE, OURS_SYNC):
+            cells.append(fmt_rate(per[b]) if b in per else "–")
+        cells += [fmt_ratio(t["ratio"]), "≥ %.1f×" % t["goal"],
+                  mark(t["passed"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
 
 
 def render_svg(med, width=760):
@@ -275,7 +309,13 @@ def main(argv=None):
     med, units = medians(rows)
     callgrind = load_callgrind(os.path.join(args.results_dir, "callgrind.md"))
     versions = load_versions(os.path.join(args.results_dir, "versions.jsonl"))
-    md = render_markdown(med, units, callgrind, versions, args.reps)
+    sync_path = os.path.join(args.results_dir, "sync.jsonl")
+    sync_med = None
+    if os.path.exists(sync_path):
+        sync_med, sync_units = medians(load_results(sync_path))
+        units = dict(sync_units, **units)
+    md = render_markdown(med, units, callgrind, versions, args.reps,
+                         sync_med)
     if args.md:
         with open(args.md, "w") as f:
             f.write(md)

@@ -33,7 +33,10 @@ def in_a_thread(results):
 
 
 def main():
-    loop = asyncio.get_event_loop()
+    # The seed writes asyncio.get_event_loop(), which, outside a running
+    # loop, only Python < 3.14 answers with a new loop; new_event_loop()
+    # works on every version.
+    loop = asyncio.new_event_loop()
     print("sync loop:", type(loop).__name__)
     print("loop.run_task(your_code, 21) ->", loop.run_task(your_code, 21))
     print("loop.run_until_complete(some_asyncio_code(21)) ->",

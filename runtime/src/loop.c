@@ -204,6 +204,16 @@ ta_visit_runtime_error(PyObject *obj, void *arg)
     return 0;
 }
 
+/* "TaskStepMethWrapper" on 3.11; a heap type's full "_asyncio.
+ * TaskStepMethWrapper" from 3.12 on. */
+static int
+ta_is_step_wrapper_name(PyTypeObject *tp)
+{
+    const char *name = strrchr(tp->tp_name, '.');
+    name = name == NULL ? tp->tp_name : name + 1;
+    return strcmp(name, "TaskStepMethWrapper") == 0;
+}
+
 static int
 ta_loop_name_the_shim(TaLoopObject *self, PyObject *const *args,
                       Py_ssize_t nargs)
@@ -214,8 +224,7 @@ ta_loop_name_the_shim(TaLoopObject *self, PyObject *const *args,
         return 0;
     }
     PyTypeObject *tp = Py_TYPE(args[0]);
-    if (st->step_wrapper_type == NULL &&
-        strcmp(tp->tp_name, "TaskStepMethWrapper") == 0) {
+    if (st->step_wrapper_type == NULL && ta_is_step_wrapper_name(tp)) {
         st->step_wrapper_type = tp; /* borrowed: _asyncio is never freed */
     }
     if (tp == st->step_wrapper_type && tp->tp_traverse != NULL) {

@@ -27,7 +27,7 @@ class _NameTheShim(trio.abc.Instrument):
         self.users = 0
 
     def after_task_step(self, task):
-        exc = task._next_send
+        exc = getattr(task, "_next_send", None)  # a Trio internal
         if type(exc) is TypeError and exc.args and isinstance(
                 exc.args[0], str) and exc.args[0].startswith(_TRIO_PREFIX):
             detail = exc.args[0][len(_TRIO_PREFIX):].split(".")[0].strip()

@@ -1,7 +1,19 @@
 """TrioExecutor: run_in_executor() work on Trio's worker threads."""
 import concurrent.futures
+import inspect
 
 import trio
+
+
+def _abandon_on_cancel_kwarg():
+    # Trio 0.23 renamed run_sync's `cancellable` to `abandon_on_cancel`.
+    params = inspect.signature(trio.to_thread.run_sync).parameters
+    name = ("abandon_on_cancel" if "abandon_on_cancel" in params
+            else "cancellable")
+    return {name: True}
+
+
+_ABANDON_ON_CANCEL = _abandon_on_cancel_kwarg()
 
 
 class TrioExecutor(concurrent.futures.ThreadPoolExecutor):
@@ -29,11 +41,11 @@ class TrioExecutor(concurrent.futures.ThreadPoolExecutor):
         """Run ``func(*args)`` in a worker thread (Trio-flavored)."""
         if not self._running:
             raise RuntimeError("Executor is down")
-        # cancellable: cancelling the asyncio future abandons the thread
-        # (it runs on, its result is dropped), as asyncio's executors do.
+        # Cancelling the asyncio future abandons the thread (it runs on,
+        # its result is dropped), as asyncio's executors do.
         return await trio.to_thread.run_sync(func, *args,
                                              limiter=self._limiter,
-                                             cancellable=True)
+                                             **_ABANDON_ON_CANCEL)
 
     def shutdown(self, wait=None, *, cancel_futures=False):
         """Refuse further work; running calls finish on their own."""

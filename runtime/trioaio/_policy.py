@@ -43,14 +43,29 @@ def _shared(name, factory):
 current_loop = _shared("current_loop",
                        lambda: ContextVar("trioaio_loop", default=None))
 
+# Python 3.14 deprecates the policy system's public names (removal is
+# planned for 3.16).  Its private names are the same objects and do not
+# warn, so trioaio uses those where they exist; users calling the public
+# names still get asyncio's DeprecationWarning.
+POLICY_DEPRECATED = sys.version_info >= (3, 14)
+
+
+def _asyncio_name(module, name):
+    """``module._name`` where it exists (3.14+), else ``module.name``; read
+    from the module's dict, past any deprecating ``__getattr__``."""
+    found = vars(module).get("_" + name)
+    return found if found is not None else vars(module)[name]
+
+
+_AbstractPolicy = _asyncio_name(_events, "AbstractEventLoopPolicy")
+_DefaultPolicy = _asyncio_name(
+    asyncio.windows_events if sys.platform == "win32"
+    else asyncio.unix_events, "DefaultEventLoopPolicy")
+
 _orig = _shared("originals", lambda: {
     "_get_running_loop": _events._get_running_loop,
-    "get_running_loop": _events.get_running_loop,
-    "get_event_loop": _events.get_event_loop,
-    "get_event_loop_policy": _events.get_event_loop_policy,
-    "set_event_loop_policy": _events.set_event_loop_policy,
     "current_task": asyncio.tasks.current_task,
-    "policy": _events.get_event_loop_policy(),
+    "policy": _asyncio_name(_events, "get_event_loop_policy")(),
 })
 
 
@@ -115,7 +130,7 @@ def _outside_policy():
     return _user_policy.policy
 
 
-class TrioPolicy(asyncio.DefaultEventLoopPolicy):
+class TrioPolicy(_DefaultPolicy):
     """The event loop policy while trioaio is imported.
 
     Inside Trio, ``get_event_loop()`` is the loop of the enclosing
@@ -150,7 +165,7 @@ class TrioPolicy(asyncio.DefaultEventLoopPolicy):
             return user.get_event_loop()
         return super().get_event_loop()
 
-    if hasattr(asyncio.DefaultEventLoopPolicy, "set_child_watcher"):
+    if hasattr(_DefaultPolicy, "set_child_watcher"):
         # Python < 3.14.  One child watcher, inside Trio and out: the one
         # of the policy used outside.
         def get_child_watcher(self):
@@ -181,13 +196,28 @@ def child_watcher_in_use():
     return getattr(_policy_outside_trio(), "_watcher", None)
 
 
-def get_event_loop_policy():
+def _get_policy():
     """Inside Trio: trioaio's TrioPolicy; outside: the policy set with
     set_event_loop_policy(), else the one asyncio had before trioaio (the
     loops themselves come from trioaio: see new_event_loop())."""
     if _in_trio():
         return policy()
     return _policy_outside_trio()
+
+
+def _warn_policy_deprecated(name):
+    if POLICY_DEPRECATED:
+        import warnings
+        warnings.warn("'asyncio.%s' is deprecated and slated for removal in "
+                      "Python 3.16" % name, DeprecationWarning, stacklevel=3)
+
+
+def get_event_loop_policy():
+    _warn_policy_deprecated("get_event_loop_policy")
+    return _get_policy()
+
+
+get_event_loop_policy.__doc__ = _get_policy.__doc__
 
 
 def new_event_loop():
@@ -200,15 +230,14 @@ def set_event_loop(loop):
     policy().set_event_loop(loop)
 
 
-def set_event_loop_policy(new_policy):
+def _set_policy(new_policy):
     """Set the policy used outside Trio (per thread); refused inside."""
     if isinstance(new_policy, TrioPolicy):
         raise RuntimeError("trioaio's TrioPolicy cannot be set manually")
     if _in_trio():
         raise RuntimeError(
             "the event loop policy cannot be changed inside Trio")
-    if new_policy is not None and not isinstance(
-            new_policy, asyncio.AbstractEventLoopPolicy):
+    if new_policy is not None and not isinstance(new_policy, _AbstractPolicy):
         raise TypeError(
             "policy must be an instance of AbstractEventLoopPolicy or None, "
             "not '%s'" % type(new_policy).__name__)
@@ -219,14 +248,26 @@ def set_event_loop_policy(new_policy):
         _orig["policy"] = type(_orig["policy"])()
 
 
+def set_event_loop_policy(new_policy):
+    _warn_policy_deprecated("set_event_loop_policy")
+    _set_policy(new_policy)
+
+
+set_event_loop_policy.__doc__ = _set_policy.__doc__
+
+
 def install():
     """Patch asyncio's loop lookups (once per process)."""
     if getattr(_events.get_running_loop, _PATCH_MARK, False):
         return
     for fn in (_get_running_loop, get_running_loop, get_event_loop,
                current_task, get_event_loop_policy, set_event_loop_policy,
-               new_event_loop, set_event_loop):
+               _get_policy, _set_policy, new_event_loop, set_event_loop):
         setattr(fn, _PATCH_MARK, True)
+    if "_get_event_loop_policy" in vars(_events):
+        # What asyncio itself calls on 3.14+.
+        _events._get_event_loop_policy = _get_policy
+        _events._set_event_loop_policy = _set_policy
     for mod in (_events, asyncio):
         mod._get_running_loop = _get_running_loop
         mod.get_running_loop = get_running_loop

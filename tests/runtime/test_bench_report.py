@@ -101,6 +101,34 @@ def test_main_writes_markdown_and_svg(report, results_dir, tmp_path):
     assert "timers trioaio: 0.50x" in titles
 
 
+def test_sync_loop_section(report, results_dir, tmp_path):
+    md_path = tmp_path / "perf.md"
+    assert report.main([str(results_dir), "--md", str(md_path)]) == 0
+    assert "synchronous loop" not in md_path.read_text()  # no sync.jsonl
+
+    (results_dir / "sync.jsonl").write_text("\n".join([
+        _row("asyncio", "call_soon", 100), _row("trioaio_sync", "call_soon",
+                                                 300),
+        _row("asyncio", "call_soon", 120), _row("trioaio_sync", "call_soon",
+                                                 260),
+        _row("asyncio", "aiohttp", 10, unit="req/s"),
+        _row("trioaio_sync", "aiohttp", 9, unit="req/s"),
+    ]) + "\n")
+    assert report.main([str(results_dir), "--md", str(md_path)]) == 0
+    md = md_path.read_text()
+    section = md[md.index("## The synchronous loop"):]
+    # medians: asyncio 110, sync loop 280 -> 2.55x against a 2.0x target
+    assert "| call_soon | ops/s | 110.0 | 280.0 | 2.55× | ≥ 2.0× | ✅ pass |" \
+        in section
+    assert "| aiohttp | req/s | 10.0 | 9.0 | 0.90× | ≥ 1.0× | ❌ fail |" \
+        in section
+    assert "| timers | ops/s | – | – | – | ≥ 1.0× | – no data |" in section
+    assert "cross_t2a" not in section  # a bridge workload: not for sync
+    # The main table is unchanged by the sync runs.
+    assert "| call_soon | ops/s | 100.0 | 10.0 (0.10×) | 250.0 (2.50×) " \
+           "| 2.50× | 25.00× |" in md
+
+
 def test_main_without_results(report, tmp_path):
     (tmp_path / "results.jsonl").write_text("")
     assert report.main([str(tmp_path)]) == 1

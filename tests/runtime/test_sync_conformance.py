@@ -81,6 +81,40 @@ def test_asyncio_entry_points_give_trioaio_loops():
         assert runner.run(answer(1)) == 2
 
 
+@pytest.mark.skipif(IS_REFERENCE, reason="trio-asyncio 0.16 predates 3.14")
+def test_entry_points_raise_no_deprecation_warning():
+    # Python 3.14 deprecates the policy system; trioaio must install itself
+    # without tripping it (the check is meaningful there, and holds on
+    # every version).
+    import subprocess
+    script = (
+        "import asyncio, trioaio\n"
+        "async def main():\n"
+        "    return type(asyncio.get_running_loop()).__name__\n"
+        "assert asyncio.run(main()) == 'SyncTrioEventLoop'\n"
+        "with asyncio.Runner() as runner:\n"
+        "    runner.run(main())\n"
+        "loop = asyncio.new_event_loop()\n"
+        "asyncio.set_event_loop(loop)\n"
+        "assert asyncio.get_event_loop() is loop\n"
+        "asyncio.set_event_loop(None)\n"
+        "loop.close()\n")
+    done = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", script],
+        capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(sys.version_info < (3, 14),
+                    reason="the policy system is deprecated from 3.14")
+def test_deprecated_policy_calls_still_warn_as_asyncio_does():
+    with pytest.warns(DeprecationWarning, match="get_event_loop_policy"):
+        policy = asyncio.get_event_loop_policy()
+    with pytest.warns(DeprecationWarning, match="set_event_loop_policy"):
+        asyncio.set_event_loop_policy(policy)
+    asyncio.events._set_event_loop_policy(None)
+
+
 def test_restartable_with_state_kept_between_runs():
     loop = asyncio.new_event_loop()
     try:
