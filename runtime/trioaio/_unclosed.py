@@ -17,7 +17,8 @@ from ._policy import _shared
 
 #: Every open sync loop, with the name of the thread that last used it.
 _owners = _shared("sync_loop_owners", weakref.WeakKeyDictionary)
-_owners_lock = _shared("sync_loop_owners_lock", threading.Lock)
+# Reentrant: a finalizer run by the GC inside a locked section may report.
+_owners_lock = _shared("sync_loop_owners_rlock", threading.RLock)
 
 
 class _ThreadEndSentinel:
