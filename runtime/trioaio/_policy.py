@@ -22,12 +22,22 @@ import trio
 _PATCH_MARK = "__trioaio_patch__"
 
 
+class _ForkState(threading.local):
+    # The root task of the parent's Trio run that this (forked) process was
+    # forked inside: that run can never go on here, so it does not count.
+    dead_root = None
+
+
+_fork_state = _ForkState()
+
+
 def _in_trio():
     try:
         trio.lowlevel.current_task()
     except RuntimeError:
         return False
-    return True
+    dead = _fork_state.dead_root
+    return dead is None or trio.lowlevel.current_root_task() is not dead
 
 
 def _shared(name, factory):
@@ -290,6 +300,10 @@ def policy():
 # Fork safety: a child must not believe it is inside the parent's Trio run.
 def _after_fork_in_child():
     current_loop.set(None)
+    try:
+        _fork_state.dead_root = trio.lowlevel.current_root_task()
+    except RuntimeError:
+        pass  # not forked inside a Trio run
 
 
 import os as _os  # noqa: E402

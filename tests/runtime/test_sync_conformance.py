@@ -406,3 +406,35 @@ def test_an_explicit_child_watcher_is_honoured(recwarn):
         return await proc.wait()
 
     assert asyncio.run(spawn_and_wait()) == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_inside_a_run_is_outside_trio():
+    # The parent's trio.run cannot go on in the child: there, asyncio's
+    # lookups behave as outside Trio (as CPython's TestFork expects).
+    r, w = os.pipe()
+
+    async def fork_here():
+        pid = os.fork()
+        if pid == 0:
+            try:
+                import warnings
+                with warnings.catch_warnings():  # deprecated on 3.14
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    policy = asyncio.get_event_loop_policy()
+                os.write(w, b"inside" if isinstance(
+                    policy, trioaio.TrioPolicy) else b"outside")
+            except BaseException as exc:
+                os.write(w, ascii(exc).encode()[:200])
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        return os.read(r, 200)
+
+    loop = asyncio.new_event_loop()
+    try:
+        assert loop.run_until_complete(fork_here()) == b"outside"
+    finally:
+        loop.close()
+        os.close(r)
+        os.close(w)
