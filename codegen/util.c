@@ -7,16 +7,22 @@
 
 const char *gen_argv0 = "trioaio-gen";
 
+static void
+gen_vwarn(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", gen_argv0);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void
 gen_warn(const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "%s: ", gen_argv0);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    gen_vwarn(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void
@@ -24,11 +30,9 @@ gen_fatal(const char *fmt, ...)
 {
     va_list ap;
 
-    fprintf(stderr, "%s: ", gen_argv0);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    gen_vwarn(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
     exit(GEN_EXIT_ERROR);
 }
 

@@ -9,6 +9,7 @@ methods, signals, and shutdown.
 """
 import asyncio
 import concurrent.futures
+import contextlib
 import math
 import os
 import selectors
@@ -245,20 +246,21 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         asyncio.set_child_watcher() (Python < 3.14): then that watcher, as
         in asyncio, and an inactive one refuses to start the process."""
         watcher = _policy.child_watcher_in_use()
-        if watcher is None:
-            return await self._spawn_child(
-                _reap_in_thread, protocol, args, shell, stdin, stdout,
-                stderr, bufsize, extra, kwargs)
-        with watcher as watcher:
-            if not watcher.is_active():
+        with (watcher if watcher is not None
+              else contextlib.nullcontext()) as watcher:
+            if watcher is None:
+                reap = _reap_in_thread
+            elif watcher.is_active():
+                reap = _reap_with(watcher)
+            else:
                 raise RuntimeError(
                     "asyncio.get_child_watcher() is not activated, so "
                     "subprocesses cannot be reaped; attach the watcher to "
                     "a loop, or set_child_watcher(None) to let trioaio "
                     "reap them")
             return await self._spawn_child(
-                _reap_with(watcher), protocol, args, shell, stdin, stdout,
-                stderr, bufsize, extra, kwargs)
+                reap, protocol, args, shell, stdin, stdout, stderr, bufsize,
+                extra, kwargs)
 
     async def _spawn_child(self, reap, protocol, args, shell, stdin, stdout,
                            stderr, bufsize, extra, kwargs):

@@ -22,13 +22,10 @@ import trio
 _PATCH_MARK = "__trioaio_patch__"
 
 
-class _ForkState(threading.local):
-    # The root task of the parent's Trio run that this (forked) process was
-    # forked inside: that run can never go on here, so it does not count.
-    dead_root = None
-
-
-_fork_state = _ForkState()
+# The root task of the parent's Trio run that this (forked) process was
+# forked inside: that run can never go on here, so it does not count.  A
+# plain global: only the forking thread lives on in the child.
+_dead_root = None
 
 
 def _in_trio():
@@ -36,8 +33,8 @@ def _in_trio():
         trio.lowlevel.current_task()
     except RuntimeError:
         return False
-    dead = _fork_state.dead_root
-    return dead is None or trio.lowlevel.current_root_task() is not dead
+    return _dead_root is None or (
+        trio.lowlevel.current_root_task() is not _dead_root)
 
 
 def _shared(name, factory):
@@ -300,8 +297,9 @@ def policy():
 # Fork safety: a child must not believe it is inside the parent's Trio run.
 def _after_fork_in_child():
     current_loop.set(None)
+    global _dead_root
     try:
-        _fork_state.dead_root = trio.lowlevel.current_root_task()
+        _dead_root = trio.lowlevel.current_root_task()
     except RuntimeError:
         pass  # not forked inside a Trio run
 
