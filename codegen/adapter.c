@@ -5,6 +5,7 @@
 
 #include "emit.h"
 #include "lang.h"
+#include "libs.h"
 #include "util.h"
 #include "write.h"
 

@@ -4,7 +4,7 @@
 #ifndef GEN_ADAPTER_H
 #define GEN_ADAPTER_H
 
-#include "index.h"
+#include "project.h"
 
 /* Whether f has a boundary-marked definition gen adapts: a top-level async
  * function or a method of a top-level class. */

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "libs.h"
 #include "util.h"
 
 /* The name to show for an event: what it resolved to, else as written. */

@@ -2,7 +2,7 @@
 #ifndef GEN_CHECK_H
 #define GEN_CHECK_H
 
-#include "index.h"
+#include "project.h"
 #include "report.h"
 
 /* Report every finding in the explicit files of p.  I/O errors are printed

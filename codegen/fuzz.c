@@ -10,6 +10,7 @@
 #include "adapter.h"
 #include "gen.h"
 #include "index.h"
+#include "project.h"
 #include "lang.h"
 #include "report.h"
 #include "util.h"

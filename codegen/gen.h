@@ -2,7 +2,7 @@
 #ifndef GEN_GEN_H
 #define GEN_GEN_H
 
-#include "index.h"
+#include "project.h"
 
 struct gen_gen_opts {
     const char *out;     /* output directory */

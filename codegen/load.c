@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "libs.h"
+#include "resolve.h"
 #include "util.h"
 
 /* How many rounds of "load the project modules the loaded ones import". */

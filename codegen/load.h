@@ -3,7 +3,7 @@
 #ifndef GEN_LOAD_H
 #define GEN_LOAD_H
 
-#include "index.h"
+#include "project.h"
 
 /* Read and model paths (explicit or not) on p->threads threads. */
 void

@@ -13,6 +13,7 @@
 #include "check.h"
 #include "gen.h"
 #include "index.h"
+#include "project.h"
 #include "lang.h"
 #include "load.h"
 #include "report.h"

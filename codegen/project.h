@@ -1,0 +1,43 @@
+/* The project: every loaded file's model and the maps that name them.
+ *
+ * Files named by the user are "explicit" and reported on; modules they
+ * import from the same source tree are loaded too (not reported on) so that
+ * cross-file rules give the same answer whether pre-commit passes one
+ * changed file or the whole tree.  This header is the bottom of the
+ * analysis layers: resolve, libs, load and index all build on it, and it
+ * depends on none of them. */
+#ifndef GEN_PROJECT_H
+#define GEN_PROJECT_H
+
+#include "model.h"
+#include "scan.h"
+
+enum gen_shim {
+    GEN_SHIM_NONE = 0,
+    GEN_SHIM_A2T = 1, /* aio_as_trio / trio2aio: asyncio code, Trio caller */
+    GEN_SHIM_T2A = 2, /* trio_as_aio / aio2trio: Trio code, asyncio caller */
+};
+
+enum gen_ev_source {
+    GEN_SRC_NONE,
+    GEN_SRC_LIB,  /* asyncio, trio or a library of one of them */
+    GEN_SRC_PROJ, /* an async function of the project */
+    GEN_SRC_SHIM, /* a boundary shim call */
+};
+
+struct gen_project {
+    struct gen_file **files; /* owned; order: explicit files first */
+    size_t nfiles, cap;
+    struct gen_map by_module; /* modname -> struct gen_file * */
+    struct gen_map by_fqn;    /* modname.qualname -> struct gen_func * */
+    struct gen_scan *scan;    /* borrowed, for module names */
+    const char *runtime;      /* module of the generated shims: trioaio */
+    int threads;
+    int parse_only;   /* benchmark floor: parse, build nothing */
+    int keep_sources; /* gen: keep source and tree of marked files */
+};
+
+void
+gen_project_free(struct gen_project *p);
+
+#endif /* GEN_PROJECT_H */

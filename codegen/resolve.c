@@ -1,0 +1,183 @@
+#include "resolve.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* How many re-export hops a name may take (from .impl import f). */
+#define RESOLVE_DEPTH 6
+
+/* The package a relative import of `level` dots refers to, or NULL. */
+static char *
+rel_package(const struct gen_file *f, unsigned level)
+{
+    char *pkg = gen_xstrdup(f->modname);
+    char *dot;
+
+    if (!f->is_init) {
+        dot = strrchr(pkg, '.');
+        if (dot == NULL)
+            pkg[0] = '\0';
+        else
+            *dot = '\0';
+    }
+    while (level-- > 1) {
+        if (pkg[0] == '\0') {
+            free(pkg);
+            return NULL;
+        }
+        dot = strrchr(pkg, '.');
+        if (dot == NULL)
+            pkg[0] = '\0';
+        else
+            *dot = '\0';
+    }
+    return pkg;
+}
+
+char *
+gen_import_module(const struct gen_file *f, const struct gen_import *im)
+{
+    char *pkg, *r;
+
+    if (im->level == 0)
+        return gen_xstrdup(im->module);
+    pkg = rel_package(f, im->level);
+    if (pkg == NULL)
+        return NULL;
+    if (pkg[0] == '\0' || im->module[0] == '\0')
+        r = gen_xasprintf("%s%s", pkg, im->module);
+    else
+        r = gen_xasprintf("%s.%s", pkg, im->module);
+    free(pkg);
+    return r;
+}
+
+/* What the local name `first` (n bytes) is bound to by f's imports. */
+static char *
+import_target(const struct gen_file *f, const char *first, size_t n)
+{
+    size_t i;
+
+    /* The last binding wins, as at run time for top-level imports. */
+    for (i = f->nimports; i-- > 0;) {
+        const struct gen_import *im = &f->imports[i];
+        char *mod, *r;
+
+        if (strncmp(im->local, first, n) != 0 || im->local[n] != '\0')
+            continue;
+        mod = gen_import_module(f, im);
+        if (mod == NULL)
+            return NULL;
+        if (im->name == NULL)
+            return mod;
+        r = mod[0] ? gen_xasprintf("%s.%s", mod, im->name)
+                   : gen_xstrdup(im->name);
+        free(mod);
+        return r;
+    }
+    return NULL;
+}
+
+static const struct gen_func *
+top_level_def(const struct gen_file *f, const char *name, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < f->nfuncs; i++) {
+        const struct gen_func *fn = &f->funcs[i];
+
+        if (strncmp(fn->qualname, name, n) == 0 && fn->qualname[n] == '\0')
+            return fn;
+    }
+    return NULL;
+}
+
+char *
+gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
+                    const struct gen_func *fn, const char *dotted)
+{
+    size_t n = strcspn(dotted, ".");
+    const char *rest = dotted + n;
+    char *base;
+    size_t i;
+
+    if (fn != NULL && (fn->flags & GEN_FN_METHOD) &&
+        ((n == 4 && memcmp(dotted, "self", 4) == 0) ||
+         (n == 3 && memcmp(dotted, "cls", 3) == 0)) &&
+        *rest == '.') {
+        /* self.method: the class is the qualname minus the method. */
+        const char *dot = strrchr(fn->qualname, '.');
+
+        if (dot != NULL)
+            return gen_xasprintf("%s.%.*s%s", f->modname,
+                                 (int)(dot - fn->qualname), fn->qualname,
+                                 rest);
+    }
+    base = import_target(f, dotted, n);
+    if (base != NULL) {
+        char *r = gen_xasprintf("%s%s", base, rest);
+
+        free(base);
+        return r;
+    }
+    if (top_level_def(f, dotted, n) != NULL)
+        return f->modname[0] ? gen_xasprintf("%s.%s", f->modname, dotted)
+                             : gen_xstrdup(dotted);
+    /* Star imports from project modules. */
+    for (i = 0; i < f->nimports; i++) {
+        const struct gen_import *im = &f->imports[i];
+        const struct gen_file *g;
+        char *mod;
+
+        if (im->name == NULL || strcmp(im->name, "*") != 0)
+            continue;
+        mod = gen_import_module(f, im);
+        g = mod ? gen_map_get(&p->by_module, mod) : NULL;
+        if (g != NULL && top_level_def(g, dotted, n) != NULL) {
+            char *r = gen_xasprintf("%s.%s", mod, dotted);
+
+            free(mod);
+            return r;
+        }
+        free(mod);
+    }
+    return NULL;
+}
+
+/* The project function or class a resolved name denotes, following
+ * re-exports such as `from .impl import fetch` in a package. */
+const struct gen_func *
+gen_find_func(const struct gen_project *p, const char *fqn, int depth)
+{
+    const struct gen_func *fn = gen_map_get(&p->by_fqn, fqn);
+    const char *dot;
+
+    if (fn != NULL || depth > RESOLVE_DEPTH)
+        return fn;
+    for (dot = strrchr(fqn, '.'); dot != NULL;) {
+        const struct gen_file *f =
+            gen_map_getn(&p->by_module, fqn, (size_t)(dot - fqn));
+
+        if (f != NULL) {
+            const char *name = dot + 1;
+            size_t n = strcspn(name, ".");
+            char *base = import_target(f, name, n), *next;
+
+            if (base == NULL)
+                return NULL;
+            next = gen_xasprintf("%s%s", base, name + n);
+            free(base);
+            if (strcmp(next, fqn) != 0)
+                fn = gen_find_func(p, next, depth + 1);
+            free(next);
+            return fn;
+        }
+        while (--dot > fqn && *dot != '.')
+            ;
+        if (dot == fqn)
+            break;
+    }
+    return NULL;
+}
