@@ -62,6 +62,11 @@ async def open_loop(queue_len=None):
     """
     loop = TrioEventLoop(queue_len=queue_len)
     token = current_loop.set(loop)
+    # Whether a cancellation from outside was taken by the body (or by the
+    # finalizers at exit).  Only then does a Cancelled leave open_loop, as
+    # it would leave a plain block: a block that ends normally although an
+    # outer scope was cancelled meanwhile reports no caught cancellation.
+    taken = False
     try:
         async with trio.open_nursery() as system_nursery:
             # Shielded so that a block entered already cancelled still gets
@@ -78,12 +83,15 @@ async def open_loop(queue_len=None):
                     forwarder_scope = trio.CancelScope()
 
                     async def forward_cancellation():
+                        # The body sits inside the shielded tasks nursery;
+                        # hand it a cancellation from outside.  Swallowed
+                        # here: re-raising it would report a cancellation
+                        # even when the body never took it.
                         try:
                             with forwarder_scope:
                                 await trio.sleep_forever()
-                        finally:
-                            if not forwarder_scope.cancel_called:
-                                body_scope.cancel()
+                        except trio.Cancelled:
+                            body_scope.cancel()
 
                     system_nursery.start_soon(forward_cancellation)
                     try:
@@ -91,9 +99,14 @@ async def open_loop(queue_len=None):
                             yield loop
                     finally:
                         forwarder_scope.cancel()
+                        taken = body_scope.cancelled_caught
                         await _wind_down(loop, tasks_nursery)
             finally:
-                await _finalize(loop)
+                taken = await _finalize(loop) or taken
+                if taken:
+                    # A fresh Cancelled from the outer scope, raised in a
+                    # task so that it joins whatever else is propagating.
+                    system_nursery.start_soon(trio.lowlevel.checkpoint)
                 system_nursery.cancel_scope.cancel()
     finally:
         loop._finish()
@@ -121,8 +134,10 @@ async def _finalize(loop):
 
     The generators' finalizers are shielded from an outer cancellation
     until they have started; then that cancellation reaches them (as
-    asyncio.CancelledError), as it would any asyncio task.
+    asyncio.CancelledError), as it would any asyncio task.  Returns whether
+    it did (open_loop then lets it out).
     """
+    cancelled = False
     loop._trio_nursery = None  # closed: no more Trio tasks for asyncio
     if loop.is_running() and loop._asyncgens:
         shield = trio.CancelScope(shield=True)
@@ -137,11 +152,15 @@ async def _finalize(loop):
         with shield:
             try:
                 await loop.run_aio_coroutine(shutdown_asyncgens())
+                # The finalizers ran unshielded: an outer cancellation was
+                # theirs to see even if they finished within one step.
+                await trio.lowlevel.checkpoint_if_cancelled()
             except trio.Cancelled:
-                pass  # re-raised by the enclosing scope's next checkpoint
+                cancelled = True  # the loop must still be stopped below
     with trio.CancelScope(shield=True):
         if loop.is_running():
             await loop.stop().wait()
+    return cancelled
 
 
 def run(proc, *args, queue_len=None, **trio_run_options):

@@ -14,7 +14,8 @@ the suite against the real package (to check the plumbing).
 
 The plugin also deselects the tests listed in ``exclusions.txt`` (next to
 this file, or ``COMPAT_EXCLUSIONS``), each with a category and a reason, and
-fails the session if the real trio_asyncio was imported while aliased.
+fails the session if the real trio_asyncio was imported while aliased,
+and lets the suite's conftest set ``Node._nodeid`` on pytest >= 9.2.
 Entries of the category ``must-pass`` work the other way round: they name
 tests that the suite's conftest marks as expected to fail (for the real
 trio-asyncio), and the plugin removes that mark, so they must pass.
@@ -88,10 +89,38 @@ def install():
     sys.meta_path.insert(0, AliasFinder(ALIAS, IMPL))
 
 
+def shim_node_nodeid():
+    """Give pytest >= 9.2 nodes a writable ``_nodeid`` again.
+
+    trio-asyncio 0.16's conftest renames the nodes it collects from
+    CPython's ``test.test_asyncio`` by assigning ``node._nodeid``, a private
+    attribute that pytest 9.2 replaced with a structured ``node._id``
+    (``_pytest.nodeid.NodeId``).  The property below reads and writes the
+    new form, so the conftest works unchanged on every pytest; on older
+    pytest (no ``_pytest.nodeid``) nothing is patched.
+    """
+    from _pytest import nodes
+    if importlib.util.find_spec("_pytest.nodeid") is None:
+        return False  # pytest < 9.2: _nodeid is a plain attribute
+    if isinstance(vars(nodes.Node).get("_nodeid"), property):
+        return True  # already patched
+    from _pytest.nodeid import coerce_node_id
+
+    def get(node):
+        return str(node._id)
+
+    def set_(node, value):
+        node._id = coerce_node_id(value)
+
+    nodes.Node._nodeid = property(get, set_, doc="trioaio_alias shim")
+    return True
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config, parser, args):
     # Runs for -p plugins before the suite's conftest.py is imported.
     install()
+    shim_node_nodeid()
 
 
 def read_exclusions(path=EXCLUSIONS):
