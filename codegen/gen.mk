@@ -3,6 +3,7 @@
 # Included from the top-level Makefile.  Every output goes under build/.
 # Targets: gen-build gen-test gen-test-update gen-fuzz gen-stdlib bench-gen
 #          gen-demo gen-deps gen-clean gen-asan gen-format-check
+#          gen-corpus gen-seeded
 
 include grammar/pin.mk
 
@@ -36,7 +37,8 @@ GEN_TS_LIB := $(GEN_TS_A)
 endif
 
 .PHONY: gen-build gen-test gen-test-update gen-fuzz gen-stdlib bench-gen \
-        gen-demo gen-deps gen-clean gen-asan gen-format-check
+        gen-demo gen-deps gen-clean gen-asan gen-format-check gen-corpus \
+        gen-seeded
 
 gen-build: $(GEN_BIN)
 
@@ -138,6 +140,16 @@ bench-gen: gen-build
 	$(PYTHON) bench/gen/bench.py --binary $(GEN_BIN) --tree $(GEN_STDLIB) \
 	    --out docs/generator-performance.md
 
+# The real-code evaluation corpus (bench/gen/corpus.toml), outside the
+# repository, and seeded recall / precision on it (bench/gen/README.md).
+TRIOAIO_CORPUS ?= build/corpus
+gen-corpus:
+	$(PYTHON) bench/gen/corpus.py fetch --dest $(TRIOAIO_CORPUS)
+
+gen-seeded: gen-build
+	$(PYTHON) bench/gen/seeded.py --corpus $(TRIOAIO_CORPUS) \
+	    --binary $(GEN_BIN) $(SEEDED_ARGS)
+
 gen-demo: gen-build
 	@echo '$$ trioaio-gen check examples/mixed_project'
 	@$(GEN_BIN) check examples/mixed_project || \
@@ -154,7 +166,8 @@ gen-deps:
 	    apt-get update && apt-get install -y libtree-sitter-dev \
 	        build-essential pkg-config clang; fi
 	$(PYTHON) -m pip install -q 'pytest>=7' 'trio>=0.22' \
-	    'trio-asyncio==0.16.0' 'black' 'pre-commit' 'flake8' 'flake8-async'
+	    'trio-asyncio==0.16.0' 'black' 'pre-commit' 'flake8' 'flake8-async' \
+	    'ruff>=0.17'
 
 gen-format-check:
 	clang-format --dry-run --Werror codegen/*.c codegen/*.h

@@ -7,15 +7,20 @@ library), measure:
 * the floor: `trioaio-gen parse` walks, reads and parses every file with the
   same threads and builds nothing;
 * `trioaio-gen check`: the full tool;
+* ruff (PyPI) `check --select ASYNC`, the linter users already run, on the
+  same tree with its own threads: cold (`--no-cache`) and warm (its cache
+  filled by an earlier run on the unchanged tree), next to trioaio-gen's
+  cold and warm (a second run on the unchanged tree) times;
 * flake8-async (PyPI), the closest existing tool, run through its own
   command line (so that flake8's other plugins do not add to its time) on
   the same files, split over as many processes as there are cores.
 
-The three trioaio-gen commands run interleaved for --repeat rounds; wall
+The trioaio-gen and ruff commands run interleaved for --repeat rounds; wall
 time is the best round, CPU time (user + system) the median, which is the
 steadier figure on a shared machine.  flake8-async runs once (it is slow).
 Peak memory is the child's ru_maxrss.  The table is printed
-and written (with the machine and versions) to --out.
+and written (with the machine and versions) to --out; a section of --out
+between the seeded-corpus markers (bench/gen/seeded.py --write-doc) is kept.
 """
 
 import argparse
@@ -24,9 +29,12 @@ import platform
 import shutil
 import statistics
 import subprocess
-import sys
+import tempfile
 import time
 import warnings
+
+SEEDED_BEGIN = "<!-- seeded-corpus:begin"
+SEEDED_END = "<!-- seeded-corpus:end -->"
 
 
 def run(cmd):
@@ -89,6 +97,41 @@ def run_parallel(prog, files, jobs):
     return time.perf_counter() - t0, rss
 
 
+def find_ruff(explicit):
+    """The ruff executable itself (not `python -m ruff`, which would add an
+    interpreter start to its time), or None."""
+    if explicit:
+        return explicit
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        return find_ruff_bin()
+    except (ImportError, FileNotFoundError):
+        return shutil.which("ruff")
+
+
+def tool_version(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=60).stdout.strip()
+    except OSError:
+        return "?"
+
+
+def kept_section(path):
+    """The seeded-corpus section of an existing --out file, or ""."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return ""
+    start = text.find(SEEDED_BEGIN)
+    end = text.find(SEEDED_END)
+    if start < 0 or end < start:
+        return ""
+    return text[start:end + len(SEEDED_END)] + "\n"
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -107,6 +150,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--out", default=None)
     ap.add_argument("--no-flake8", action="store_true")
+    ap.add_argument("--ruff", default=None,
+                    help="ruff executable (default: the installed one)")
     args = ap.parse_args()
     jobs = os.cpu_count() or 1
 
@@ -137,6 +182,35 @@ def main():
                      [args.binary, "check", "-j", "1", "--exit-zero",
                       args.tree]], args.repeat)
     findings = len(last[2].splitlines())
+
+    # ruff and trioaio-gen, cold and warm, interleaved in the same rounds.
+    ruff = find_ruff(args.ruff)
+    ruff_rows = None
+    if ruff:
+        ruff_version = tool_version([ruff, "--version"])
+        with tempfile.TemporaryDirectory(prefix="bench-ruff-") as cache:
+            base = [ruff, "check", "--select", "ASYNC", "--exit-zero",
+                    "--quiet", "--no-fix"]
+            ruff_files = len(subprocess.run(
+                [*base, "--no-cache", "--show-files", args.tree],
+                capture_output=True, text=True).stdout.splitlines())
+            run([*base, "--cache-dir", cache, args.tree])  # fill the cache
+            # trioaio-gen's cold run skips its cache once it has one.
+            usage = subprocess.run([args.binary, "--help"],
+                                   capture_output=True, text=True)
+            gen_cold = [args.binary, "check", "--exit-zero", args.tree]
+            if "--no-cache" in usage.stdout + usage.stderr:
+                gen_cold.insert(2, "--no-cache")
+            run([args.binary, "check", "--exit-zero", args.tree])
+            (gcold, gcold_cpu, _, _), (gwarm, gwarm_cpu, _, _), \
+                (rcold, rcold_cpu, _, _), (rwarm, rwarm_cpu, _, _) = \
+                interleaved([
+                    gen_cold,
+                    [args.binary, "check", "--exit-zero", args.tree],
+                    [*base, "--no-cache", args.tree],
+                    [*base, "--cache-dir", cache, args.tree]], args.repeat)
+        ruff_rows = (ruff_version, ruff_files, gcold, gcold_cpu, gwarm,
+                     gwarm_cpu, rcold, rcold_cpu, rwarm, rwarm_cpu)
 
     f8_s = f8_rss = None
     f8_skipped = 0
@@ -188,6 +262,28 @@ def main():
                        f" files CPython compiles ({f8_skipped} skipped: "
                        f"its command line stops at the first file it "
                        f"cannot parse)")
+    ruff_lines = []
+    if ruff_rows:
+        (ruff_version, ruff_files, gcold, gcold_cpu, gwarm, gwarm_cpu,
+         rcold, rcold_cpu, rwarm, rwarm_cpu) = ruff_rows
+        ruff_lines = [
+            "",
+            f"Side by side with `{ruff_version}` (`ruff check --select "
+            f"ASYNC`), in the same interleaved rounds. trioaio-gen's warm "
+            f"run is a second run on the unchanged tree; ruff's cold run "
+            f"has `--no-cache`, its warm run a cache filled before.",
+            "",
+            "| run | trioaio-gen (s) | ruff (s) | trioaio-gen / ruff "
+            "| trioaio-gen CPU (s) | ruff CPU (s) |",
+            "|---|---:|---:|---:|---:|---:|",
+            f"| cold | {gcold:.3f} | {rcold:.3f} | {gcold / rcold:.2f}x | "
+            f"{gcold_cpu:.2f} | {rcold_cpu:.2f} |",
+            f"| warm | {gwarm:.3f} | {rwarm:.3f} | {gwarm / rwarm:.2f}x | "
+            f"{gwarm_cpu:.2f} | {rwarm_cpu:.2f} |",
+            "",
+            f"* ruff checked {ruff_files} files, trioaio-gen {nfiles} "
+            f"(goals, issue 8: cold no slower than ruff, warm under 0.1 s)",
+        ]
     meta = [
         f"* machine: {cpu_model()}, {jobs} cores, "
         f"{platform.system()} {platform.release()}",
@@ -199,7 +295,10 @@ def main():
     table = "\n".join(lines)
     print(table)
     print("\n".join(verdict))
+    if ruff_lines:
+        print("\n".join(ruff_lines))
     if args.out:
+        kept = kept_section(args.out)
         with open(args.out, "w") as f:
             f.write("# trioaio-gen performance\n\n"
                     "Generated by `make bench-gen` (bench/gen/bench.py); "
@@ -209,6 +308,10 @@ def main():
                     "tree-sitter parse (same walker, same threads, nothing "
                     "built: the floor) and with flake8-async.\n\n")
             f.write(table + "\n\n" + "\n".join(verdict + meta) + "\n")
+            if ruff_lines:
+                f.write("\n".join(ruff_lines) + "\n")
+            if kept:
+                f.write("\n" + kept)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,469 @@
+#!/usr/bin/env python3
+"""Seeded recall and precision of `trioaio-gen check` on the real-code corpus.
+
+    python bench/gen/seeded.py [--corpus DIR] [--binary PATH] [-j N]
+        [--only NAME,...] [--label LABEL --record] [--write-doc]
+        [--details FILE]
+
+For every project of bench/gen/corpus.toml that is present in the corpus
+directory ($TRIOAIO_CORPUS, default build/corpus; `bench/gen/corpus.py
+fetch` writes it):
+
+1. Precision.  `check` runs on the unmutated project; every finding is
+   looked up in bench/gen/annotations.toml (project, file, line, code ->
+   right/wrong, with the reason).  Precision is right / annotated.  Findings
+   with no annotation are listed so that the file can be kept current; they
+   are not counted either way.
+2. Seeded recall.  Every trio-asyncio shim occurrence (bench/gen/shimsites.py
+   lists the forms) is removed, one at a time, in a scratch copy of the
+   project, and `check` runs again.  The mutant is *recalled* when a finding
+   appears that was not there before (compared after shifting line numbers
+   past the edit; TA900 syntax diagnostics never count) and that points at
+   the mutation:
+     (a) it is in the mutated file, on a line of the rewritten expression,
+         or, for a deleted decorator, on a line of the decorated definition
+         (its `def` line through its last line); or
+     (b) its message names, as a whole identifier, the function whose
+         decorator was deleted (so a caller anywhere in the project counts),
+         or the function that contains the rewritten call (a finding
+         anchored on that function, such as TA003 on its `def`).
+   A mutant whose file no longer parses is not counted (none should exist:
+   every mutation keeps the file valid Python).
+
+The binary is --binary, else $TRIOAIO_GEN, else build/gen/trioaio-gen.
+`check` gets `-j 1` and at most -j N (default 2) mutants run at once.
+
+--record stores the figures under --label in bench/gen/seeded-results.json
+(so that "before" and "after" measurements stay side by side) and
+--write-doc renders every recorded label into the section of
+docs/generator-performance.md between its seeded-corpus markers.  Exit
+status: 0, or 2 when the corpus is absent, the binary is missing, or
+`check` failed (exit 2 or a crash) on any run.
+"""
+
+import argparse
+import collections
+import concurrent.futures
+import datetime
+import json
+import os
+import pathlib
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402
+import shimsites  # noqa: E402
+
+ANNOTATIONS = HERE / "annotations.toml"
+RESULTS = HERE / "seeded-results.json"
+DOC = ROOT / "docs" / "generator-performance.md"
+BEGIN = "<!-- seeded-corpus:begin (bench/gen/seeded.py --write-doc) -->"
+END = "<!-- seeded-corpus:end -->"
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def default_binary():
+    return os.environ.get("TRIOAIO_GEN") or str(ROOT / "build/gen/trioaio-gen")
+
+
+# --- running the checker -------------------------------------------------
+
+Finding = collections.namedtuple("Finding", "file line col code message")
+
+
+def run_check(binary, cwd, paths, timeout=300):
+    """Findings of `check` on paths (relative to cwd), sorted."""
+    proc = subprocess.run(
+        [binary, "check", "--output-format", "json", "--exit-zero",
+         "-j", "1", *paths],
+        cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise CheckFailed(f"`trioaio-gen check` exited {proc.returncode} in "
+                          f"{cwd}: {proc.stderr.strip()[-500:]}")
+    try:
+        data = json.loads(proc.stdout or "[]")
+    except ValueError as e:
+        raise CheckFailed(f"`trioaio-gen check` printed no JSON in {cwd}: "
+                          f"{e}") from None
+    out = []
+    for f in data:
+        name = f["filename"]
+        if os.path.isabs(name):
+            name = os.path.relpath(name, cwd)
+        loc = f.get("location") or {}
+        out.append(Finding(pathlib.PurePath(name).as_posix(),
+                           int(loc.get("row", 0)), int(loc.get("column", 0)),
+                           f["code"], f.get("message", "")))
+    return sorted(out)
+
+
+# --- deciding recall ------------------------------------------------------
+
+def names_identifier(message, name):
+    return bool(name) and re.search(
+        rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])",
+        message) is not None
+
+
+def new_findings(site, before, after):
+    """Findings of `after` that `before` (shifted past the edit) lacks."""
+    shifted = collections.Counter(
+        (f.file, site.shift(f.line) if f.file == site.path else f.line,
+         f.code) for f in before)
+    fresh = []
+    for f in after:
+        key = (f.file, f.line, f.code)
+        if shifted[key]:
+            shifted[key] -= 1
+        elif f.code != "TA900":
+            fresh.append(f)
+    return fresh
+
+
+def points_at(site, finding):
+    """Whether a new finding points at the mutated site (rule (a) or (b)
+    of the module docstring)."""
+    lo, hi = site.span
+    if site.kind == "decorator":
+        lo, hi = site.shift(lo), site.shift(hi)
+    if finding.file == site.path and lo <= finding.line <= hi:
+        return True
+    return names_identifier(finding.message, site.function)
+
+
+def recalled(site, before, after):
+    hits = [f for f in new_findings(site, before, after)
+            if points_at(site, f)]
+    return bool(hits), hits
+
+
+# --- annotations ----------------------------------------------------------
+
+def load_annotations(path=ANNOTATIONS):
+    """{(project, file, line, code): (verdict, reason)}; bad entries stop
+    with a message naming them."""
+    if not path.exists():
+        return {}
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    out = {}
+    for i, a in enumerate(data.get("finding", []), 1):
+        where = f"{path}: [[finding]] #{i}"
+        for key in ("project", "file", "line", "code", "verdict", "reason"):
+            if key not in a:
+                raise SystemExit(f"{where} lacks `{key}`")
+        if a["verdict"] not in ("right", "wrong"):
+            raise SystemExit(f"{where}: verdict must be \"right\" or "
+                             f"\"wrong\", got {a['verdict']!r}")
+        key = (a["project"], a["file"], int(a["line"]), a["code"])
+        if key in out:
+            raise SystemExit(f"{where} repeats {key}")
+        out[key] = (a["verdict"], a["reason"])
+    return out
+
+
+def judge(project, findings, annotations):
+    right, wrong, missing = [], [], []
+    for f in findings:
+        if f.code == "TA900":
+            continue
+        verdict = annotations.get((project, f.file, f.line, f.code))
+        if verdict is None:
+            missing.append(f)
+        elif verdict[0] == "right":
+            right.append(f)
+        else:
+            wrong.append(f)
+    return right, wrong, missing
+
+
+# --- one project ----------------------------------------------------------
+
+def project_sites(root, paths):
+    """Every shim site under the project's checked paths."""
+    sites = []
+    for p in paths:
+        base = root / p
+        files = [base] if base.is_file() else sorted(
+            f for f in base.rglob("*.py") if f.is_file())
+        for f in files:
+            rel = f.relative_to(root).as_posix()
+            text, _ = shimsites.read_source(f)
+            sites.extend(shimsites.find_sites(rel, text))
+    return sites
+
+
+def evaluate_project(project, corpus_dir, binary, jobs, annotations,
+                     log=print):
+    name = project["name"]
+    src = corpus_dir / name
+    paths = project["paths"]
+    result = {"project": name, "revision": corpus.revision(project)}
+    with tempfile.TemporaryDirectory(prefix=f"seeded-{name}-") as tmp:
+        workers = queue.Queue()
+        for i in range(max(1, jobs)):
+            dst = pathlib.Path(tmp) / f"w{i}"
+            shutil.copytree(src, dst)
+            workers.put(dst)
+        w = workers.get()
+        before = run_check(binary, w, paths)
+        workers.put(w)
+        sites = project_sites(src, paths)
+
+        def one(site):
+            w = workers.get()
+            target = w / site.path
+            original = target.read_bytes()
+            try:
+                text, encoding = shimsites.read_source(target)
+                mutated = site.apply(text)
+                if not shimsites.still_parses(mutated):
+                    return site, "invalid", []
+                target.write_bytes(mutated.encode(encoding))
+                after = run_check(binary, w, paths)
+                ok, hits = recalled(site, before, after)
+                return site, "recalled" if ok else "missed", hits
+            finally:
+                target.write_bytes(original)
+                workers.put(w)
+
+        with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
+            outcomes = list(pool.map(one, sites))
+
+    right, wrong, missing = judge(name, before, annotations)
+    result.update(
+        files=sum(1 for p in paths for f in ((src / p).rglob("*.py")
+                                              if (src / p).is_dir()
+                                              else [src / p])),
+        findings=[f._asdict() for f in before],
+        right=len(right), wrong=len(wrong),
+        unannotated=[f._asdict() for f in missing],
+        sites=len(sites),
+        mutants=[{"site": s.id, "kind": s.kind, "shim": s.shim,
+                  "mutation": s.describe(), "outcome": o,
+                  "hits": [h._asdict() for h in hits]}
+                 for s, o, hits in outcomes])
+    n_rec = sum(1 for _, o, _ in outcomes if o == "recalled")
+    n_valid = sum(1 for _, o, _ in outcomes if o != "invalid")
+    result["recalled"] = n_rec
+    result["valid"] = n_valid
+    log(f"{name}: {len(before)} findings ({len(right)} right, {len(wrong)} "
+        f"wrong, {len(missing)} unannotated); seeded {n_rec}/{n_valid} "
+        f"recalled")
+    return result
+
+
+# --- reporting ------------------------------------------------------------
+
+def pct(num, den):
+    return f"{100.0 * num / den:.0f}%" if den else "n/a"
+
+
+def totals(results):
+    t = collections.Counter()
+    for r in results:
+        t["files"] += r["files"]
+        t["findings"] += len(r["findings"])
+        t["right"] += r["right"]
+        t["wrong"] += r["wrong"]
+        t["unannotated"] += len(r["unannotated"])
+        t["valid"] += r["valid"]
+        t["recalled"] += r["recalled"]
+    return t
+
+
+def table(results):
+    lines = [
+        "| project | files | shim sites | seeded recall | findings "
+        "| right | wrong | unannotated | precision |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results + [None]:
+        if r is None:
+            t = totals(results)
+            name, files, valid, rec = ("**total**", t["files"], t["valid"],
+                                       t["recalled"])
+            nf, right, wrong, un = (t["findings"], t["right"], t["wrong"],
+                                    t["unannotated"])
+        else:
+            name, files, valid, rec = (r["project"], r["files"], r["valid"],
+                                       r["recalled"])
+            nf, right, wrong, un = (len(r["findings"]), r["right"],
+                                    r["wrong"], len(r["unannotated"]))
+        lines.append(
+            f"| {name} | {files} | {valid} | {rec}/{valid} "
+            f"({pct(rec, valid)}) | {nf} | {right} | {wrong} | {un} | "
+            f"{pct(right, right + wrong)} |")
+    return "\n".join(lines)
+
+
+def missed_by_shim(results):
+    c = collections.Counter()
+    tot = collections.Counter()
+    for r in results:
+        for m in r["mutants"]:
+            if m["outcome"] == "invalid":
+                continue
+            key = f"{m['kind']} `{m['shim']}`"
+            tot[key] += 1
+            if m["outcome"] == "recalled":
+                c[key] += 1
+    return ", ".join(f"{k} {c[k]}/{tot[k]}" for k in sorted(tot))
+
+
+def render_doc_section(recorded):
+    out = [BEGIN, "", "## Real code: seeded recall and precision", "",
+           "Produced by `bench/gen/seeded.py --record --write-doc` on the "
+           "corpus of `bench/gen/corpus.toml` (public projects that use "
+           "trio-asyncio, pinned by commit or sdist hash; "
+           "`bench/gen/corpus.py fetch` materialises them, see "
+           "`bench/gen/README.md`). *Seeded recall*: each trio-asyncio shim "
+           "in that code is removed, one at a time, and the mutant counts "
+           "as recalled when `check` reports a new finding that points at "
+           "it (same file and line span, or naming the function; the exact "
+           "rule is in `bench/gen/seeded.py`). *Precision*: every finding "
+           "on the unmutated corpus is read by hand and judged in "
+           "`bench/gen/annotations.toml`; precision is right / judged. "
+           "Goals (issue 8): recall >= 90%, precision >= 90%.", ""]
+    for label in recorded:
+        rec = recorded[label]
+        out += [f"### {label}", "",
+                f"* binary: {rec['binary']}; measured {rec['date']}", ""]
+        out.append(table(rec["results"]))
+        out += ["", f"* recall by shim form: "
+                    f"{missed_by_shim(rec['results'])}", ""]
+    out.append(END)
+    return "\n".join(out) + "\n"
+
+
+def write_doc(recorded, path=DOC):
+    text = path.read_text() if path.exists() else ""
+    section = render_doc_section(recorded)
+    if BEGIN in text and END in text:
+        head, rest = text.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+        text = head + section + tail.lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def binary_description(binary):
+    try:
+        ver = subprocess.run([binary, "version"], capture_output=True,
+                             text=True, timeout=30).stdout.strip()
+    except OSError:
+        ver = "?"
+    commit = "?"
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=30).stdout.strip()
+    except OSError:
+        pass
+    return f"`trioaio-gen version`: {ver or '?'} (built from {commit})"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", help="default: $TRIOAIO_CORPUS or "
+                    "build/corpus")
+    ap.add_argument("--binary", default=None,
+                    help="default: $TRIOAIO_GEN or build/gen/trioaio-gen")
+    ap.add_argument("-j", "--jobs", type=int, default=2)
+    ap.add_argument("--only", help="comma-separated project names")
+    ap.add_argument("--label", default="current")
+    ap.add_argument("--record", action="store_true",
+                    help=f"store the figures under --label in {RESULTS.name}")
+    ap.add_argument("--write-doc", action="store_true",
+                    help="render the recorded labels into "
+                    "docs/generator-performance.md")
+    ap.add_argument("--details", help="write every finding and mutant "
+                    "outcome as JSON to this file")
+    ap.add_argument("--show-missed", action="store_true",
+                    help="print each mutant that was not recalled")
+    args = ap.parse_args(argv)
+    if args.jobs > 2:
+        ap.error("-j is at most 2: the machine is shared")
+    binary = os.path.abspath(args.binary or default_binary())
+    if not os.access(binary, os.X_OK):
+        print(f"seeded: {binary} is missing: run `make gen-build` or pass "
+              f"--binary", file=sys.stderr)
+        return 2
+    corpus_dir = pathlib.Path(args.corpus) if args.corpus \
+        else corpus.default_dest()
+    projects = corpus.load_manifest()
+    if args.only:
+        names = set(args.only.split(","))
+        projects = [p for p in projects if p["name"] in names]
+    have = corpus.present(projects, corpus_dir)
+    for p in projects:
+        if p not in have:
+            print(f"seeded: {p['name']} is not in {corpus_dir} (run "
+                  f"`python bench/gen/corpus.py fetch`)", file=sys.stderr)
+    if not have:
+        print(f"seeded: no corpus in {corpus_dir}", file=sys.stderr)
+        return 2
+    annotations = load_annotations()
+    results = []
+    try:
+        for p in have:
+            results.append(evaluate_project(p, corpus_dir, binary,
+                                            args.jobs, annotations))
+    except (CheckFailed, subprocess.TimeoutExpired) as e:
+        print(f"seeded: {e}", file=sys.stderr)
+        return 2
+    print(table(results))
+    unannotated = [(r["project"], f) for r in results
+                   for f in r["unannotated"]]
+    if unannotated:
+        print(f"\n{len(unannotated)} findings have no annotation in "
+              f"{ANNOTATIONS.relative_to(ROOT)}:")
+        for proj, f in unannotated:
+            print(f"  {proj}: {f['file']}:{f['line']}:{f['col']}: "
+                  f"{f['code']} {f['message']}")
+    if args.show_missed:
+        print("\nmissed mutants:")
+        for r in results:
+            for m in r["mutants"]:
+                if m["outcome"] == "missed":
+                    print(f"  {r['project']}: {m['site']}: {m['mutation']}")
+    if args.details:
+        with open(args.details, "w") as f:
+            json.dump(results, f, indent=1)
+    if args.record:
+        recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() \
+            else {}
+        recorded[args.label] = {
+            "binary": binary_description(binary),
+            "date": datetime.datetime.now(datetime.timezone.utc)
+            .strftime("%Y-%m-%d %H:%M UTC"),
+            "results": [{k: v for k, v in r.items() if k != "findings"}
+                        | {"findings": r["findings"]} for r in results],
+        }
+        RESULTS.write_text(json.dumps(recorded, indent=1) + "\n")
+    if args.write_doc:
+        recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() \
+            else {}
+        if not recorded:
+            print("seeded: nothing recorded yet: use --record",
+                  file=sys.stderr)
+            return 2
+        write_doc(recorded)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
