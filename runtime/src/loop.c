@@ -1,5 +1,6 @@
 #include "loop.h"
 
+#include "internals.h"
 #include "loop_io.h"
 #include "module.h"
 
@@ -14,16 +15,8 @@ enum {
     TA_BURST_STOPPED = 2, /* stop() was processed */
 };
 
-static double
-ta_monotonic(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* The loop's clock: Trio's, read without a Python call when it is Trio's
- * SystemClock (offset + CLOCK_MONOTONIC, as its current_time() does). */
+ * SystemClock (see internals.h). */
 static int
 ta_loop_now(TaLoopObject *self, double *now)
 {
@@ -177,9 +170,10 @@ ta_loop_push_soon(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
         return NULL;
     }
     /* call_soon_threadsafe() is the one call that other threads may make,
-     * so debug mode's same-thread check does not apply to it. */
-    int check_thread = strcmp(method, "call_soon") == 0;
-    if (self->debug && check_thread && ta_loop_debug_checks(self, h) < 0) {
+     * so debug mode's same-thread check does not apply to it (compared
+     * only in debug mode: not a cost of every call_soon). */
+    if (self->debug && strcmp(method, "call_soon") == 0 &&
+        ta_loop_debug_checks(self, h) < 0) {
         Py_DECREF(h);
         return NULL;
     }
@@ -192,48 +186,17 @@ ta_loop_push_soon(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
 }
 
 /* asyncio reports a foreign (Trio) yield by scheduling the task's next step
- * with a RuntimeError: hand that error to _boundary.rewrite_bad_yield so it
- * names the shim.  The C Task hides the error inside its step wrapper, which
- * only tp_traverse reveals. */
-static int
-ta_visit_runtime_error(PyObject *obj, void *arg)
-{
-    if (Py_IS_TYPE(obj, (PyTypeObject *)PyExc_RuntimeError)) {
-        *(PyObject **)arg = obj;
-    }
-    return 0;
-}
-
-/* "TaskStepMethWrapper" on 3.11; a heap type's full "_asyncio.
- * TaskStepMethWrapper" from 3.12 on. */
-static int
-ta_is_step_wrapper_name(PyTypeObject *tp)
-{
-    const char *name = strrchr(tp->tp_name, '.');
-    name = name == NULL ? tp->tp_name : name + 1;
-    return strcmp(name, "TaskStepMethWrapper") == 0;
-}
-
+ * with a RuntimeError, always with a context= keyword: hand that error to
+ * _boundary.rewrite_bad_yield so it names the shim. */
 static int
 ta_loop_name_the_shim(TaLoopObject *self, PyObject *const *args,
                       Py_ssize_t nargs)
 {
     ta_state *st = self->state;
-    PyObject *error = NULL;
-    if (nargs == 0 || st->rewrite_bad_yield == NULL) {
+    if (st->rewrite_bad_yield == NULL) {
         return 0;
     }
-    PyTypeObject *tp = Py_TYPE(args[0]);
-    if (st->step_wrapper_type == NULL && ta_is_step_wrapper_name(tp)) {
-        st->step_wrapper_type = tp; /* borrowed: _asyncio is never freed */
-    }
-    if (tp == st->step_wrapper_type && tp->tp_traverse != NULL) {
-        tp->tp_traverse(args[0], ta_visit_runtime_error, &error);
-    }
-    else if (nargs == 2 &&
-             Py_IS_TYPE(args[1], (PyTypeObject *)PyExc_RuntimeError)) {
-        error = args[1]; /* the pure-Python Task passes it as an argument */
-    }
+    PyObject *error = ta_find_step_error(st, args, nargs);
     if (error == NULL) {
         return 0;
     }
@@ -246,7 +209,9 @@ static PyObject *
 loop_call_soon(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
                PyObject *kwnames)
 {
-    if (ta_loop_name_the_shim(self, args, nargs) < 0) {
+    /* Only calls with a context (asyncio's Tasks and Futures) are looked
+     * at: a plain call_soon(callback) pays one comparison for this. */
+    if (kwnames != NULL && ta_loop_name_the_shim(self, args, nargs) < 0) {
         return NULL;
     }
     PyObject *h = ta_loop_push_soon(self, args, nargs, kwnames, "call_soon");
@@ -786,20 +751,10 @@ loop_core_attach(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     PyObject *clock = args[2];
-    int is_system = 0;
     double offset = 0.0;
-    if (self->state->system_clock != NULL &&
-        Py_IS_TYPE(clock, (PyTypeObject *)self->state->system_clock)) {
-        PyObject *off = PyObject_GetAttr(clock, self->state->str_offset);
-        if (off == NULL) {
-            return NULL;
-        }
-        offset = PyFloat_AsDouble(off);
-        Py_DECREF(off);
-        if (offset == -1.0 && PyErr_Occurred()) {
-            return NULL;
-        }
-        is_system = 1;
+    int is_system = ta_system_clock_offset(self->state, clock, &offset);
+    if (is_system < 0) {
+        return NULL;
     }
     Py_XSETREF(self->task, Py_NewRef(args[0]));
     Py_XSETREF(self->watcher, Py_NewRef(args[1]));

@@ -16,16 +16,17 @@ ta_import_attr(const char *module, const char *name)
     return attr;
 }
 
-/* _configure(reschedule, system_clock, sniffio_local): hand the C core the
- * Trio and sniffio objects it calls, so that importing the extension does
- * not import Trio. */
+/* _configure(reschedule, system_clock, sniffio_local, rewrite_bad_yield,
+ * step_wrapper_type): hand the C core the Trio and sniffio objects it
+ * calls, so that importing the extension does not import Trio, and what
+ * trioaio/_internals.py found (None: not usable, see internals.h). */
 static PyObject *
 ta_configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "_configure(reschedule, "
-                                         "system_clock, sniffio_local, "
-                                         "rewrite_bad_yield)");
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "_configure(reschedule, system_clock, sniffio_local, "
+                        "rewrite_bad_yield, step_wrapper_type)");
         return NULL;
     }
     ta_state *st = PyModule_GetState(module);
@@ -36,6 +37,8 @@ ta_configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                args[2] == Py_None ? NULL : Py_NewRef(args[2]));
     Py_XSETREF(st->rewrite_bad_yield,
                args[3] == Py_None ? NULL : Py_NewRef(args[3]));
+    Py_XSETREF(st->step_wrapper_type,
+               args[4] == Py_None ? NULL : Py_NewRef(args[4]));
     Py_RETURN_NONE;
 }
 
@@ -126,6 +129,7 @@ ta_exec(PyObject *module)
     X(system_clock)                                                           \
     X(sniffio_local)                                                          \
     X(rewrite_bad_yield)                                                      \
+    X(step_wrapper_type)                                                      \
     X(str_asyncio)                                                            \
     X(str_cancelled)                                                          \
     X(str_name)                                                               \

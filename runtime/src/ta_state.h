@@ -23,14 +23,15 @@ typedef struct {
     PyObject *extract_stack;     /* format_helpers.extract_stack */
     PyObject *logger;            /* asyncio.log.logger */
     /* Trio and sniffio pieces, set by _core._configure() */
-    PyObject *reschedule;            /* trio.lowlevel.reschedule */
-    PyObject *system_clock;          /* trio's SystemClock class, or NULL */
-    PyTypeObject *step_wrapper_type; /* borrowed: _asyncio's, or NULL */
-    PyObject *rewrite_bad_yield;     /* _boundary.rewrite_bad_yield */
-    PyObject *sniffio_local;         /* sniffio.thread_local */
-    PyObject *str_asyncio;           /* "asyncio" */
-    PyObject *str_cancelled;         /* "cancelled" */
-    PyObject *str_name;              /* "name" */
+    PyObject *reschedule;        /* trio.lowlevel.reschedule */
+    PyObject *system_clock;      /* trio's SystemClock class, or NULL */
+    PyObject *step_wrapper_type; /* _asyncio.TaskStepMethWrapper, or
+                                    NULL (see internals.h) */
+    PyObject *rewrite_bad_yield; /* _boundary.rewrite_bad_yield */
+    PyObject *sniffio_local;     /* sniffio.thread_local */
+    PyObject *str_asyncio;       /* "asyncio" */
+    PyObject *str_cancelled;     /* "cancelled" */
+    PyObject *str_name;          /* "name" */
     PyObject *str_call_exception_handler;
     PyObject *str_current_time;
     PyObject *str_offset;

@@ -14,18 +14,11 @@ works; the seed's classic names (``run_asyncio``, ``run_future``,
 import sniffio as _sniffio
 import trio as _trio
 
-from . import _core
+from . import _boundary, _core, _internals
 
-try:
-    from trio._core._run import SystemClock as _SystemClock
-except ImportError:  # a future Trio: fall back to calling the clock
-    _SystemClock = None
-
-from . import _boundary  # noqa: E402
-
-_core._configure(_trio.lowlevel.reschedule, _SystemClock,
+_core._configure(_trio.lowlevel.reschedule, _internals.SYSTEM_CLOCK,
                  getattr(_sniffio, "thread_local", None),
-                 _boundary.rewrite_bad_yield)
+                 _boundary.rewrite_bad_yield, _internals.STEP_WRAPPER_TYPE)
 
 from . import _policy  # noqa: E402
 

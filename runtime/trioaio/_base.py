@@ -20,7 +20,7 @@ from functools import partial
 
 import trio
 
-from . import _boundary, _core, _policy
+from . import _boundary, _core, _internals, _policy
 from ._asyncgens import AsyncGenHooks
 from ._executor import TrioExecutor
 from ._policy import _orig as _orig_asyncio
@@ -30,19 +30,19 @@ _BURST_MORE = 1
 _BURST_STOPPED = 2
 
 
-def _trio_run_queue():
-    """Trio's run queue, so the C core can see when other tasks wait.
-
-    An implementation detail of Trio; without it the core still bounds its
-    bursts by time.
-    """
-    try:
-        from trio._core._run import GLOBAL_RUN_CONTEXT
-        runq = GLOBAL_RUN_CONTEXT.runner.runq
-        len(runq)
-        return runq
-    except Exception:
-        return None
+def _fileobj_to_fd(fileobj):
+    """The fd of an int or of an object with fileno(), as selectors do."""
+    if isinstance(fileobj, int):
+        fd = fileobj
+    else:
+        try:
+            fd = int(fileobj.fileno())
+        except (AttributeError, TypeError, ValueError):
+            raise ValueError(
+                "Invalid file object: {!r}".format(fileobj)) from None
+    if fd < 0:
+        raise ValueError("Invalid file descriptor: {}".format(fd))
+    return fd
 
 
 class _FdSelector(selectors.BaseSelector):
@@ -77,7 +77,7 @@ class _FdSelector(selectors.BaseSelector):
         return selectors.SelectorKey(fd, fd, events, handles)
 
     def get_key(self, fileobj):
-        fd = selectors._fileobj_to_fd(fileobj)
+        fd = _fileobj_to_fd(fileobj)
         key = self._key(fd)
         if key is None:
             raise KeyError("{!r} is not registered".format(fileobj))
@@ -265,7 +265,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
     async def _spawn_child(self, reap, protocol, args, shell, stdin, stdout,
                            stderr, bufsize, extra, kwargs):
         waiter = self.create_future()
-        transp = asyncio.unix_events._UnixSubprocessTransport(
+        transp = _internals.subprocess_transport()(
             self, protocol, args, shell, stdin, stdout, stderr, bufsize,
             waiter=waiter, extra=extra, **kwargs)
         reap(self, transp.get_pid(), transp._process_exited)
@@ -489,11 +489,11 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
     def autoclose(self, fd):
         """Close *fd* when the loop ends (for fds given to add_reader or
         add_writer).  A supplement to ``finally:``, not a replacement."""
-        self._autoclose_fds.add(selectors._fileobj_to_fd(fd))
+        self._autoclose_fds.add(_fileobj_to_fd(fd))
 
     def no_autoclose(self, fd):
         """Undo ``autoclose(fd)``."""
-        self._autoclose_fds.discard(selectors._fileobj_to_fd(fd))
+        self._autoclose_fds.discard(_fileobj_to_fd(fd))
 
     def _close_autoclose_fds(self):
         fds, self._autoclose_fds = self._autoclose_fds, set()
@@ -586,7 +586,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         task = trio.lowlevel.current_task()
         self._task = task
         self._core_attach(task, watcher, trio.lowlevel.current_clock(),
-                          _trio_run_queue())
+                          _internals.trio_run_queue())
         burst = self._core_burst
         checkpoint = trio.lowlevel.cancel_shielded_checkpoint
         wait = trio.lowlevel.wait_task_rescheduled

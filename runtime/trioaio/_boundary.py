@@ -7,6 +7,8 @@ moment) to say which shim to use.
 """
 import trio
 
+from . import _internals
+
 _TRIO_PREFIX = "trio.run received unrecognized yield message"
 _ASYNCIO_PREFIX = "Task got bad yield:"
 
@@ -27,7 +29,7 @@ class _NameTheShim(trio.abc.Instrument):
         self.users = 0
 
     def after_task_step(self, task):
-        exc = getattr(task, "_next_send", None)  # a Trio internal
+        exc = _internals.task_next_send(task)
         if type(exc) is TypeError and exc.args and isinstance(
                 exc.args[0], str) and exc.args[0].startswith(_TRIO_PREFIX):
             detail = exc.args[0][len(_TRIO_PREFIX):].split(".")[0].strip()
@@ -39,6 +41,8 @@ _instruments = {}  # trio run (by its token) -> _NameTheShim
 
 def acquire():
     token = trio.lowlevel.current_trio_token()
+    if not _internals.HAVE_NEXT_SEND:
+        return token  # Trio's own message, and no instrument to pay for
     instrument = _instruments.get(token)
     if instrument is None:
         instrument = _instruments[token] = _NameTheShim()

@@ -19,6 +19,8 @@ from contextvars import ContextVar
 
 import trio
 
+from . import _internals
+
 _PATCH_MARK = "__trioaio_patch__"
 
 
@@ -52,27 +54,17 @@ current_loop = _shared("current_loop",
 
 # Python 3.14 deprecates the policy system's public names (removal is
 # planned for 3.16).  Its private names are the same objects and do not
-# warn, so trioaio uses those where they exist; users calling the public
-# names still get asyncio's DeprecationWarning.
+# warn, so trioaio uses those where they exist (see _internals); users
+# calling the public names still get asyncio's DeprecationWarning.
 POLICY_DEPRECATED = sys.version_info >= (3, 14)
 
-
-def _asyncio_name(module, name):
-    """``module._name`` where it exists (3.14+), else ``module.name``; read
-    from the module's dict, past any deprecating ``__getattr__``."""
-    found = vars(module).get("_" + name)
-    return found if found is not None else vars(module)[name]
-
-
-_AbstractPolicy = _asyncio_name(_events, "AbstractEventLoopPolicy")
-_DefaultPolicy = _asyncio_name(
-    asyncio.windows_events if sys.platform == "win32"
-    else asyncio.unix_events, "DefaultEventLoopPolicy")
+_AbstractPolicy = _internals.AbstractPolicy
+_DefaultPolicy = _internals.DefaultPolicy
 
 _orig = _shared("originals", lambda: {
-    "_get_running_loop": _events._get_running_loop,
+    "_get_running_loop": _internals.get_running_loop_or_none,
     "current_task": asyncio.tasks.current_task,
-    "policy": _asyncio_name(_events, "get_event_loop_policy")(),
+    "policy": _internals.get_policy(),
 })
 
 
@@ -200,7 +192,7 @@ def child_watcher_in_use():
     """The child watcher set with asyncio.set_child_watcher() (or created
     by get_child_watcher()), inside or outside Trio; None if there is none.
     Python 3.14 has no child watchers: always None there."""
-    return getattr(_policy_outside_trio(), "_watcher", None)
+    return _internals.child_watcher(_policy_outside_trio())
 
 
 def _get_policy():
@@ -271,7 +263,7 @@ def install():
                current_task, get_event_loop_policy, set_event_loop_policy,
                _get_policy, _set_policy, new_event_loop, set_event_loop):
         setattr(fn, _PATCH_MARK, True)
-    if "_get_event_loop_policy" in vars(_events):
+    if _internals.PATCH_PRIVATE_POLICY_FUNCTIONS:
         # What asyncio itself calls on 3.14+.
         _events._get_event_loop_policy = _get_policy
         _events._set_event_loop_policy = _set_policy
@@ -285,9 +277,7 @@ def install():
         mod.set_event_loop = set_event_loop
     asyncio.tasks.current_task = current_task
     asyncio.current_task = current_task
-    policy = _shared("policy", TrioPolicy)
-    with _events._lock:
-        _events._event_loop_policy = policy
+    _internals.install_global_policy(_shared("policy", TrioPolicy))
 
 
 def policy():

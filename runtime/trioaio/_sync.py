@@ -14,14 +14,9 @@ import threading
 
 import trio
 
-from . import _core, _unclosed
+from . import _core, _internals, _unclosed
 from ._base import BaseTrioEventLoop
 from ._policy import _in_trio, current_loop, sync_runs
-
-try:
-    from trio._core._run import SystemClock as _SystemClock
-except ImportError:  # pragma: no cover - a future Trio
-    _SystemClock = None
 
 
 def _single_error(group):
@@ -38,14 +33,6 @@ def _single_error(group):
 
     walk(group)
     return errors[0] if len(errors) == 1 else None
-
-
-def _sync_clock():
-    """Trio's SystemClock with offset 0, so that loop.time() (and the
-    timers queued with it) mean the same in every run of the loop."""
-    if _SystemClock is None:
-        return None
-    return _SystemClock(offset=0.0)
 
 
 class SyncTrioEventLoop(BaseTrioEventLoop):
@@ -82,13 +69,12 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
         self._set_coroutine_origin_tracking(self._debug)
         _unclosed.claim(self)
         try:
-            kwargs = {}
-            clock = _sync_clock()
-            if clock is not None:
-                kwargs["clock"] = clock
             sync_runs.loop = self
             try:
-                trio.run(self._sync_main, first, **kwargs)
+                # Offset 0: loop.time() (and the timers queued with it)
+                # mean the same in every run of the loop.
+                trio.run(self._sync_main, first,
+                         clock=_internals.zero_offset_clock())
             except BaseExceptionGroup as group:
                 # asyncio's callers expect the error itself.
                 single = _single_error(group)

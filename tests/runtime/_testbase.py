@@ -37,6 +37,23 @@ trioaio_only = pytest.mark.skipif(
     IS_REFERENCE, reason="trioaio addition; trio-asyncio 0.16 lacks it")
 
 
+def internal_avoided(name):
+    """Is trioaio's use of the private internal *name* (see
+    trioaio/_internals.py) turned off by TRIOAIO_AVOID_INTERNALS?"""
+    names = {n.strip() for n in os.environ.get(
+        "TRIOAIO_AVOID_INTERNALS", "").split(",")}
+    return "all" in names or name in names
+
+
+def needs_internal(name, why):
+    """Skip a test of what a private internal buys when its fallback is
+    forced (TRIOAIO_AVOID_INTERNALS)."""
+    return pytest.mark.skipif(
+        internal_avoided(name),
+        reason="%s is forced off, and its fallback does not %s" % (
+            name, why))
+
+
 def impl():
     """Return the implementation module (trioaio, or trio_asyncio)."""
     return importlib.import_module(IMPL_NAME)

@@ -13,7 +13,8 @@ import pytest
 import trio
 
 import trioaio
-from _testbase import TIMEOUT, IS_REFERENCE, RunUntilCompleteCase
+from _testbase import (TIMEOUT, IS_REFERENCE, RunUntilCompleteCase,
+                       needs_internal)
 import test_callbacks
 import test_edges
 import test_io
@@ -371,6 +372,7 @@ def test_a_leaked_thread_loop_does_not_hold_up_exit():
 
 @pytest.mark.skipif(sys.platform == "win32" or sys.version_info >= (3, 14),
                     reason="asyncio child watchers (POSIX, Python < 3.14)")
+@needs_internal("asyncio_child_watcher", "see child watchers")
 def test_an_explicit_child_watcher_is_honoured(recwarn):
     # asyncio refuses to start a child when the watcher set with
     # set_child_watcher() is not active; so does trioaio, rather than
