@@ -112,6 +112,8 @@ def wanted(rel, project):
         return True
     for p in project["paths"]:
         p = p.rstrip("/")
+        if p in ("", ".") and rel.endswith(SOURCE_SUFFIXES):
+            return True
         if rel == p:
             return True
         if rel.startswith(p + "/") and rel.endswith(SOURCE_SUFFIXES):

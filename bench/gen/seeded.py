@@ -360,20 +360,24 @@ def write_doc(recorded, path=DOC):
     path.write_text(text)
 
 
-def binary_description(binary):
+def binary_description(binary, built_from=None):
+    """The version the binary reports and the commit it was built from
+    (given, or the checkout the binary lies in)."""
     try:
         ver = subprocess.run([binary, "version"], capture_output=True,
                              text=True, timeout=30).stdout.strip()
     except OSError:
-        ver = "?"
-    commit = "?"
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, timeout=30).stdout.strip()
-    except OSError:
-        pass
-    return f"`trioaio-gen version`: {ver or '?'} (built from {commit})"
+        ver = ""
+    commit = built_from
+    if not commit:
+        try:
+            commit = subprocess.run(
+                ["git", "-C", os.path.dirname(binary), "rev-parse",
+                 "--short", "HEAD"],
+                capture_output=True, text=True, timeout=30).stdout.strip()
+        except OSError:
+            pass
+    return f"{ver or '?'}, built from {commit or 'an unknown commit'}"
 
 
 def main(argv=None):
@@ -390,6 +394,8 @@ def main(argv=None):
     ap.add_argument("--write-doc", action="store_true",
                     help="render the recorded labels into "
                     "docs/generator-performance.md")
+    ap.add_argument("--built-from", help="the commit the binary was built "
+                    "from, for the record (default: the binary's checkout)")
     ap.add_argument("--details", help="write every finding and mutant "
                     "outcome as JSON to this file")
     ap.add_argument("--show-missed", action="store_true",
@@ -447,7 +453,7 @@ def main(argv=None):
         recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() \
             else {}
         recorded[args.label] = {
-            "binary": binary_description(binary),
+            "binary": binary_description(binary, args.built_from),
             "date": datetime.datetime.now(datetime.timezone.utc)
             .strftime("%Y-%m-%d %H:%M UTC"),
             "results": [{k: v for k, v in r.items() if k != "findings"}

@@ -20,9 +20,13 @@ kind                   before                              after
                        dotted forms)
 =====================  ==================================  ================
 
-The shim is recognised by its name however it is reached (``aio_as_trio``,
-``trio_asyncio.aio_as_trio``, ``loop.run_asyncio``), with trio-asyncio's
-older names too (``asyncio_as_trio``, ``trio_as_asyncio``).  A ``call`` shim
+The shim is recognised by its name: as an attribute however it is reached
+(``trio_asyncio.aio_as_trio``, ``trai.aio_as_trio``, ``loop.run_asyncio``),
+and as a bare name when the file imports it from ``trio_asyncio`` or
+``trioaio`` (``from trio_asyncio import aio_as_trio as a2t`` makes ``a2t``
+one; a project's own helper that happens to be called ``run_asyncio`` is
+not), with trio-asyncio's older names too (``asyncio_as_trio``,
+``trio_as_asyncio``).  A ``call`` shim
 must have exactly one positional argument and no keywords (others, such as
 ``aio_as_trio(f, loop=loop)``, are left alone: removing them is not one
 obvious edit).
@@ -102,12 +106,19 @@ class Site:
         return f"{self.before} -> {after}"
 
 
-def _terminal_name(node):
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
+SHIM_MODULES = ("trio_asyncio", "trioaio")
+
+
+def _shim_imports(tree):
+    """{local name: shim name} for names imported from the runtimes."""
+    out = {}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.ImportFrom) and node.level == 0
+                and node.module
+                and node.module.split(".")[0] in SHIM_MODULES):
+            for alias in node.names:
+                out[alias.asname or alias.name] = alias.name
+    return out
 
 
 class _LineIndex:
@@ -166,13 +177,21 @@ def _at_sign(text, offset):
 
 
 class _Finder(ast.NodeVisitor):
-    def __init__(self, path, text):
+    def __init__(self, path, text, imports):
         self.path = path
+        self.imports = imports
         self.idx = _LineIndex(text)
         self.text = text
         self.functions = []
         self.decorator_nodes = set()
         self.sites = []
+
+    def _shim_name(self, node):
+        if isinstance(node, ast.Name):
+            return self.imports.get(node.id)
+        if isinstance(node, ast.Attribute):
+            return node.attr
+        return None
 
     def _site(self, kind, shim, start, end, replacement, span_lines,
               function):
@@ -189,7 +208,7 @@ class _Finder(ast.NodeVisitor):
     def _visit_def(self, node):
         for dec in node.decorator_list:
             self.decorator_nodes.add(id(dec))
-            name = _terminal_name(dec)
+            name = self._shim_name(dec)
             if name not in DECORATORS:
                 continue
             expr_start, expr_end = self.idx.node_span(dec)
@@ -213,7 +232,7 @@ class _Finder(ast.NodeVisitor):
     visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _visit_def
 
     def visit_Call(self, node):
-        name = _terminal_name(node.func)
+        name = self._shim_name(node.func)
         function = self.functions[-1] if self.functions else None
         if id(node) in self.decorator_nodes:
             pass
@@ -253,7 +272,7 @@ def find_sites(path, text):
         tree = _parse(text, path)
     except (SyntaxError, ValueError):
         return []
-    finder = _Finder(path, text)
+    finder = _Finder(path, text, _shim_imports(tree))
     finder.visit(tree)
     return sorted(finder.sites, key=lambda s: s.start)
 

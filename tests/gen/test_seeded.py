@@ -130,6 +130,27 @@ def test_columns_count_characters_and_form_feeds_do_not_end_lines():
     assert site.apply(text).endswith('s = "é"; await x()\n')
 
 
+def test_bare_names_count_only_when_imported_from_the_runtime():
+    text = textwrap.dedent('''\
+        import trio_asyncio
+        from trio_asyncio import aio_as_trio as a2t
+
+
+        async def run_asyncio(coro):  # the project's own helper
+            return await trio_asyncio.run_aio_coroutine(coro)
+
+
+        async def main(db):
+            await run_asyncio(db.get())
+            await a2t(db.get)()
+            await trio_as_aio(db.put)()  # not imported: some other name
+        ''')
+    got = [(s.start_line, s.shim, s.replacement)
+           for s in shimsites.find_sites("m.py", text)]
+    assert got == [(6, "run_aio_coroutine", "coro"),
+                   (11, "aio_as_trio", "db.get")]
+
+
 def test_a_file_that_does_not_parse_has_no_sites():
     assert shimsites.find_sites("m.py", "await aio_as_trio(f)(\n") == []
 
