@@ -28,7 +28,9 @@ fetch` writes it):
          or the function that contains the rewritten call (a finding
          anchored on that function, such as TA003 on its `def`).
    A mutant whose file no longer parses is not counted (none should exist:
-   every mutation keeps the file valid Python).
+   every mutation keeps the file valid Python).  A mutant on which `check`
+   fails (exit 2, a crash, a hang past 300 s) counts as missed and is
+   listed; the exit status is then 2.
 
 The binary is --binary, else $TRIOAIO_GEN, else build/gen/trioaio-gen.
 `check` gets `-j 1` and at most -j N (default 2) mutants run at once.
@@ -232,7 +234,12 @@ def evaluate_project(project, corpus_dir, binary, jobs, annotations,
                 if not shimsites.still_parses(mutated):
                     return site, "invalid", []
                 target.write_bytes(mutated.encode(encoding))
-                after = run_check(binary, w, paths)
+                try:
+                    after = run_check(binary, w, paths)
+                except (CheckFailed, subprocess.TimeoutExpired) as e:
+                    # A crash or hang on one mutant is a miss, reported,
+                    # and the run goes on so that all of them are listed.
+                    return site, "error", [str(e)]
                 ok, hits = recalled(site, before, after)
                 return site, "recalled" if ok else "missed", hits
             finally:
@@ -253,15 +260,18 @@ def evaluate_project(project, corpus_dir, binary, jobs, annotations,
         sites=len(sites),
         mutants=[{"site": s.id, "kind": s.kind, "shim": s.shim,
                   "mutation": s.describe(), "outcome": o,
-                  "hits": [h._asdict() for h in hits]}
+                  "hits": [h._asdict() for h in hits] if o != "error"
+                  else [], "error": hits[0] if o == "error" else None}
                  for s, o, hits in outcomes])
     n_rec = sum(1 for _, o, _ in outcomes if o == "recalled")
     n_valid = sum(1 for _, o, _ in outcomes if o != "invalid")
     result["recalled"] = n_rec
     result["valid"] = n_valid
+    result["errors"] = sum(1 for _, o, _ in outcomes if o == "error")
     log(f"{name}: {len(before)} findings ({len(right)} right, {len(wrong)} "
         f"wrong, {len(missing)} unannotated); seeded {n_rec}/{n_valid} "
-        f"recalled")
+        f"recalled" + (f", check FAILED on {result['errors']} mutants"
+                       if result["errors"] else ""))
     return result
 
 
@@ -440,6 +450,11 @@ def main(argv=None):
         for proj, f in unannotated:
             print(f"  {proj}: {f['file']}:{f['line']}:{f['col']}: "
                   f"{f['code']} {f['message']}")
+    errors = [(r["project"], m) for r in results for m in r["mutants"]
+              if m["outcome"] == "error"]
+    for proj, m in errors:
+        print(f"seeded: {proj}: {m['site']} ({m['mutation']}): "
+              f"{m['error']}", file=sys.stderr)
     if args.show_missed:
         print("\nmissed mutants:")
         for r in results:
@@ -468,7 +483,7 @@ def main(argv=None):
                   file=sys.stderr)
             return 2
         write_doc(recorded)
-    return 0
+    return 2 if errors else 0
 
 
 if __name__ == "__main__":

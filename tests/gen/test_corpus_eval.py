@@ -52,6 +52,9 @@ def test_every_mutant_is_valid_and_checked(results):
         invalid = [m["site"] for m in r["mutants"]
                    if m["outcome"] == "invalid"]
         assert not invalid, f"{r['project']}: mutants that do not parse"
+        failed = [f"{m['site']}: {m['error']}" for m in r["mutants"]
+                  if m["outcome"] == "error"]
+        assert not failed, f"{r['project']}: check failed on mutants"
         assert r["sites"] == len(r["mutants"])
     assert sum(r["sites"] for r in results) > 0
 

@@ -268,6 +268,38 @@ def test_end_to_end_with_the_binary(tmp_path):
     assert "| demo | 2 | 2 | 2/2 (100%) | 0 | 0 | 0 | 0 | n/a |" in table
 
 
+def test_a_crash_on_a_mutant_is_reported_and_the_run_goes_on(tmp_path):
+    """A stand-in binary that dies on any file without a shim: the
+    unmutated project is fine, every mutant is an error, none is lost."""
+    fake = tmp_path / "fake-gen"
+    fake.write_text(textwrap.dedent(f'''\
+        #!{sys.executable}
+        import pathlib, sys
+        if any("aio_as_trio(" not in p.read_text()
+               for p in pathlib.Path("pkg").glob("*.py")
+               if p.stat().st_size):
+            sys.stderr.write("boom")
+            sys.exit(2)
+        print("[]")
+        '''))
+    fake.chmod(0o755)
+    (tmp_path / "demo" / "pkg").mkdir(parents=True)
+    (tmp_path / "demo" / "pkg" / "app.py").write_text(
+        DEMO + "    await aio_as_trio(fetch)()\n")
+    project = {"name": "demo", "paths": ["pkg"], "config": [],
+               "source": "git", "repository": "x/demo", "commit": "0"}
+    res = seeded.evaluate_project(project, tmp_path, str(fake), 1, {},
+                                  log=lambda *a: None)
+    # the decorator mutant still has a shim call left: checked, missed
+    assert [m["outcome"] for m in res["mutants"]] == \
+        ["missed", "missed", "missed"]
+    (tmp_path / "demo" / "pkg" / "app.py").write_text(DEMO)
+    res = seeded.evaluate_project(project, tmp_path, str(fake), 1, {},
+                                  log=lambda *a: None)
+    assert [m["outcome"] for m in res["mutants"]] == ["missed", "error"]
+    assert res["errors"] == 1 and "boom" in res["mutants"][1]["error"]
+
+
 def test_the_doc_section_is_replaced_in_place(tmp_path):
     doc = tmp_path / "perf.md"
     doc.write_text("# perf\n\nspeed table\n")
