@@ -153,9 +153,15 @@ def recalled(site, before, after):
 
 # --- annotations ----------------------------------------------------------
 
+# What applying a finding's suggested fix would do: "works", "breaks"
+# (working code would fail, or the fix cannot work at all), "none" (the
+# message suggests no concrete edit).
+FIX_VERDICTS = ("works", "breaks", "none")
+
+
 def load_annotations(path=ANNOTATIONS):
-    """{(project, file, line, code): (verdict, reason)}; bad entries stop
-    with a message naming them."""
+    """{(project, file, line, code): (verdict, reason, fix)}; bad entries
+    stop with a message naming them."""
     if not path.exists():
         return {}
     with open(path, "rb") as f:
@@ -169,26 +175,31 @@ def load_annotations(path=ANNOTATIONS):
         if a["verdict"] not in ("right", "wrong"):
             raise SystemExit(f"{where}: verdict must be \"right\" or "
                              f"\"wrong\", got {a['verdict']!r}")
+        fix = a.get("fix", "none")
+        if fix not in FIX_VERDICTS:
+            raise SystemExit(f"{where}: fix must be one of "
+                             f"{', '.join(FIX_VERDICTS)}, got {fix!r}")
         key = (a["project"], a["file"], int(a["line"]), a["code"])
         if key in out:
             raise SystemExit(f"{where} repeats {key}")
-        out[key] = (a["verdict"], a["reason"])
+        out[key] = (a["verdict"], a["reason"], fix)
     return out
 
 
 def judge(project, findings, annotations):
-    right, wrong, missing = [], [], []
+    """(right, wrong, unannotated, fixes that break code) among findings."""
+    right, wrong, missing, breaking = [], [], [], []
     for f in findings:
         if f.code == "TA900":
             continue
         verdict = annotations.get((project, f.file, f.line, f.code))
         if verdict is None:
             missing.append(f)
-        elif verdict[0] == "right":
-            right.append(f)
-        else:
-            wrong.append(f)
-    return right, wrong, missing
+            continue
+        (right if verdict[0] == "right" else wrong).append(f)
+        if verdict[2] == "breaks":
+            breaking.append(f)
+    return right, wrong, missing, breaking
 
 
 # --- one project ----------------------------------------------------------
@@ -249,8 +260,9 @@ def evaluate_project(project, corpus_dir, binary, jobs, annotations,
         with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
             outcomes = list(pool.map(one, sites))
 
-    right, wrong, missing = judge(name, before, annotations)
+    right, wrong, missing, breaking = judge(name, before, annotations)
     result.update(
+        breaking_fixes=len(breaking),
         files=sum(1 for p in paths for f in ((src / p).rglob("*.py")
                                               if (src / p).is_dir()
                                               else [src / p])),
@@ -289,6 +301,7 @@ def totals(results):
         t["right"] += r["right"]
         t["wrong"] += r["wrong"]
         t["unannotated"] += len(r["unannotated"])
+        t["breaking"] += r.get("breaking_fixes", 0)
         t["valid"] += r["valid"]
         t["recalled"] += r["recalled"]
     return t
@@ -297,8 +310,8 @@ def totals(results):
 def table(results):
     lines = [
         "| project | files | shim sites | seeded recall | findings "
-        "| right | wrong | unannotated | precision |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| right | wrong | unannotated | precision | fixes that break code |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results + [None]:
         if r is None:
@@ -307,15 +320,17 @@ def table(results):
                                        t["recalled"])
             nf, right, wrong, un = (t["findings"], t["right"], t["wrong"],
                                     t["unannotated"])
+            brk = t["breaking"]
         else:
             name, files, valid, rec = (r["project"], r["files"], r["valid"],
                                        r["recalled"])
             nf, right, wrong, un = (len(r["findings"]), r["right"],
                                     r["wrong"], len(r["unannotated"]))
+            brk = r.get("breaking_fixes", 0)
         lines.append(
             f"| {name} | {files} | {valid} | {rec}/{valid} "
             f"({pct(rec, valid)}) | {nf} | {right} | {wrong} | {un} | "
-            f"{pct(right, right + wrong)} |")
+            f"{pct(right, right + wrong)} | {brk} |")
     return "\n".join(lines)
 
 

@@ -217,12 +217,16 @@ def test_annotations_judge_findings_and_name_bad_entries(tmp_path):
         code = "TA002"
         verdict = "wrong"
         reason = "the callee is asyncio"
+        fix = "breaks"
         '''))
     ann = seeded.load_annotations(path)
     f1, f2, f3 = (F("m.py", 3, 1, "TA001", ""), F("m.py", 9, 1, "TA002", ""),
                   F("m.py", 9, 1, "TA001", ""))
-    right, wrong, missing = seeded.judge("p", [f1, f2, f3], ann)
-    assert (right, wrong, missing) == ([f1], [f2], [f3])
+    right, wrong, missing, breaking = seeded.judge("p", [f1, f2, f3], ann)
+    assert (right, wrong, missing, breaking) == ([f1], [f2], [f3], [f2])
+    path.write_text(path.read_text().replace('"breaks"', '"often"'))
+    with pytest.raises(SystemExit, match="#2: fix must be one of"):
+        seeded.load_annotations(path)
     path.write_text(path.read_text().replace('"wrong"', '"maybe"'))
     with pytest.raises(SystemExit, match="#2: verdict must be"):
         seeded.load_annotations(path)
@@ -265,7 +269,7 @@ def test_end_to_end_with_the_binary(tmp_path):
     # the scratch copies were used: the corpus itself is unchanged
     assert (tmp_path / "demo" / "pkg" / "app.py").read_text() == DEMO
     table = seeded.table([res])
-    assert "| demo | 2 | 2 | 2/2 (100%) | 0 | 0 | 0 | 0 | n/a |" in table
+    assert "| demo | 2 | 2 | 2/2 (100%) | 0 | 0 | 0 | 0 | n/a | 0 |" in table
 
 
 def test_a_crash_on_a_mutant_is_reported_and_the_run_goes_on(tmp_path):
