@@ -8,7 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 C_SOURCES = $(wildcard runtime/src/*.c runtime/src/*.h)
 
 .PHONY: all deps build test test-c test-py test-format test-compat bench \
-	test-matrix \
+	test-matrix coverage \
 	demo asan clean format
 
 all: build
@@ -51,6 +51,13 @@ test-matrix: deps
 # live handles.
 asan: deps
 	sh scripts/asan.sh
+
+# Line and branch coverage of the Python package and the C code, from
+# instrumented builds under build/coverage/ (the in-place build stays as
+# it is).  COVERAGE_COMPAT=1 adds the slow compat run.  HTML:
+# build/coverage/index.html; summary: docs/coverage.md.
+coverage: build
+	PYTHON=$(PYTHON) COVERAGE_COMPAT=$(COVERAGE_COMPAT) sh scripts/coverage.sh
 
 bench: build
 	$(MAKE) --no-print-directory -f bench/bench.mk PYTHON=$(PYTHON)

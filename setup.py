@@ -12,6 +12,9 @@ from setuptools.command.build_py import build_py
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEBUG = os.environ.get("TRIOAIO_DEBUG") == "1"
 SANITIZE = os.environ.get("TRIOAIO_SANITIZE")  # e.g. "address,undefined"
+# gcov instrumentation for `make coverage` (scripts/coverage.sh builds it
+# into build/coverage/, never in place).
+COVERAGE = os.environ.get("TRIOAIO_COVERAGE") == "1"
 
 cflags = ["-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",
           "-Wno-missing-field-initializers"]
@@ -21,11 +24,17 @@ if DEBUG:
     # -UNDEBUG: the core's assert()s check its invariants in this build.
     cflags += ["-O1", "-g", "-fno-omit-frame-pointer", "-UNDEBUG"]
     macros.append(("TA_DEBUG", "1"))
+elif COVERAGE:
+    # -O0: optimised code folds lines together and gcov misattributes them.
+    cflags += ["-O0", "-g"]
 else:
     cflags += ["-O2"]
 if SANITIZE:
     cflags += ["-fsanitize=" + SANITIZE, "-fno-sanitize-recover=all"]
     ldflags += ["-fsanitize=" + SANITIZE]
+if COVERAGE:
+    cflags += ["--coverage"]
+    ldflags += ["--coverage"]
 
 core = Extension(
     "trioaio._core",

@@ -93,12 +93,10 @@ class _ModuleWithDeprecations(types.ModuleType):
     def __getattr__(self, name):
         if name in self.__deprecated_attributes__:
             info = self.__deprecated_attributes__[name]
-            instead = info.instead
-            if instead is DeprecatedAttribute._not_set:
-                instead = info.value
             thing = "{}.{}".format(self.__name__, name)
+            # DeprecatedAttribute already made a missing `instead` the value.
             warn_deprecated(thing, info.version, issue=info.issue,
-                            instead=instead)
+                            instead=info.instead)
             return info.value
         msg = "module '{}' has no attribute '{}'"
         raise AttributeError(msg.format(self.__name__, name))

@@ -49,10 +49,12 @@ async def run_aio_generator(loop, async_generator):
     """Iterate an asyncio async iterator from Trio.
 
     Each step (``__anext__``) runs as an asyncio task on *loop*; Trio
-    cancellation cancels the step in progress.
+    cancellation cancels the step in progress.  A step that ends in
+    ``asyncio.CancelledError`` Trio did not ask for raises it here, as
+    `run_aio_future` does.
     """
     task = trio.lowlevel.current_task()
-    raise_cancel = None
+    gave_up = False
     step = None
 
     async def next_item():
@@ -60,36 +62,29 @@ async def run_aio_generator(loop, async_generator):
             item = await async_generator.__anext__()
         except StopAsyncIteration:
             result = outcome.Value(_END)
-        except asyncio.CancelledError:
-            return  # the aborted Trio side already gave up on this step
-        except Exception as exc:
+        except (Exception, asyncio.CancelledError) as exc:
             result = outcome.Error(exc)
         else:
             result = outcome.Value(item)
-        trio.lowlevel.reschedule(task, result)
+        # After an abort the Trio side no longer waits for this step, even
+        # if the step ignored its cancellation and produced an item.
+        if not gave_up:
+            trio.lowlevel.reschedule(task, result)
 
-    def on_abort(raise_cancel_fn):
-        nonlocal raise_cancel
-        raise_cancel = raise_cancel_fn
-        if step is None or step.cancel():
-            return trio.lowlevel.Abort.SUCCEEDED
-        return trio.lowlevel.Abort.FAILED
+    def on_abort(raise_cancel):
+        # Every step reschedules the Trio side unless we gave up on it, so
+        # the step is still running here and its cancellation is enough.
+        nonlocal gave_up
+        gave_up = True
+        step.cancel()
+        return trio.lowlevel.Abort.SUCCEEDED
 
-    try:
-        while True:
-            step = asyncio.ensure_future(next_item(), loop=loop)
-            item = await trio.lowlevel.wait_task_rescheduled(on_abort)
-            step = None
-            if item is _END:
-                break
-            yield item
-    except asyncio.CancelledError as exc:
-        if raise_cancel is None:
-            raise
-        try:
-            raise_cancel()
-        finally:
-            sys.exc_info()[1].__cause__ = exc
+    while True:
+        step = asyncio.ensure_future(next_item(), loop=loop)
+        item = await trio.lowlevel.wait_task_rescheduled(on_abort)
+        if item is _END:
+            break
+        yield item
 
 
 async def run_trio_generator(loop, async_generator):
