@@ -8,6 +8,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 C_SOURCES = $(wildcard runtime/src/*.c runtime/src/*.h)
 
 .PHONY: all deps build test test-c test-py test-format test-compat bench \
+	bench-quick bench-reference \
 	test-matrix coverage \
 	demo asan clean format
 
@@ -60,7 +61,15 @@ coverage: build
 	PYTHON=$(PYTHON) COVERAGE_COMPAT=$(COVERAGE_COMPAT) sh scripts/coverage.sh
 
 bench: build
-	$(MAKE) --no-print-directory -f bench/bench.mk PYTHON=$(PYTHON)
+	$(MAKE) --no-print-directory -f bench/bench.mk bench PYTHON=$(PYTHON)
+
+bench-quick: build
+	$(MAKE) --no-print-directory -f bench/bench.mk bench-quick PYTHON=$(PYTHON)
+
+# ../shared/bench's loopbench, an optional outside reference.
+bench-reference: build
+	$(MAKE) --no-print-directory -f bench/bench.mk bench-reference \
+		PYTHON=$(PYTHON)
 
 demo: build
 	$(PYTHON) examples/demo.py

@@ -1,52 +1,71 @@
-# make -f bench/bench.mk PYTHON=python3 [REPS=5] [WORKLOADS="call_soon ..."]
+# The loop benchmarks: bench/workloads.py run by bench/run.py, turned into
+# docs/performance.md (and docs/performance.svg) by bench/report.py.
+# Everything needed is in this repository.
 #
-# Runs ../shared/bench/run_all.sh (loopbench, every backend side by side,
-# alternating inside each repetition), then bench/sync_loop.py (the same
-# workloads on the synchronous loop against stock asyncio; SKIP_SYNC=1
-# skips it), then bench/report.py, which writes docs/performance.md
-# (medians, ratios, targets) and docs/performance.svg.
-# Results stay in bench/results/<timestamp>/.
+#   make bench [REPS=5] [SCALE=1.0] [WORKLOADS="call_soon ..."]
+#              [BACKENDS="asyncio uvloop trio_asyncio trioaio"]
+#              [SKIP_CALLGRIND=1] [SKIP_SYNC=1] [NOTE="..."]
+#   make bench-quick      # REPS=1, a twentieth of the sizes; docs untouched
+#   make bench-reference  # ../shared/bench's loopbench, if it is there
+#
+# A run stays in bench/results/<timestamp>/.  Only `make bench` with its
+# defaults rewrites docs/; any other size or count is written to the run's
+# own directory (performance.md there), so quick figures never pass for
+# real ones.  NOTE adds a line to the report (say, "loaded machine").
 
 PYTHON ?= python3
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
-# The shared benchmark lives next to the repository (CI and fresh clones).
-SHARED_BENCH ?= $(abspath $(ROOT)/../shared/bench)
 BACKENDS ?= asyncio uvloop trio_asyncio trioaio
-CG_BACKENDS ?= $(BACKENDS)
+CG_BACKENDS ?= $(filter-out trio_asyncio,$(BACKENDS))
 REPS ?= 5
-# Empty: run_all.sh's full list.
+SCALE ?= 1.0
 WORKLOADS ?=
+NOTE ?=
 STAMP := $(shell date +%Y%m%d-%H%M%S)
 OUT ?= $(ROOT)/bench/results/$(STAMP)
-# callgrind needs valgrind; without it, skip that part.
+# callgrind needs valgrind; without it, that part is left out.
 SKIP_CALLGRIND ?= $(if $(shell command -v valgrind),,1)
-SKIP_PROFILE ?=
 SKIP_SYNC ?=
 # The interpreter itself, not a wrapper script (pyenv shims are shell
 # scripts, and valgrind would measure the shell).
 PY_EXE := $(shell $(PYTHON) -c 'import sys; print(sys.executable)')
-DOC_MD ?= $(ROOT)/docs/performance.md
-DOC_SVG ?= $(ROOT)/docs/performance.svg
+# Full runs write the docs; others write into their own directory.
+FULL := $(and $(filter 5,$(REPS)),$(filter 1.0,$(SCALE)),$(if $(WORKLOADS),,1))
+DOC_MD ?= $(if $(FULL),$(ROOT)/docs/performance.md,$(OUT)/performance.md)
+DOC_SVG ?= $(if $(FULL),$(ROOT)/docs/performance.svg,$(OUT)/performance.svg)
+SHARED_BENCH ?= $(abspath $(ROOT)/../shared/bench)
 
-.PHONY: bench report
+.PHONY: bench bench-quick bench-reference report
 bench:
-	@test -f $(SHARED_BENCH)/run_all.sh || \
-		{ echo "missing $(SHARED_BENCH)/run_all.sh" >&2; exit 2; }
-	mkdir -p $(OUT)
-	PY="$(PY_EXE)" BACKENDS="$(BACKENDS)" CG_BACKENDS="$(CG_BACKENDS)" \
-	REPS=$(REPS) OUT="$(OUT)" \
-	$(if $(strip $(WORKLOADS)),WORKLOADS="$(WORKLOADS)") \
-	$(if $(SKIP_CALLGRIND),SKIP_CALLGRIND=1) \
-	$(if $(SKIP_PROFILE),SKIP_PROFILE=1) \
-		bash $(SHARED_BENCH)/run_all.sh
-	$(if $(SKIP_SYNC),,SHARED_BENCH=$(SHARED_BENCH) $(PY_EXE) \
-		$(ROOT)/bench/sync_loop.py --reps $(REPS) --out $(OUT))
+	$(PY_EXE) $(ROOT)/bench/run.py all --out "$(OUT)" --reps $(REPS) \
+		--scale $(SCALE) --backends "$(BACKENDS)" \
+		$(if $(strip $(WORKLOADS)),--workloads "$(WORKLOADS)") \
+		$(if $(SKIP_SYNC),--no-sync)
+	$(if $(SKIP_CALLGRIND),,$(PY_EXE) $(ROOT)/bench/run.py callgrind \
+		--out "$(OUT)" --backends "$(CG_BACKENDS)")
 	$(MAKE) --no-print-directory -f $(lastword $(MAKEFILE_LIST)) report \
-		OUT="$(OUT)" PYTHON=$(PYTHON) REPS=$(REPS) \
-		DOC_MD="$(DOC_MD)" DOC_SVG="$(DOC_SVG)"
+		OUT="$(OUT)" PYTHON=$(PYTHON) REPS=$(REPS) SCALE=$(SCALE) \
+		DOC_MD="$(DOC_MD)" DOC_SVG="$(DOC_SVG)" NOTE="$(NOTE)"
 
-# Re-render the docs from an existing run: make -f bench/bench.mk report OUT=...
+bench-quick:
+	$(MAKE) --no-print-directory -f $(lastword $(MAKEFILE_LIST)) bench \
+		PYTHON=$(PYTHON) REPS=1 SCALE=0.05 SKIP_CALLGRIND=1 \
+		NOTE="quick run (REPS=1, sizes x0.05): for development, not for the record"
+
+# Re-render a run's report: make -f bench/bench.mk report OUT=...
 report:
 	$(PYTHON) $(ROOT)/bench/report.py "$(OUT)" --reps $(REPS) \
-		--md $(DOC_MD) --svg $(DOC_SVG)
+		--scale $(SCALE) --md "$(DOC_MD)" --svg "$(DOC_SVG)" \
+		$(if $(strip $(NOTE)),--note "$(NOTE)")
 	@echo "wrote $(DOC_MD) and $(DOC_SVG) from $(OUT)"
+
+# The outside reference (not part of the project): loopbench from
+# ../shared/bench, with trioaio as one of its backends; results in OUT.
+bench-reference:
+	@test -f "$(SHARED_BENCH)/run_all.sh" || { echo "bench-reference: \
+	no $(SHARED_BENCH)/run_all.sh; it is an optional outside reference, \
+	set SHARED_BENCH=DIR to use one elsewhere" >&2; exit 2; }
+	mkdir -p "$(OUT)"
+	PY="$(PY_EXE)" BACKENDS="$(BACKENDS)" REPS=$(REPS) OUT="$(OUT)" \
+		$(if $(SKIP_CALLGRIND),SKIP_CALLGRIND=1) SKIP_PROFILE=1 \
+		bash "$(SHARED_BENCH)/run_all.sh"
