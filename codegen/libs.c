@@ -72,8 +72,8 @@ gen_shim_of(const struct gen_project *p, const char *fqn)
         return GEN_SHIM_T2A;
     if (lib)
         return GEN_SHIM_NONE;
-    /* Loop methods and module functions, modern and legacy (the seed's
-     * loop.run_asyncio / loop.run_coroutine / loop.run_trio). */
+    /* Loop methods and module functions, modern and legacy (the original
+     * README's loop.run_asyncio / loop.run_coroutine / loop.run_trio). */
     if (strcmp(last, "run_aio_coroutine") == 0 ||
         strcmp(last, "run_aio_future") == 0 ||
         strcmp(last, "run_aio_generator") == 0 ||

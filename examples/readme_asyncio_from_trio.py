@@ -1,4 +1,4 @@
-"""Seed, "Calling asyncio from Trio".
+"""The original trio-asyncio README, "Calling asyncio from Trio".
 
 `loop.run_asyncio(fn, *args)` (modern: `aio_as_trio(fn)(*args)`) runs asyncio
 code with Trio's task semantics; `run_coroutine` (modern:

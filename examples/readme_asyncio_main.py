@@ -1,5 +1,5 @@
-"""Seed, "Startup and shutdown / Asyncio main loop".
-
+"""The original trio-asyncio README, "Startup and shutdown / Asyncio main
+loop".
 An asyncio program that used
 
     loop = asyncio.get_event_loop()
@@ -7,7 +7,7 @@ An asyncio program that used
 
 becomes a Trio program that opens an asyncio loop with `open_loop()` and
 calls the asyncio code through a shim: the classic `loop.run_asyncio` (the
-seed's `run_asyncio`) or the modern `aio_as_trio`.
+original README's `run_asyncio`) or the modern `aio_as_trio`.
 """
 import asyncio
 
@@ -25,7 +25,7 @@ async def your_code(greeting):
 
 async def trio_main():
     async with trioaio.open_loop() as loop:
-        # classic (seed) spelling
+        # classic spelling (the original trio-asyncio README's)
         print(await loop.run_asyncio(your_code, "classic"))
         print(await trioaio.run_asyncio(your_code, "classic, module-level"))
         # modern (trio-asyncio 0.16) spelling

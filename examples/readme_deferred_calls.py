@@ -1,4 +1,5 @@
-"""Seed, "Deferred Calls": `call_soon`, `call_later`, `call_at` work as usual."""
+"""The original trio-asyncio README, "Deferred Calls": `call_soon`,
+`call_later`, `call_at` work as usual."""
 import asyncio
 
 import trioaio

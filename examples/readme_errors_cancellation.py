@@ -1,4 +1,4 @@
-"""Seed, "Errors and cancellations".
+"""The original trio-asyncio README, "Errors and cancellations".
 
 Errors cross the boundary unchanged.  Cancellation follows four rules:
 

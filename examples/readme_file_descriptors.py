@@ -1,6 +1,6 @@
-"""Seed, "File descriptors": `add_reader` and `add_writer` work as usual
-(though native Trio code might rather use `trio.lowlevel.wait_readable`).
-"""
+"""The original trio-asyncio README, "File descriptors": `add_reader` and
+`add_writer` work as usual (though native Trio code might rather use
+`trio.lowlevel.wait_readable`)."""
 import asyncio
 import socket
 

@@ -1,6 +1,5 @@
-"""Seed, "Extensions": every call that takes a function and plain arguments
-also takes keyword arguments.
-"""
+"""The original trio-asyncio README, "Extensions": every call that takes a
+function and plain arguments also takes keyword arguments."""
 import asyncio
 
 import trio

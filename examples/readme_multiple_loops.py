@@ -1,4 +1,4 @@
-"""Seed, "Multiple asyncio loops".
+"""The original trio-asyncio README, "Multiple asyncio loops".
 
 Several asyncio loops can run at once in one thread, and may nest, so a
 library can wrap asyncio code in its own loop regardless of what the rest of

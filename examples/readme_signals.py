@@ -1,4 +1,5 @@
-"""Seed, "Signals": `add_signal_handler` works as usual."""
+"""The original trio-asyncio README, "Signals": `add_signal_handler` works as
+usual."""
 import asyncio
 import os
 import signal

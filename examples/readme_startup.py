@@ -1,4 +1,4 @@
-"""Seed, "Startup and shutdown / Trio main loop".
+"""The original trio-asyncio README, "Startup and shutdown / Trio main loop".
 
 A Trio program gains an asyncio loop: `trio.run(your_code, *args)` becomes
 `trioaio.run(your_code, *args)`, which is `trio.run` plus `open_loop()`.

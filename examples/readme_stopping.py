@@ -1,4 +1,4 @@
-"""Seed, "Stopping".
+"""The original trio-asyncio README, "Stopping".
 
 Call `loop.stop()` (it returns a `trio.Event` that is set once the loop has
 stopped), or simply leave the `async with` block.  Unlike `trio.run`, which

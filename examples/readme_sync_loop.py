@@ -1,5 +1,5 @@
-"""Seed, "Trio main loop" (the `run_task` form) and "Compatibility mode".
-
+"""The original trio-asyncio README, "Trio main loop" (the `run_task` form) and
+"Compatibility mode".
 A *sync loop* is started from ordinary synchronous code: `run_task` runs a
 Trio function, `run_until_complete` an asyncio coroutine, and `stop()` /
 `run_forever()` pause and restart the loop as with stock asyncio.  Behind
@@ -33,9 +33,9 @@ def in_a_thread(results):
 
 
 def main():
-    # The seed writes asyncio.get_event_loop(), which, outside a running
-    # loop, only Python < 3.14 answers with a new loop; new_event_loop()
-    # works on every version.
+    # The original trio-asyncio README writes asyncio.get_event_loop(),
+    # which, outside a running loop, only Python < 3.14 answers with a new
+    # loop; new_event_loop() works on every version.
     loop = asyncio.new_event_loop()
     print("sync loop:", type(loop).__name__)
     print("loop.run_task(your_code, 21) ->", loop.run_task(your_code, 21))

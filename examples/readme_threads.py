@@ -1,6 +1,6 @@
-"""Seed, "Threads": `loop.run_in_executor()` works as usual, with the default
-executor (`None`) or a `trioaio.TrioExecutor(max_workers)`.
-"""
+"""The original trio-asyncio README, "Threads": `loop.run_in_executor()` works
+as usual, with the default executor (`None`) or a
+`trioaio.TrioExecutor(max_workers)`."""
 import asyncio
 import hashlib
 import threading

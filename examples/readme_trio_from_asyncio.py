@@ -1,4 +1,4 @@
-"""Seed, "Calling Trio from asyncio".
+"""The original trio-asyncio README, "Calling Trio from asyncio".
 
 `loop.run_trio(fn, *args)` (modern: `trio_as_aio(fn)(*args)`) starts the Trio
 function and returns an asyncio Future; the `aio2trio` decorator (modern:

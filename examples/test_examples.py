@@ -19,18 +19,18 @@ EXPECTED = {
         "cancelled_caught = True",
         "loop closed cleanly: True",
     ],
-    "seed_startup.py": ["result: hello, world"],
-    "seed_asyncio_main.py": [
+    "readme_startup.py": ["result: hello, world"],
+    "readme_asyncio_main.py": [
         "classic from", "classic, module-level from", "modern from",
         "loop closed: True",
     ],
-    "seed_stopping.py": [
+    "readme_stopping.py": [
         "asyncio task A was cancelled at loop exit",
         "task A cancelled: True",
         "stop() returned a trio.Event",
         "loop stopped, running: False",
     ],
-    "seed_trio_from_asyncio.py": [
+    "readme_trio_from_asyncio.py": [
         "loop.run_trio(some_trio_code, 21) -> 42",
         "trio_as_aio(some_trio_code)(21) -> 42",
         "@aio2trio method: some_trio_code(9) -> 42",
@@ -38,7 +38,7 @@ EXPECTED = {
         "run_trio from a callback -> 10",
         "run_trio_task: background Trio task ran",
     ],
-    "seed_asyncio_from_trio.py": [
+    "readme_asyncio_from_trio.py": [
         "loop.run_asyncio(some_asyncio_code, 21) -> 420",
         "aio_as_trio(some_asyncio_code)(21) -> 420",
         "run_coroutine(ensure_future(...)) -> 420",
@@ -47,41 +47,41 @@ EXPECTED = {
         "run_aio_future(future) -> 60",
         "@trio2aio method: some_asyncio_code(9) -> 42",
     ],
-    "seed_multiple_loops.py": [
+    "readme_multiple_loops.py": [
         "library A: ran on its own loop",
         "library B: ran on its own loop",
         "nested: the inner loop is current inside the inner block",
         "nested: the outer loop is current again",
         "autoclose: the fd was closed when the loop ended",
     ],
-    "seed_errors_cancellation.py": [
+    "readme_errors_cancellation.py": [
         "rule 1: the Trio code was cancelled",
         "rule 2: its future ended cancelled: True",
         "rule 3: stopping the Trio caller cancelled the future: True",
         "rule 4: asyncio.CancelledError passed along unchanged",
         "errors: Trio caught ValueError('raised in asyncio')",
     ],
-    "seed_deferred_calls.py": [
+    "readme_deferred_calls.py": [
         "ran: call_soon\nran: call_at(now + 0.01)\nran: call_later(0.02)\n",
     ],
-    "seed_threads.py": [
+    "readme_threads.py": [
         "default executor: off the loop thread=True",
         "TrioExecutor(max_workers=2): 3 jobs, all off the loop thread=True",
         "call_soon_threadsafe: from a thread",
     ],
-    "seed_file_descriptors.py": [
+    "readme_file_descriptors.py": [
         "add_writer: socket was writable, data sent",
         "add_reader: received hello through add_writer",
     ],
-    "seed_signals.py": ["signal handler ran for SIGUSR1"],
-    "seed_sync_loop.py": [
+    "readme_signals.py": ["signal handler ran for SIGUSR1"],
+    "readme_sync_loop.py": [
         "sync loop: ",
         "loop.run_task(your_code, 21) -> 42",
         "loop.run_until_complete(some_asyncio_code(21)) -> 420",
         "stopped by loop.stop(); restarted: 40",
         "sync loop in a thread -> 20",
     ],
-    "seed_keyword_args.py": [
+    "readme_keyword_args.py": [
         "asyncio greets Trio!", "asyncio greets Trio?",
         "run_trio_task with kwargs", "Trio greets asyncio!",
         "Trio greets asyncio?", "Trio greets asyncio~",

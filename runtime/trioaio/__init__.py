@@ -8,8 +8,9 @@ explicit shims across the boundary::
         # and in asyncio code: await trioaio.trio_as_aio(trio_fn)(args)
 
 The API is trio-asyncio's (0.16), so ``import trioaio as trio_asyncio``
-works; the seed's classic names (``run_asyncio``, ``run_future``,
-``trio2aio``, ``aio2trio``...) are here too.
+works; the classic names of the original trio-asyncio README
+(``run_asyncio``, ``run_future``, ``trio2aio``, ``aio2trio``...) are here
+too.
 """
 import sniffio as _sniffio
 import trio as _trio
@@ -71,7 +72,7 @@ def run_trio_task(proc, *args, **kwargs):
     _running_loop().run_trio_task(proc, *args, **kwargs)
 
 
-# Classic (seed) module-level names.
+# Classic module-level names (from the original trio-asyncio README).
 async def run_asyncio(proc, *args, **kwargs):
     """Classic name: ``await aio_as_trio(proc)(*args, **kwargs)``."""
     return await _running_loop().run_asyncio(proc, *args, **kwargs)

@@ -150,8 +150,8 @@ def trio_as_aio(proc, *, loop=None):
 
 asyncio_as_trio = aio_as_trio
 trio_as_asyncio = trio_as_aio
-# The seed's names read the other way round: trio2aio is the decorator
-# for asyncio code called from Trio.
+# The names of the original trio-asyncio README read the other way round:
+# trio2aio is the decorator for asyncio code called from Trio.
 trio2aio = aio_as_trio
 aio2trio = trio_as_aio
 

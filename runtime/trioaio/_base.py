@@ -111,8 +111,9 @@ class _TrioFuture(asyncio.Future):
     """The Future of a Trio call started from asyncio (``trio_as_future``).
 
     cancel() cancels the Trio task; the future becomes cancelled when that
-    task has actually stopped (seed rule 1 and 2), so cleanup in the Trio
-    code is finished when an awaiting asyncio task sees CancelledError.
+    task has actually stopped (rules 1 and 2 of the original trio-asyncio
+    README), so cleanup in the Trio code is finished when an awaiting
+    asyncio task sees CancelledError.
     """
 
     _scope = None

@@ -1,4 +1,5 @@
-"""SyncTrioEventLoop: the seed's "compatibility mode".
+"""SyncTrioEventLoop: the "compatibility mode" of the original trio-asyncio
+README.
 
 Code written the asyncio way (``run_until_complete``, ``run_forever``,
 ``stop`` and restart, ``asyncio.run``) runs unchanged: each run of the loop
@@ -169,9 +170,10 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
         return True
 
     def run_task(self, proc, *args):
-        """The seed's entry point: run the Trio function ``proc(*args)``
-        with this loop active, from synchronous code, and return its
-        result; the loop stops when it returns."""
+        """The entry point of the original trio-asyncio README: run the
+        Trio function ``proc(*args)`` with this loop active, from
+        synchronous code, and return its result; the loop stops when it
+        returns."""
         outcome_box = []
 
         async def first():

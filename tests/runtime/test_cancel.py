@@ -1,6 +1,6 @@
-"""The seed's four cancellation rules, and errors crossing the boundary.
-
-Rules (seed, "Errors and cancellations"):
+"""The four cancellation rules of the original trio-asyncio README, and errors
+crossing the boundary.
+Rules (the original trio-asyncio README, "Errors and cancellations"):
 1. the code called from run_trio() is cancelled when you cancel its future;
 2. when the code called from run_trio() is cancelled, its future is cancelled;
 3. the future used in run_future() is cancelled when the calling Trio code

@@ -1,5 +1,5 @@
-"""The seed's classic names (trioaio additions, absent from trio-asyncio 0.16).
-
+"""The classic names of the original trio-asyncio README (trioaio additions,
+absent from trio-asyncio 0.16).
 ``loop.run_asyncio``, ``loop.run_trio``, ``loop.run_future``,
 ``loop.run_coroutine``, ``loop.run_trio_task``, the ``trio2aio`` and
 ``aio2trio`` decorators (named backwards: ``trio2aio`` == ``aio_as_trio``),
@@ -78,7 +78,8 @@ def test_run_future_and_run_coroutine():
         loop.call_soon(fut2.set_result, "g")
         c = await mod.run_future(fut2)
         d = await mod.run_coroutine(aio_fn(1))
-        # The seed also passes a Task (from ensure_future) to run_coroutine.
+        # The original trio-asyncio README also passes a Task (from
+        # ensure_future) to run_coroutine.
         task = asyncio.ensure_future(aio_fn(5), loop=loop)
         e = await mod.run_coroutine(task)
         return a, b, c, d, e
@@ -169,8 +170,9 @@ def test_timer_count_hook_tracks_live_timers():
 
 
 def test_trio_executor_takes_the_number_of_workers():
-    # The seed: "The constructor of this class accepts one argument: the
-    # number of workers."  (trio-asyncio 0.16 takes a CapacityLimiter first.)
+    # The original trio-asyncio README: "The constructor of this class
+    # accepts one argument: the number of workers."  (trio-asyncio 0.16
+    # takes a CapacityLimiter first.)
     import threading
     mod = impl()
 

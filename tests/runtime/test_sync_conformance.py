@@ -153,7 +153,8 @@ def test_trio_code_inside_a_sync_run():
     loop = asyncio.new_event_loop()
     try:
         assert loop.run_until_complete(aio_part()) == 42
-        # The seed's run_task(): a Trio function with the loop active.
+        # run_task() of the original trio-asyncio README: a Trio function
+        # with the loop active.
         async def trio_main(x):
             return await trioaio.aio_as_trio(answer)(x)
         assert loop.run_task(trio_main, 4) == 8
