@@ -1,7 +1,5 @@
 #include "rules.h"
 
-#include <string.h>
-
 const struct gen_rule gen_rules[] = {
     {"TA001", "asyncio-await-in-trio",
      "asyncio code awaited in a Trio-domain function without aio_as_trio"},
@@ -27,14 +25,3 @@ const struct gen_rule gen_rules[] = {
 };
 
 const size_t gen_nrules = sizeof(gen_rules) / sizeof(gen_rules[0]);
-
-const struct gen_rule *
-gen_rule_find(const char *code)
-{
-    size_t i;
-
-    for (i = 0; i < gen_nrules; i++)
-        if (strcmp(gen_rules[i].code, code) == 0)
-            return &gen_rules[i];
-    return NULL;
-}

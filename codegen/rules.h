@@ -15,8 +15,4 @@ struct gen_rule {
 extern const struct gen_rule gen_rules[];
 extern const size_t gen_nrules;
 
-/* The rule with this code, or NULL. */
-const struct gen_rule *
-gen_rule_find(const char *code);
-
 #endif /* GEN_RULES_H */
