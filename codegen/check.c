@@ -1,7 +1,9 @@
 #include "check.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "index.h"
 #include "libs.h"
 #include "util.h"
 
@@ -116,40 +118,57 @@ check_direction(const struct gen_file *f, const struct gen_func *fn,
     return 1;
 }
 
+/* "`main` is Trio: `@pytest.mark.trio`, line 14" */
+static char *
+why_text(const struct gen_file *f, const struct gen_func *fn, int dom)
+{
+    struct gen_buf b = {0};
+
+    (void)dom;
+    (void)fn;
+    gen_evid_reason(&b, fn->why, f->path);
+    return b.data;
+}
+
+/* Why a project callee has its interface domain, or "" for libraries. */
+static char *
+callee_text(const struct gen_file *f, const struct gen_event *ev)
+{
+    struct gen_buf b = {0};
+    const struct gen_func *t = ev->target;
+
+    gen_buf_puts(&b, "");
+    if (ev->source != GEN_SRC_PROJ || t == NULL || t->why == NULL ||
+        t->boundary)
+        return b.data;
+    gen_buf_puts(&b, " (");
+    gen_evid_reason(&b, t->why, f->path);
+    gen_buf_puts(&b, ")");
+    return b.data;
+}
+
+/* Conflicting evidence of the same strength: reported at the later of the
+ * two lines, naming both. */
 static void
 check_mixed(const struct gen_file *f, const struct gen_func *fn,
             struct gen_report *r)
 {
-    const struct gen_event *a = NULL, *t = NULL;
-    size_t i;
+    const struct gen_evid *a = fn->why, *b = fn->clash;
+    struct gen_buf m = {0};
 
-    for (i = 0; i < fn->nevents; i++) {
-        const struct gen_event *ev = &fn->events[i];
-        int c = ev->source == GEN_SRC_SHIM ? 0 : ev_ctx(ev);
-
-        if (c == GEN_DOM_AIO && a == NULL)
-            a = ev;
-        if (c == GEN_DOM_TRIO && t == NULL)
-            t = ev;
-    }
-    if (a == NULL || t == NULL) {
-        /* Mixed through shims only: name the first of each side. */
-        for (i = 0; i < fn->nevents; i++) {
-            const struct gen_event *ev = &fn->events[i];
-
-            if (ev->ctx == GEN_DOM_AIO && a == NULL)
-                a = ev;
-            if (ev->ctx == GEN_DOM_TRIO && t == NULL)
-                t = ev;
-        }
-    }
-    if (a == NULL || t == NULL)
+    if (a == NULL || b == NULL)
         return;
-    gen_report_add(r, f, fn->line, fn->col, "TA003",
-                   "`%s` mixes asyncio (`%s`, line %u) and Trio (`%s`, "
-                   "line %u); split it and cross with aio_as_trio() or "
-                   "trio_as_aio()",
-                   fn->qualname, ev_name(a), a->line, ev_name(t), t->line);
+    gen_buf_printf(&m, "`%s` is both %s (", fn->qualname,
+                   gen_domain_name(a->dom));
+    gen_evid_reason(&m, a, f->path);
+    gen_buf_printf(&m, ") and %s (", gen_domain_name(b->dom));
+    gen_evid_reason(&m, b, f->path);
+    gen_buf_puts(&m, "); split it and cross once with aio_as_trio() or "
+                     "trio_as_aio()");
+    gen_report_add(r, f, strcmp(b->path, f->path) == 0 ? b->line : fn->line,
+                   strcmp(b->path, f->path) == 0 ? b->col : fn->col, "TA003",
+                   "%s", m.data);
+    gen_buf_free(&m);
 }
 
 /* The shim as written is trio_as_aio (or an alias), not a loop method
@@ -167,83 +186,145 @@ is_trio_as_aio(const char *written)
 }
 
 static void
-check_event(const struct gen_file *f, const struct gen_func *fn,
-            const struct gen_event *ev, struct gen_report *r)
+check_shim(const struct gen_file *f, const struct gen_func *fn,
+           const struct gen_event *ev, int dom, struct gen_report *r)
 {
     int c = ev_ctx(ev), w;
-    const char *dom = gen_domain_name(fn->domain);
+    const char *shim = gen_shim_name(ev->shim);
+    const char *name = ev_name(ev);
+
+    if (c != dom) {
+        char *why = why_text(f, fn, dom);
+
+        gen_report_add(r, f, ev->line, ev->col, "TA009",
+                       "%s-side shim `%s` used in %s function `%s` (%s); "
+                       "it is for %s callers: %s",
+                       c == GEN_DOM_TRIO ? "Trio" : "asyncio",
+                       ev->callee ? ev->callee : shim, gen_domain_name(dom),
+                       fn->qualname, why, gen_domain_name(c),
+                       ev->shim == GEN_SHIM_A2T
+                           ? "await the asyncio code directly"
+                           : "await the Trio code directly");
+        free(why);
+        return;
+    }
+    /* trio-asyncio documents that trio_as_aio(proc(*args)) is not
+     * supported: Trio does not expose coroutine objects. */
+    if (ev->shim == GEN_SHIM_T2A && ev->kind == GEN_EV_AWAIT &&
+        ev->shape == GEN_SHAPE_CALL && ev->arg_is_call &&
+        is_trio_as_aio(ev->callee)) {
+        gen_report_add(r, f, ev->line, ev->col, "TA010",
+                       "`%s(%s(...))` wraps a coroutine, which "
+                       "trio_as_aio cannot adapt; write `await %s(%s)"
+                       "(...)`",
+                       ev->callee, ev->arg ? ev->arg : "f", ev->callee,
+                       ev->arg ? ev->arg : "f");
+        return;
+    }
+    w = wrapped_domain(ev);
+    if (w == c)
+        gen_report_add(r, f, ev->line, ev->col, "TA008",
+                       "`%s` is already %s-facing; drop the %s() "
+                       "around it",
+                       name, gen_domain_name(c), shim);
+}
+
+/* The fix for crossing into `c` from `dom`, or why there is none. */
+static void
+fix_text(struct gen_buf *b, const struct gen_project *p,
+         const struct gen_event *ev, int c, const char *as_written)
+{
+    const char *shim = c == GEN_DOM_AIO ? "aio_as_trio" : "trio_as_aio";
+    const struct gen_func *t = ev->source == GEN_SRC_PROJ ? ev->target : 0;
+
+    if (t != NULL && t->boundary) {
+        /* Wrapping a boundary function again would cross twice. */
+        gen_buf_printf(b,
+                       "it is %s code behind `@%s` (line %u), and wrapping "
+                       "it again would cross twice, so no shim fixes this: "
+                       "%s code must call the undecorated function (drop "
+                       "the decorator, or keep an undecorated one for %s "
+                       "callers)",
+                       gen_domain_name(t->domain), t->bdeco->name,
+                       t->bdeco->line, gen_domain_name(t->domain),
+                       gen_domain_name(t->domain));
+        return;
+    }
+    if (ev->source == GEN_SRC_LIB && ev->fqn != NULL &&
+        (ev->kind == GEN_EV_SCOPE || gen_lib_is_scope(p, ev->fqn))) {
+        gen_buf_printf(b,
+                       "`%s` belongs to the %s task that opens it, so no "
+                       "shim can carry it across: move this block into %s "
+                       "code",
+                       as_written, gen_domain_name(c), gen_domain_name(c));
+        return;
+    }
+    switch (ev->kind) {
+    case GEN_EV_AWAIT:
+        gen_buf_printf(b, "call it as `await %s(%s)(...)`", shim, as_written);
+        break;
+    case GEN_EV_WITH:
+        gen_buf_printf(b, "use `async with %s(%s(...))`", shim, as_written);
+        break;
+    default:
+        gen_buf_printf(b, "use `async for x in %s(%s(...))`", shim,
+                       as_written);
+        break;
+    }
+}
+
+static void
+check_event(const struct gen_project *p, const struct gen_file *f,
+            const struct gen_func *fn, const struct gen_event *ev, int dom,
+            struct gen_report *r)
+{
+    int c = ev_ctx(ev);
     const char *name = ev_name(ev);
     /* The hint repeats the name as the user wrote it. */
     const char *as_written = ev->callee ? ev->callee : name;
+    struct gen_buf fix = {0};
+    char *why, *cwhy;
+    const char *code, *where = ev->region ? "branch of" : "function";
 
     if (ev->source == GEN_SRC_SHIM) {
-        const char *shim = gen_shim_name(ev->shim);
-
-        if (c != fn->domain) {
-            gen_report_add(r, f, ev->line, ev->col, "TA009",
-                           "%s-side shim `%s` used in %s-domain function "
-                           "`%s`; it is for %s callers: %s",
-                           c == GEN_DOM_TRIO ? "Trio" : "asyncio",
-                           ev->callee ? ev->callee : shim, dom, fn->qualname,
-                           gen_domain_name(c),
-                           ev->shim == GEN_SHIM_A2T
-                               ? "await the asyncio code directly"
-                               : "await the Trio code directly");
-            return;
-        }
-        /* trio-asyncio documents that trio_as_aio(proc(*args)) is not
-         * supported: Trio does not expose coroutine objects. */
-        if (ev->shim == GEN_SHIM_T2A && ev->kind == GEN_EV_AWAIT &&
-            ev->shape == GEN_SHAPE_CALL && ev->arg_is_call &&
-            is_trio_as_aio(ev->callee)) {
-            gen_report_add(r, f, ev->line, ev->col, "TA010",
-                           "`%s(%s(...))` wraps a coroutine, which "
-                           "trio_as_aio cannot adapt; write `await %s(%s)"
-                           "(...)`",
-                           ev->callee, ev->arg ? ev->arg : "f", ev->callee,
-                           ev->arg ? ev->arg : "f");
-            return;
-        }
-        w = wrapped_domain(ev);
-        if (w == c)
-            gen_report_add(r, f, ev->line, ev->col, "TA008",
-                           "`%s` is already %s-facing; drop the %s() "
-                           "around it",
-                           name, gen_domain_name(c), shim);
+        check_shim(f, fn, ev, dom, r);
         return;
     }
-    if ((c != GEN_DOM_AIO && c != GEN_DOM_TRIO) || c == fn->domain)
+    if ((c != GEN_DOM_AIO && c != GEN_DOM_TRIO) || c == dom)
         return;
+    fix_text(&fix, p, ev, c, as_written);
+    why = ev->region ? gen_xstrdup("the branch tests the running library")
+                     : why_text(f, fn, dom);
+    cwhy = callee_text(f, ev);
     switch (ev->kind) {
     case GEN_EV_AWAIT:
-        if (c == GEN_DOM_AIO)
-            gen_report_add(r, f, ev->line, ev->col, "TA001",
-                           "asyncio `%s` awaited in Trio-domain function "
-                           "`%s`; call it as `await aio_as_trio(%s)(...)`",
-                           name, fn->qualname, as_written);
-        else
-            gen_report_add(r, f, ev->line, ev->col, "TA002",
-                           "Trio `%s` awaited in asyncio-domain function "
-                           "`%s`; call it as `await trio_as_aio(%s)(...)`",
-                           name, fn->qualname, as_written);
+        code = c == GEN_DOM_AIO ? "TA001" : "TA002";
+        gen_report_add(
+            r, f, ev->line, ev->col, code,
+            "%s%s `%s`%s awaited in %s %s `%s` (%s); %s", gen_domain_name(c),
+            ev->source == GEN_SRC_PROJ && ev->target->boundary ? "-facing"
+                                                               : "",
+            name, cwhy, gen_domain_name(dom), where, fn->qualname, why,
+            fix.data);
         break;
     case GEN_EV_WITH:
+    case GEN_EV_SCOPE:
         gen_report_add(r, f, ev->line, ev->col, "TA006",
-                       "`async with` over %s `%s` in %s-domain function "
-                       "`%s`; use `async with %s(%s(...))`",
-                       gen_domain_name(c), name, dom, fn->qualname,
-                       c == GEN_DOM_AIO ? "aio_as_trio" : "trio_as_aio",
-                       as_written);
+                       "`%s` over %s `%s`%s in %s %s `%s` (%s); %s",
+                       ev->kind == GEN_EV_WITH ? "async with" : "with",
+                       gen_domain_name(c), name, cwhy, gen_domain_name(dom),
+                       where, fn->qualname, why, fix.data);
         break;
     case GEN_EV_FOR:
         gen_report_add(r, f, ev->line, ev->col, "TA007",
-                       "`async for` over %s `%s` in %s-domain function "
-                       "`%s`; use `async for x in %s(%s(...))`",
-                       gen_domain_name(c), name, dom, fn->qualname,
-                       c == GEN_DOM_AIO ? "aio_as_trio" : "trio_as_aio",
-                       as_written);
+                       "`async for` over %s `%s`%s in %s %s `%s` (%s); %s",
+                       gen_domain_name(c), name, cwhy, gen_domain_name(dom),
+                       where, fn->qualname, why, fix.data);
         break;
     }
+    free(why);
+    free(cwhy);
+    gen_buf_free(&fix);
 }
 
 static void
@@ -275,10 +356,15 @@ check_file(const struct gen_project *p, const struct gen_file *f,
             check_mixed(f, fn, r);
             continue;
         }
-        if (fn->domain != GEN_DOM_AIO && fn->domain != GEN_DOM_TRIO)
-            continue;
-        for (j = 0; j < fn->nevents; j++)
-            check_event(f, fn, &fn->events[j], r);
+        for (j = 0; j < fn->nevents; j++) {
+            const struct gen_event *ev = &fn->events[j];
+            /* A dispatch branch is checked in the domain it tests for. */
+            int dom = ev->region ? ev->region : fn->domain;
+
+            if (dom != GEN_DOM_AIO && dom != GEN_DOM_TRIO)
+                continue;
+            check_event(p, f, fn, ev, dom, r);
+        }
     }
 }
 

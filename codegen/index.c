@@ -11,8 +11,103 @@
 /* Upper bound on domain propagation passes; each pass settles at least one
  * more call-graph layer, and real call chains are shallow. */
 #define FIXPOINT_PASSES 64
+/* How many base classes deep a method is looked for. */
+#define BASES_DEPTH 6
 
-/* ---- Domains ----------------------------------------------------------- */
+static const char *const evk_names[GEN_EVK_COUNT] = {
+    [GEN_EVK_BOUNDARY] = "boundary decorator",
+    [GEN_EVK_MARK] = "pytest mark",
+    [GEN_EVK_PYTEST_MODE] = "pytest configuration",
+    [GEN_EVK_ENTRY] = "runner",
+    [GEN_EVK_TASK_STATUS] = "task_status parameter",
+    [GEN_EVK_SCOPE] = "scope",
+    [GEN_EVK_LIB_AWAIT] = "library await",
+    [GEN_EVK_LIB_WITH] = "library context or iterator",
+    [GEN_EVK_AWAIT_BOUNDARY] = "awaits a boundary function",
+    [GEN_EVK_SHIM] = "shim",
+    [GEN_EVK_DEFAULT] = "configured default",
+    [GEN_EVK_PRAGMA] = "file comment",
+    [GEN_EVK_MODULE] = "module imports",
+    [GEN_EVK_PROPAGATED] = "project call",
+};
+
+const char *
+gen_evk_name(int kind)
+{
+    return kind >= 0 && kind < GEN_EVK_COUNT ? evk_names[kind] : "?";
+}
+
+void
+gen_evid_reason(struct gen_buf *b, const struct gen_evid *e, const char *here)
+{
+    if (e == NULL) {
+        gen_buf_puts(b, "no evidence");
+        return;
+    }
+    gen_buf_puts(b, e->what);
+    if (here != NULL && e->path != NULL && strcmp(here, e->path) == 0)
+        gen_buf_printf(b, ", line %u", e->line);
+    else
+        gen_buf_printf(b, " at %s:%u",
+                       e->path ? gen_display_path(e->path) : "?", e->line);
+}
+
+static void
+add_evid(struct gen_func *fn, int kind, int tier, int dom, const char *path,
+         uint32_t line, char *what, const struct gen_func *via)
+{
+    struct gen_evid e = {0};
+
+    if (dom != GEN_DOM_AIO && dom != GEN_DOM_TRIO) {
+        free(what);
+        return;
+    }
+    e.kind = (uint8_t)kind;
+    e.tier = (uint8_t)tier;
+    e.dom = (uint8_t)dom;
+    e.path = path;
+    e.line = line;
+    e.what = what;
+    e.via = via;
+    e.col = 1;
+    GEN_PUSH(fn->evid, fn->nevid, fn->capevid, e);
+}
+
+/* The same, at a column: for evidence inside the function's own body. */
+static void
+add_evid_at(struct gen_func *fn, int kind, int tier, int dom, const char *path,
+            uint32_t line, uint32_t col, char *what,
+            const struct gen_func *via)
+{
+    size_t n = fn->nevid;
+
+    add_evid(fn, kind, tier, dom, path, line, what, via);
+    if (fn->nevid > n)
+        fn->evid[n].col = col;
+}
+
+static const char *
+last_of(const char *s)
+{
+    const char *dot = strrchr(s, '.');
+
+    return dot ? dot + 1 : s;
+}
+
+/* ---- Decorators and parameters ----------------------------------------- */
+
+/* pytest plugins' markers and fixtures that say how a function is run. */
+static int
+mark_domain(const char *fqn)
+{
+    if (strcmp(fqn, "pytest.mark.trio") == 0 ||
+        strcmp(fqn, "pytest_trio.trio_fixture") == 0)
+        return GEN_DOM_TRIO;
+    if (strcmp(fqn, "pytest.mark.asyncio") == 0 ||
+        strcmp(fqn, "pytest_asyncio.fixture") == 0)
+        return GEN_DOM_AIO;
+    return GEN_DOM_NONE;
+}
 
 static void
 classify_decorators(struct gen_project *p, struct gen_file *f,
@@ -24,32 +119,166 @@ classify_decorators(struct gen_project *p, struct gen_file *f,
         const struct gen_decorator *d = &fn->decos[i];
         char *fqn;
         const char *last;
-        int shim;
+        int shim, dom;
 
         if (d->name == NULL)
             continue;
         fqn = gen_project_resolve(p, f, NULL, d->name);
         if (fqn == NULL)
             fqn = gen_xstrdup(d->name);
-        last = strrchr(fqn, '.');
-        last = last ? last + 1 : fqn;
+        last = last_of(fqn);
         shim =
-            (gen_is_boundary_name(last)) ? gen_shim_of(p, fqn) : GEN_SHIM_NONE;
+            gen_is_boundary_name(last) ? gen_shim_of(p, fqn) : GEN_SHIM_NONE;
         if (shim != GEN_SHIM_NONE && fn->boundary == GEN_SHIM_NONE) {
             fn->boundary = (uint8_t)shim;
             fn->bdeco = d;
+            fn->domain = shim == GEN_SHIM_A2T ? GEN_DOM_AIO : GEN_DOM_TRIO;
+            fn->iface = shim == GEN_SHIM_A2T ? GEN_DOM_TRIO : GEN_DOM_AIO;
+            add_evid(fn, GEN_EVK_BOUNDARY, GEN_TIER_BOUNDARY, fn->domain,
+                     f->path, d->line, gen_xasprintf("`@%s`", d->name), NULL);
         }
         if (strcmp(last, "asynccontextmanager") == 0)
             fn->acm = 1;
+        dom = mark_domain(fqn);
+        if (dom != GEN_DOM_NONE)
+            add_evid_at(fn, GEN_EVK_MARK, GEN_TIER_CONTEXT, dom, f->path,
+                        d->line, d->col, gen_xasprintf("`@%s`", d->name),
+                        NULL);
         free(fqn);
     }
+    for (i = 0; i < fn->nparams; i++)
+        if (fn->params[i].name != NULL &&
+            strcmp(fn->params[i].name, "task_status") == 0)
+            add_evid(fn, GEN_EVK_TASK_STATUS, GEN_TIER_CONTEXT, GEN_DOM_TRIO,
+                     f->path, fn->params[i].line,
+                     gen_xstrdup("a `task_status` parameter"), NULL);
 }
+
+/* ---- Types of receivers ------------------------------------------------- */
+
+/* The resolved type a written type name denotes: a library factory's
+ * result type, a project function's return annotation, else the name. */
+static char *
+resolve_type(struct gen_project *p, const struct gen_file *f,
+             const struct gen_func *fn, const char *written, int depth)
+{
+    char *t = gen_project_resolve(p, f, fn, written);
+    const char *ft;
+    const struct gen_func *g;
+
+    if (t == NULL)
+        return NULL; /* unknown stays unknown */
+    ft = gen_lib_factory_type(p, t);
+    if (ft != NULL) {
+        free(t);
+        return gen_xstrdup(ft);
+    }
+    g = gen_find_func(p, t, 0);
+    if (g != NULL && !(g->flags & GEN_FN_CLASS)) {
+        free(t);
+        if (g->ret == NULL || g->file == NULL || depth > 2)
+            return NULL;
+        return resolve_type(p, g->file, NULL, g->ret, depth + 1);
+    }
+    return t;
+}
+
+/* The resolved name of `callee` through the type of its receiver: a
+ * parameter's annotation, or what a local name or `self.x` was bound to
+ * before `line`.  NULL when the receiver's type is unknown. */
+static char *
+typed_name(struct gen_project *p, const struct gen_file *f,
+           const struct gen_func *fn, const char *callee, uint32_t line)
+{
+    const char *dot = strchr(callee, '.'), *type = NULL;
+    size_t n, i;
+    char *t, *r;
+    int attr = 0;
+
+    if (fn == NULL || dot == NULL)
+        return NULL;
+    n = (size_t)(dot - callee);
+    if (n == 4 && memcmp(callee, "self", 4) == 0) {
+        dot = strchr(dot + 1, '.');
+        if (dot == NULL)
+            return NULL;
+        n = (size_t)(dot - callee);
+        attr = 1;
+    }
+    /* The last binding before the use; an attribute may be bound in any
+     * method (usually __init__), so any of its bindings counts. */
+    for (i = 0; i < fn->nbinds; i++) {
+        const struct gen_bind *b = &fn->binds[i];
+
+        if (b->type != NULL && strncmp(b->name, callee, n) == 0 &&
+            b->name[n] == '\0' && (attr || b->line <= line))
+            type = b->type;
+    }
+    for (i = 0; type == NULL && i < fn->nparams; i++) {
+        const struct gen_bind *b = &fn->params[i];
+
+        if (b->name != NULL && b->type != NULL &&
+            strncmp(b->name, callee, n) == 0 && b->name[n] == '\0')
+            type = b->type;
+    }
+    if (type == NULL)
+        return NULL;
+    t = resolve_type(p, f, fn, type, 0);
+    if (t == NULL)
+        return NULL;
+    r = gen_xasprintf("%s%s", t, callee + n);
+    free(t);
+    return r;
+}
+
+/* A method of a project class, looked up through its bases: the project
+ * method, or (*lib set to its domain) a library base's.  fqn is
+ * Class.method. */
+static const struct gen_func *
+find_method(struct gen_project *p, const char *fqn, int *lib, int depth)
+{
+    const struct gen_func *m = gen_find_func(p, fqn, 0), *cls;
+    const char *dot = strrchr(fqn, '.');
+    char *cname;
+    size_t i;
+
+    if (m != NULL || dot == NULL || depth > BASES_DEPTH)
+        return m;
+    cname = gen_xstrndup(fqn, (size_t)(dot - fqn));
+    cls = gen_find_func(p, cname, 0);
+    free(cname);
+    if (cls == NULL || !(cls->flags & GEN_FN_CLASS) || cls->file == NULL)
+        return NULL;
+    for (i = 0; i < cls->nparams; i++) {
+        char *b = gen_project_resolve(p, cls->file, NULL, cls->params[i].type);
+        char *k;
+        int d;
+
+        if (b == NULL)
+            continue;
+        d = gen_lib_domain(p, cls->file, b);
+        if (d != GEN_DOM_NONE) {
+            *lib = d;
+            free(b);
+            return NULL;
+        }
+        k = gen_xasprintf("%s%s", b, dot);
+        free(b);
+        m = find_method(p, k, lib, depth + 1);
+        free(k);
+        if (m != NULL || *lib)
+            return m;
+    }
+    return NULL;
+}
+
+/* ---- Events ------------------------------------------------------------- */
 
 /* A project function that `async with`/`async for` over the class cf
  * would call, or cf itself. */
 static const struct gen_func *
-protocol_target(const struct gen_project *p, const struct gen_func *t,
-                const char *cf, int kind)
+protocol_target(struct gen_project *p, const struct gen_func *t,
+                const char *cf, int kind, int *lib)
 {
     const char *meth;
     char *k;
@@ -64,9 +293,63 @@ protocol_target(const struct gen_project *p, const struct gen_func *t,
     else
         return NULL;
     k = gen_xasprintf("%s.%s", cf, meth);
-    m = gen_find_func(p, k, 0);
+    m = find_method(p, k, lib, 0);
     free(k);
     return m;
+}
+
+static const char *
+ev_verb(int kind)
+{
+    switch (kind) {
+    case GEN_EV_WITH:
+        return "async with";
+    case GEN_EV_FOR:
+        return "async for";
+    case GEN_EV_SCOPE:
+        return "with";
+    default:
+        return "await";
+    }
+}
+
+/* Evidence the event gives its own function. */
+static void
+event_evidence(struct gen_project *p, const struct gen_file *f,
+               struct gen_func *fn, const struct gen_event *ev)
+{
+    const char *as = ev->callee ? ev->callee : ev->fqn;
+
+    if (ev->region != GEN_REGION_NONE)
+        return; /* a dispatch branch says nothing about the function */
+    if (ev->source == GEN_SRC_LIB) {
+        int scope = ev->kind == GEN_EV_SCOPE || gen_lib_is_scope(p, ev->fqn);
+
+        add_evid_at(fn,
+                    ev->kind == GEN_EV_AWAIT ? GEN_EVK_LIB_AWAIT
+                    : scope                  ? GEN_EVK_SCOPE
+                                             : GEN_EVK_LIB_WITH,
+                    ev->kind == GEN_EV_AWAIT ? GEN_TIER_LIB_AWAIT
+                                             : GEN_TIER_LIB_WITH,
+                    ev->ctx, f->path, ev->line, ev->col,
+                    gen_xasprintf("`%s %s%s`", ev_verb(ev->kind), as,
+                                  ev->shape == GEN_SHAPE_CALL ? "(...)" : ""),
+                    NULL);
+    }
+    else if (ev->source == GEN_SRC_SHIM) {
+        add_evid_at(fn, GEN_EVK_SHIM, GEN_TIER_SHIM, ev->ctx, f->path,
+                    ev->line, ev->col,
+                    gen_xasprintf("calls `%s`", ev->callee ? ev->callee : "?"),
+                    NULL);
+    }
+    else if (ev->source == GEN_SRC_PROJ && ev->target->boundary &&
+             ev->target != fn) {
+        add_evid_at(fn, GEN_EVK_AWAIT_BOUNDARY, GEN_TIER_BCALL,
+                    ev->target->iface, f->path, ev->line, ev->col,
+                    gen_xasprintf("`%s %s(...)` (`@%s`)", ev_verb(ev->kind),
+                                  as, ev->target->bdeco->name),
+                    ev->target);
+    }
 }
 
 static void
@@ -77,68 +360,195 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
     for (i = 0; i < fn->nevents; i++) {
         struct gen_event *ev = &fn->events[i];
         char *cf = NULL, *af = NULL;
-        int shim = GEN_SHIM_NONE, d, resolved = 0;
+        int shim = GEN_SHIM_NONE, d = GEN_DOM_NONE, resolved = 0, lib = 0;
 
         if (ev->callee != NULL) {
             cf = gen_project_resolve(p, f, fn, ev->callee);
             /* A name no import or definition binds (a local, a
-             * parameter) says nothing about a library. */
+             * parameter) says nothing about a library by itself. */
             resolved = cf != NULL;
             if (cf == NULL)
                 cf = gen_xstrdup(ev->callee);
         }
         if (cf != NULL && ev->shape != GEN_SHAPE_NAME)
             shim = gen_shim_of(p, cf);
-        if (shim != GEN_SHIM_NONE) {
+        if (shim != GEN_SHIM_NONE && ev->kind != GEN_EV_SCOPE) {
             ev->source = GEN_SRC_SHIM;
             ev->shim = (uint8_t)shim;
             ev->ctx = shim == GEN_SHIM_A2T ? GEN_DOM_TRIO : GEN_DOM_AIO;
             if (ev->arg != NULL) {
                 af = gen_project_resolve(p, f, fn, ev->arg);
                 if (af == NULL)
+                    af = typed_name(p, f, fn, ev->arg, ev->line);
+                if (af == NULL)
                     af = gen_xstrdup(ev->arg);
-                ev->wrapped = (uint8_t)gen_lib_domain(p, af);
+                ev->wrapped = (uint8_t)gen_lib_domain(p, f, af);
                 if (ev->wrapped == GEN_DOM_NONE)
                     ev->target = gen_find_func(p, af, 0);
             }
             ev->fqn = af ? af : cf;
             if (af != NULL)
                 free(cf);
+            event_evidence(p, f, fn, ev);
             continue;
         }
         if (cf == NULL || ev->shape == GEN_SHAPE_CALLCALL) {
             free(cf);
             continue;
         }
-        d = resolved ? gen_lib_domain(p, cf) : GEN_DOM_NONE;
-        if (d != GEN_DOM_NONE) {
-            ev->source = GEN_SRC_LIB;
-            ev->ctx = (uint8_t)d;
-        }
-        else {
-            const struct gen_func *t = gen_find_func(p, cf, 0);
+        /* `self.x.m()`: the resolver names `Class.x.m`, but the type of
+         * `self.x` is what tells. */
+        if (!resolved || (strncmp(ev->callee, "self.", 5) == 0 &&
+                          strchr(ev->callee + 5, '.') != NULL)) {
+            char *tn = typed_name(p, f, fn, ev->callee, ev->line);
 
-            t = protocol_target(p, t, cf, ev->kind);
-            if (t != NULL && !(t->flags & GEN_FN_CLASS) &&
+            if (tn != NULL) {
+                free(cf);
+                cf = tn;
+                resolved = 1;
+            }
+        }
+        if (resolved)
+            d = gen_lib_domain(p, f, cf);
+        if (d == GEN_DOM_NONE && resolved && ev->kind != GEN_EV_SCOPE) {
+            const struct gen_func *t = find_method(p, cf, &lib, 0);
+
+            t = protocol_target(p, t, cf, ev->kind, &lib);
+            d = lib;
+            if (!lib && t != NULL && !(t->flags & GEN_FN_CLASS) &&
                 ((t->flags & GEN_FN_ASYNC) || t->boundary)) {
                 ev->source = GEN_SRC_PROJ;
                 ev->target = t;
             }
         }
+        if (d != GEN_DOM_NONE) {
+            ev->source = GEN_SRC_LIB;
+            ev->ctx = (uint8_t)d;
+        }
         ev->fqn = cf;
+        event_evidence(p, f, fn, ev);
     }
 }
 
-static int
-module_default(const struct gen_file *f)
+/* ---- Runners ------------------------------------------------------------ */
+
+/* Evidence that runners give the functions handed to them, wherever the
+ * call is: `trio.run(main)` makes main Trio. */
+static void
+classify_calls(struct gen_project *p, struct gen_file *f)
 {
-    if (f->imports_aio && !f->imports_trio)
-        return GEN_DOM_AIO;
-    if (f->imports_trio && !f->imports_aio)
-        return GEN_DOM_TRIO;
-    return GEN_DOM_NONE;
+    size_t i;
+
+    for (i = 0; i < f->ncalls; i++) {
+        const struct gen_call *c = &f->calls[i];
+        const struct gen_func *scope = c->func >= 0 ? &f->funcs[c->func] : 0;
+        char *fqn = gen_project_resolve(p, f, scope, c->callee), *af;
+        const struct gen_func *t;
+        int d;
+
+        if (fqn == NULL)
+            fqn = typed_name(p, f, scope, c->callee, c->line);
+        d = gen_entry_domain(p, fqn, c->callee);
+        free(fqn);
+        if (d == GEN_DOM_NONE)
+            continue;
+        af = gen_project_resolve(p, f, scope, c->arg);
+        t = af ? gen_find_func(p, af, 0) : NULL;
+        free(af);
+        if (t == NULL || !(t->flags & GEN_FN_ASYNC) ||
+            (t->flags & GEN_FN_CLASS))
+            continue;
+        /* The callee is const everywhere else; evidence is the one thing
+         * added to other functions. */
+        add_evid_at((struct gen_func *)t, GEN_EVK_ENTRY, GEN_TIER_CONTEXT, d,
+                    f->path, c->line, c->col,
+                    gen_xasprintf("handed to `%s`", c->callee), NULL);
+    }
 }
 
+/* ---- Deciding ----------------------------------------------------------- */
+
+static void
+module_evidence(struct gen_file *f, struct gen_func *fn)
+{
+    if (f->pragma_dom)
+        add_evid(
+            fn, GEN_EVK_PRAGMA, GEN_TIER_DEFAULT, f->pragma_dom, f->path,
+            f->pragma_line,
+            gen_xasprintf("`# trioaio-gen: domain=%s`",
+                          f->pragma_dom == GEN_DOM_AIO ? "asyncio" : "trio"),
+            NULL);
+    if (f->imports_aio != f->imports_trio)
+        add_evid(fn, GEN_EVK_MODULE, GEN_TIER_MODULE,
+                 f->imports_aio ? GEN_DOM_AIO : GEN_DOM_TRIO, f->path, 1,
+                 gen_xstrdup(f->imports_aio
+                                 ? "the module imports asyncio, not Trio"
+                                 : "the module imports Trio, not asyncio"),
+                 NULL);
+}
+
+/* The first evidence of each domain at the highest tier, and that tier. */
+static int
+best_tier(const struct gen_func *fn, const struct gen_evid **a,
+          const struct gen_evid **t)
+{
+    size_t i;
+    int tier = GEN_TIER_NONE;
+
+    *a = *t = NULL;
+    for (i = 0; i < fn->nevid; i++)
+        if (fn->evid[i].tier > tier)
+            tier = fn->evid[i].tier;
+    for (i = 0; i < fn->nevid; i++) {
+        const struct gen_evid *e = &fn->evid[i];
+
+        if (e->tier != tier)
+            continue;
+        if (e->dom == GEN_DOM_AIO && *a == NULL)
+            *a = e;
+        if (e->dom == GEN_DOM_TRIO && *t == NULL)
+            *t = e;
+    }
+    return tier;
+}
+
+static void
+decide(struct gen_func *fn)
+{
+    const struct gen_evid *a, *t;
+    int tier = best_tier(fn, &a, &t);
+
+    fn->tier = (uint8_t)tier;
+    if (tier == GEN_TIER_NONE || tier == GEN_TIER_BOUNDARY) {
+        fn->why = tier ? &fn->evid[0] : NULL;
+        if (tier == GEN_TIER_BOUNDARY) {
+            size_t i;
+
+            for (i = 0; i < fn->nevid; i++)
+                if (fn->evid[i].kind == GEN_EVK_BOUNDARY)
+                    fn->why = &fn->evid[i];
+        }
+        return;
+    }
+    fn->domain = (uint8_t)((a ? GEN_DOM_AIO : 0) | (t ? GEN_DOM_TRIO : 0));
+    if (a && t) {
+        /* TA003 is reported at the later of the two. */
+        int aio_first = a->line < t->line || (a->line == t->line && a < t);
+
+        fn->why = aio_first ? a : t;
+        fn->clash = aio_first ? t : a;
+    }
+    else {
+        fn->why = a ? a : t;
+    }
+    /* A domain taken from the module's imports alone is used to check the
+     * function's own body, but is not evidence for its callers. */
+    fn->iface = (fn->domain == GEN_DOM_MIXED || tier == GEN_TIER_MODULE)
+                    ? GEN_DOM_NONE
+                    : fn->domain;
+}
+
+/* The domain the project functions fn awaits agree on (ORed). */
 static int
 proj_evidence(const struct gen_func *fn)
 {
@@ -149,6 +559,7 @@ proj_evidence(const struct gen_func *fn)
         const struct gen_event *ev = &fn->events[i];
 
         if (ev->source == GEN_SRC_PROJ && ev->target != fn &&
+            ev->region == GEN_REGION_NONE &&
             (ev->target->iface == GEN_DOM_AIO ||
              ev->target->iface == GEN_DOM_TRIO))
             d |= ev->target->iface;
@@ -156,76 +567,70 @@ proj_evidence(const struct gen_func *fn)
     return d;
 }
 
+static int
+undecided(const struct gen_func *fn)
+{
+    return (fn->flags & GEN_FN_ASYNC) && !(fn->flags & GEN_FN_CLASS) &&
+           fn->tier == GEN_TIER_NONE;
+}
+
+/* Weakest of all: the project functions it awaits, followed across the
+ * project until nothing changes.  Only functions with no other evidence
+ * take part; then their evidence records the callees that decided. */
 static void
-infer_domains(struct gen_project *p)
+propagate(struct gen_project *p)
 {
     size_t i, j, k;
     int pass, changed = 1;
 
-    for (i = 0; i < p->nfiles; i++) {
-        struct gen_file *f = p->files[i];
-
-        for (j = 0; j < f->nfuncs; j++) {
-            struct gen_func *fn = &f->funcs[j];
-
-            for (k = 0; k < fn->nevents; k++) {
-                const struct gen_event *ev = &fn->events[k];
-
-                if (ev->source == GEN_SRC_LIB && ev->kind == GEN_EV_AWAIT)
-                    fn->lib_dom |= ev->ctx;
-                else if (ev->source == GEN_SRC_LIB)
-                    fn->with_dom |= ev->ctx;
-                else if (ev->source == GEN_SRC_SHIM)
-                    fn->shim_dom |= ev->ctx;
-            }
-            if (fn->boundary == GEN_SHIM_A2T) {
-                fn->domain = GEN_DOM_AIO;
-                fn->iface = GEN_DOM_TRIO;
-            }
-            else if (fn->boundary == GEN_SHIM_T2A) {
-                fn->domain = GEN_DOM_TRIO;
-                fn->iface = GEN_DOM_AIO;
-            }
-        }
-    }
     for (pass = 0; changed && pass < FIXPOINT_PASSES; pass++) {
         changed = 0;
         for (i = 0; i < p->nfiles; i++) {
             struct gen_file *f = p->files[i];
-            int md = module_default(f);
 
             for (j = 0; j < f->nfuncs; j++) {
                 struct gen_func *fn = &f->funcs[j];
-                int d;
+                int d, iface;
 
-                if (fn->boundary || !(fn->flags & GEN_FN_ASYNC) ||
-                    (fn->flags & GEN_FN_CLASS))
+                if (!undecided(fn))
                     continue;
-                /* Strongest evidence first: the libraries it awaits, those
-                 * it enters or iterates, the shims it calls, the module's
-                 * single world, then the project functions it awaits. */
-                int weak = 0, iface;
-
-                if (fn->lib_dom)
-                    d = fn->lib_dom;
-                else if (fn->with_dom)
-                    d = fn->with_dom;
-                else if (fn->shim_dom)
-                    d = fn->shim_dom;
-                else if (md)
-                    d = md, weak = 1;
-                else
-                    d = proj_evidence(fn);
-                /* A domain taken from the module's imports alone is used to
-                 * check the function's own body, but is not evidence for
-                 * its callers or for the shims around it. */
-                iface = (d == GEN_DOM_MIXED || weak) ? GEN_DOM_NONE : d;
+                d = proj_evidence(fn);
+                iface = d == GEN_DOM_MIXED ? GEN_DOM_NONE : d;
                 if (d != fn->domain || iface != fn->iface) {
                     fn->domain = (uint8_t)d;
                     fn->iface = (uint8_t)iface;
                     changed = 1;
                 }
             }
+        }
+    }
+    for (i = 0; i < p->nfiles; i++) {
+        struct gen_file *f = p->files[i];
+
+        for (j = 0; j < f->nfuncs; j++) {
+            struct gen_func *fn = &f->funcs[j];
+            int seen = 0;
+
+            if (!undecided(fn) || fn->domain == GEN_DOM_NONE)
+                continue;
+            for (k = 0; k < fn->nevents; k++) {
+                const struct gen_event *ev = &fn->events[k];
+                int d;
+
+                if (ev->source != GEN_SRC_PROJ || ev->target == fn ||
+                    ev->region != GEN_REGION_NONE)
+                    continue;
+                d = ev->target->iface;
+                if ((d != GEN_DOM_AIO && d != GEN_DOM_TRIO) || (seen & d))
+                    continue;
+                seen |= d;
+                add_evid(fn, GEN_EVK_PROPAGATED, GEN_TIER_PROPAGATED, d,
+                         f->path, ev->line,
+                         gen_xasprintf("`%s %s` (%s)", ev_verb(ev->kind),
+                                       ev->callee, gen_domain_name(d)),
+                         ev->target);
+            }
+            decide(fn);
         }
     }
 }
@@ -239,14 +644,29 @@ gen_project_analyse(struct gen_project *p)
     for (i = 0; i < p->nfiles; i++) {
         struct gen_file *f = p->files[i];
 
-        for (j = 0; j < f->nfuncs; j++)
+        for (j = 0; j < f->nfuncs; j++) {
+            f->funcs[j].file = f;
             classify_decorators(p, f, &f->funcs[j]);
+        }
     }
     for (i = 0; i < p->nfiles; i++) {
         struct gen_file *f = p->files[i];
 
         for (j = 0; j < f->nfuncs; j++)
             classify_events(p, f, &f->funcs[j]);
+        classify_calls(p, f);
     }
-    infer_domains(p);
+    for (i = 0; i < p->nfiles; i++) {
+        struct gen_file *f = p->files[i];
+
+        for (j = 0; j < f->nfuncs; j++) {
+            struct gen_func *fn = &f->funcs[j];
+
+            if (!(fn->flags & GEN_FN_ASYNC) || (fn->flags & GEN_FN_CLASS))
+                continue;
+            module_evidence(f, fn);
+            decide(fn);
+        }
+    }
+    propagate(p);
 }

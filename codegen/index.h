@@ -1,13 +1,61 @@
 /* Domains: deciding, for every async function of the project, whether it
- * is asyncio code or Trio code, from the evidence its body and its callers
- * give (see docs/generator-rules.md). */
+ * is asyncio code or Trio code, from the evidence its body, its callers
+ * and its configuration give (see docs/generator-rules.md).
+ *
+ * Every piece of evidence has a kind, a tier and a place.  The highest
+ * tier that has any evidence decides; evidence of a lower tier never
+ * overrides it.  Two domains at the deciding tier make the function mixed
+ * (TA003).  Tiers from GEN_TIER_SHIM up are "strong"; the body's own
+ * evidence is ranked the way it is most often right: what it awaits from
+ * a library, then what it enters, then boundary functions, then shims. */
 #ifndef GEN_INDEX_H
 #define GEN_INDEX_H
 
 #include "project.h"
 
+enum gen_tier {
+    GEN_TIER_NONE = 0,
+    GEN_TIER_PROPAGATED, /* awaits project functions of that domain */
+    GEN_TIER_MODULE,     /* the module imports only that library */
+    GEN_TIER_DEFAULT,    /* configuration or a `# trioaio-gen:` comment */
+    GEN_TIER_SHIM,       /* calls shims that only make sense there */
+    GEN_TIER_BCALL,      /* awaits a boundary-decorated function */
+    GEN_TIER_LIB_WITH,   /* enters or iterates that library's objects */
+    GEN_TIER_LIB_AWAIT,  /* awaits that library */
+    GEN_TIER_CONTEXT,    /* how it is run: runners, pytest marks */
+    GEN_TIER_BOUNDARY,   /* a boundary decorator */
+};
+
+enum gen_evk {
+    GEN_EVK_BOUNDARY,       /* @aio_as_trio / @trio_as_aio */
+    GEN_EVK_MARK,           /* @pytest.mark.trio / @pytest.mark.asyncio */
+    GEN_EVK_PYTEST_MODE,    /* pytest-trio's trio_mode, asyncio_mode=auto */
+    GEN_EVK_ENTRY,          /* handed to trio.run, asyncio.run... */
+    GEN_EVK_TASK_STATUS,    /* a `task_status` parameter */
+    GEN_EVK_SCOPE,          /* enters a nursery, cancel scope, timeout */
+    GEN_EVK_LIB_AWAIT,      /* awaits a library call */
+    GEN_EVK_LIB_WITH,       /* async with / async for over a library */
+    GEN_EVK_AWAIT_BOUNDARY, /* awaits a boundary-decorated function */
+    GEN_EVK_SHIM,           /* calls a shim */
+    GEN_EVK_DEFAULT,        /* [tool.trioaio-gen] default domain */
+    GEN_EVK_PRAGMA,         /* `# trioaio-gen: domain=...` */
+    GEN_EVK_MODULE,         /* the module's imports */
+    GEN_EVK_PROPAGATED,     /* awaits a project function */
+    GEN_EVK_COUNT
+};
+
 /* Load imported project modules, resolve names, infer domains. */
 void
 gen_project_analyse(struct gen_project *p);
+
+/* A short name for an evidence kind ("pytest mark", "runner"...). */
+const char *
+gen_evk_name(int kind);
+
+/* Append to b why fn has its domain, for messages: "`@pytest.mark.trio`,
+ * line 14" (the file is named when it is not `here`). */
+struct gen_buf;
+void
+gen_evid_reason(struct gen_buf *b, const struct gen_evid *e, const char *here);
 
 #endif /* GEN_INDEX_H */

@@ -34,6 +34,20 @@ static const char *const sym_names[SYM_COUNT] = {
     [SYM_PARENTHESIZED_EXPRESSION] = "parenthesized_expression",
     [SYM_GENERATOR_EXPRESSION] = "generator_expression",
     [SYM_COMMENT] = "comment",
+    [SYM_ASSIGNMENT] = "assignment",
+    [SYM_AS_PATTERN_TARGET] = "as_pattern_target",
+    [SYM_TYPED_PARAMETER] = "typed_parameter",
+    [SYM_TYPED_DEFAULT_PARAMETER] = "typed_default_parameter",
+    [SYM_DEFAULT_PARAMETER] = "default_parameter",
+    [SYM_TYPE] = "type",
+    [SYM_STRING] = "string",
+    [SYM_STRING_CONTENT] = "string_content",
+    [SYM_COMPARISON_OPERATOR] = "comparison_operator",
+    [SYM_ELIF_CLAUSE] = "elif_clause",
+    [SYM_ELSE_CLAUSE] = "else_clause",
+    [SYM_AWAIT] = "await",
+    [SYM_LIST_SPLAT] = "list_splat",
+    [SYM_DICTIONARY_SPLAT] = "dictionary_splat",
 };
 
 /* Anonymous tokens; every other name above is a named node. */
@@ -57,6 +71,10 @@ static const char *const fld_names[FLD_COUNT] = {
     [FLD_VALUE] = "value",
     [FLD_TYPE] = "type",
     [FLD_SUPERCLASSES] = "superclasses",
+    [FLD_LEFT] = "left",
+    [FLD_CONDITION] = "condition",
+    [FLD_CONSEQUENCE] = "consequence",
+    [FLD_ALTERNATIVE] = "alternative",
 };
 
 static const char *const cap_names[CAP_COUNT] = {
@@ -72,6 +90,8 @@ static const char *const cap_names[CAP_COUNT] = {
     [CAP_FOR_CLAUSE] = "for_clause",
     [CAP_YIELD] = "yield",
     [CAP_COMMENT] = "comment",
+    [CAP_CALL] = "call",
+    [CAP_IF] = "if",
 };
 
 /* Every pattern in facts.scm has the form `(node_type) @capture`.  The

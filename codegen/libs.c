@@ -1,5 +1,6 @@
 #include "libs.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -87,19 +88,228 @@ gen_shim_of(const struct gen_project *p, const char *fqn)
     return GEN_SHIM_NONE;
 }
 
+/* The library table: packages by dotted prefix, longest match wins, so
+ * `redis.asyncio` is asyncio while `redis` itself is not listed (a sync
+ * client).  GEN_DOM_NONE entries are neutral: they run under either
+ * library (anyio, sniffio) or have no async API of their own.  Outside
+ * this table, a top-level package named `aio*` is asyncio and `trio_*` is
+ * Trio, but only when it is not part of the checked project (a project
+ * named `aio_databases` may well support both).  docs/generator-rules.md
+ * lists the table; tests/gen/test_libraries.py checks every entry. */
+static const struct gen_libpkg gen_libtable[] = {
+    /* asyncio and its ecosystem */
+    {"asyncio", GEN_DOM_AIO},
+    {"asyncpg", GEN_DOM_AIO},
+    {"asyncssh", GEN_DOM_AIO},
+    {"websockets", GEN_DOM_AIO},
+    {"redis.asyncio", GEN_DOM_AIO},
+    {"grpc.aio", GEN_DOM_AIO},
+    {"motor", GEN_DOM_AIO},
+    {"uvloop", GEN_DOM_AIO},
+    {"zmq.asyncio", GEN_DOM_AIO},
+    {"sqlalchemy.ext.asyncio", GEN_DOM_AIO},
+    {"databases", GEN_DOM_AIO},
+    {"async_timeout", GEN_DOM_AIO},
+    {"janus", GEN_DOM_AIO},
+    {"nats", GEN_DOM_AIO},
+    {"aiohttp", GEN_DOM_AIO},
+    {"aiortc", GEN_DOM_AIO},
+    {"aiostream", GEN_DOM_AIO},
+    /* Trio and its ecosystem */
+    {"trio", GEN_DOM_TRIO},
+    {"trio_websocket", GEN_DOM_TRIO},
+    {"trio_util", GEN_DOM_TRIO},
+    {"pytest_trio", GEN_DOM_TRIO},
+    {"hypercorn.trio", GEN_DOM_TRIO},
+    {"quart_trio", GEN_DOM_TRIO},
+    /* neutral: either library, or no async API */
+    {"anyio", GEN_DOM_NONE},
+    {"sniffio", GEN_DOM_NONE},
+    {"httpx", GEN_DOM_NONE},
+    {"httpcore", GEN_DOM_NONE},
+    {"outcome", GEN_DOM_NONE},
+    {"async_generator", GEN_DOM_NONE},
+    {"exceptiongroup", GEN_DOM_NONE},
+    {"trio_typing", GEN_DOM_NONE},
+    {"asyncclick", GEN_DOM_NONE},
+    {"hypercorn", GEN_DOM_NONE},
+};
+
+const struct gen_libpkg *
+gen_libs_table(size_t *n)
+{
+    *n = sizeof(gen_libtable) / sizeof(gen_libtable[0]);
+    return gen_libtable;
+}
+
+/* The longest entry that is fqn or a dotted prefix of it, or NULL. */
+static const struct gen_libpkg *
+table_entry(const char *fqn)
+{
+    const struct gen_libpkg *best = NULL;
+    size_t i, bestn = 0, n;
+
+    for (i = 0; i < sizeof(gen_libtable) / sizeof(gen_libtable[0]); i++) {
+        n = strlen(gen_libtable[i].name);
+        if (n > bestn && strncmp(fqn, gen_libtable[i].name, n) == 0 &&
+            (fqn[n] == '\0' || fqn[n] == '.')) {
+            best = &gen_libtable[i];
+            bestn = n;
+        }
+    }
+    return best;
+}
+
 int
-gen_lib_domain(const struct gen_project *p, const char *fqn)
+gen_is_project_package(struct gen_project *p, const struct gen_file *f,
+                       const char *top, size_t n)
+{
+    char *key = gen_xstrndup(top, n), *cand;
+    void *v = gen_map_get(&p->tops, key);
+    int r;
+
+    if (v != NULL) {
+        free(key);
+        return v == (void *)2;
+    }
+    r = gen_map_get(&p->by_module, key) != NULL;
+    if (!r && f != NULL && f->root != NULL) {
+        cand = gen_xasprintf("%s/%s/__init__.py", f->root, key);
+        r = gen_is_file(cand);
+        free(cand);
+        if (!r) {
+            cand = gen_xasprintf("%s/%s.py", f->root, key);
+            r = gen_is_file(cand);
+            free(cand);
+        }
+    }
+    gen_map_put(&p->tops, key, r ? (void *)2 : (void *)1);
+    free(key);
+    return r;
+}
+
+int
+gen_lib_domain(struct gen_project *p, const struct gen_file *f,
+               const char *fqn)
 {
     size_t n = strcspn(fqn, ".");
+    const struct gen_libpkg *e;
 
-    if ((n == 7 && memcmp(fqn, "asyncio", 7) == 0) ||
-        (n > 3 && memcmp(fqn, "aio", 3) == 0))
-        return GEN_DOM_AIO;
     if (is_runtime(p, fqn, n))
         return strcmp(fqn + n, ".open_loop") == 0 ? GEN_DOM_TRIO
                                                   : GEN_DOM_NONE;
-    if ((n == 4 && memcmp(fqn, "trio", 4) == 0) ||
-        (n > 5 && memcmp(fqn, "trio_", 5) == 0))
-        return GEN_DOM_TRIO;
-    return GEN_DOM_NONE;
+    if (n == 7 && memcmp(fqn, "asyncio", 7) == 0)
+        return GEN_DOM_AIO; /* the standard library, never the project */
+    e = table_entry(fqn);
+    if (e == NULL && !(n > 3 && memcmp(fqn, "aio", 3) == 0) &&
+        !(n > 5 && memcmp(fqn, "trio_", 5) == 0))
+        return GEN_DOM_NONE;
+    /* The project's own modules are never a library, whatever their name. */
+    if (gen_is_project_package(p, f, fqn, n))
+        return GEN_DOM_NONE;
+    if (e != NULL)
+        return e->dom;
+    return fqn[0] == 'a' ? GEN_DOM_AIO : GEN_DOM_TRIO;
+}
+
+/* Library context managers no shim can carry to the other domain: a
+ * nursery or cancel scope belongs to the Trio task that opened it, an
+ * asyncio timeout or task group to the asyncio task, and open_loop()
+ * starts a loop from Trio code. */
+int
+gen_lib_is_scope(const struct gen_project *p, const char *fqn)
+{
+    static const char *const scopes[] = {
+        "trio.open_nursery",       "trio.CancelScope",   "trio.move_on_after",
+        "trio.move_on_at",         "trio.fail_after",    "trio.fail_at",
+        "asyncio.timeout",         "asyncio.timeout_at", "asyncio.TaskGroup",
+        "anyio.create_task_group",
+    };
+    size_t n = strcspn(fqn, ".");
+
+    if (is_runtime(p, fqn, n) && strcmp(fqn + n, ".open_loop") == 0)
+        return 1;
+    return IN_LIST(fqn, scopes);
+}
+
+/* What calling a library factory returns, when that is not simply an
+ * object of the factory's own package. */
+const char *
+gen_lib_factory_type(const struct gen_project *p, const char *fqn)
+{
+    static const struct {
+        const char *factory, *type;
+    } f[] = {
+        {"trio.open_nursery", "trio.Nursery"},
+        {"asyncio.get_event_loop", "asyncio.AbstractEventLoop"},
+        {"asyncio.get_running_loop", "asyncio.AbstractEventLoop"},
+        {"asyncio.new_event_loop", "asyncio.AbstractEventLoop"},
+        {"anyio.create_task_group", "anyio.abc.TaskGroup"},
+        {"asyncpg.connect", "asyncpg.Connection"},
+        {"asyncpg.create_pool", "asyncpg.Pool"},
+        {"redis.asyncio.from_url", "redis.asyncio.Redis"},
+        {"aiohttp.request", "aiohttp.ClientResponse"},
+    };
+    size_t i, n = strcspn(fqn, ".");
+
+    if (is_runtime(p, fqn, n) && strcmp(fqn + n, ".open_loop") == 0)
+        return "asyncio.AbstractEventLoop";
+    for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+        if (strcmp(fqn, f[i].factory) == 0)
+            return f[i].type;
+    return NULL;
+}
+
+/* Runners and schedulers: the domain the callable handed to them runs
+ * in.  `raw` is the callee as written, for loop methods on receivers the
+ * tool cannot name (loop.run_until_complete). */
+int
+gen_entry_domain(const struct gen_project *p, const char *fqn, const char *raw)
+{
+    static const char *const trio_runners[] = {
+        "trio.run",
+        "trio.lowlevel.start_guest_run",
+        "trio.lowlevel.spawn_system_task",
+        "trio.from_thread.run",
+        "trio.Nursery.start_soon",
+        "trio.Nursery.start",
+    };
+    static const char *const aio_runners[] = {
+        "asyncio.run",
+        "asyncio.create_task",
+        "asyncio.ensure_future",
+        "asyncio.gather",
+        "asyncio.wait_for",
+        "asyncio.shield",
+        "asyncio.run_coroutine_threadsafe",
+        "asyncio.AbstractEventLoop.run_until_complete",
+        "asyncio.AbstractEventLoop.create_task",
+        "asyncio.AbstractEventLoop.call_soon",
+        "asyncio.AbstractEventLoop.call_soon_threadsafe",
+        "asyncio.AbstractEventLoop.call_later",
+        "asyncio.AbstractEventLoop.call_at",
+        "asyncio.TaskGroup.create_task",
+    };
+    static const char *const loop_methods[] = {
+        "run_until_complete",   "create_task", "call_soon",
+        "call_soon_threadsafe", "call_later",  "call_at",
+    };
+    size_t n;
+    const char *last;
+
+    if (fqn != NULL) {
+        n = strcspn(fqn, ".");
+        if (is_runtime(p, fqn, n) && strcmp(fqn + n, ".run") == 0)
+            return GEN_DOM_TRIO; /* trio_asyncio.run(main): main is Trio */
+        if (IN_LIST(fqn, trio_runners))
+            return GEN_DOM_TRIO;
+        if (IN_LIST(fqn, aio_runners))
+            return GEN_DOM_AIO;
+        return GEN_DOM_NONE;
+    }
+    /* Unresolved receiver: only methods no Trio or neutral object has. */
+    last = strrchr(raw, '.');
+    if (last == NULL)
+        return GEN_DOM_NONE;
+    return IN_LIST(last + 1, loop_methods) ? GEN_DOM_AIO : GEN_DOM_NONE;
 }

@@ -215,9 +215,31 @@ want_for_file(struct gen_project *p, const struct gen_file *f,
         }
         free(mod);
     }
+    for (i = 0; i < f->ncalls; i++) {
+        const struct gen_call *c = &f->calls[i];
+        const struct gen_func *scope = c->func >= 0 ? &f->funcs[c->func] : 0;
+        char *fqn = gen_project_resolve(p, f, scope, c->arg);
+
+        if (fqn != NULL)
+            want_name(p, f, fqn, queued, paths, n, cap);
+        free(fqn);
+    }
     for (i = 0; i < f->nfuncs; i++) {
         const struct gen_func *fn = &f->funcs[i];
 
+        /* The types of receivers and the bases of classes. */
+        for (j = 0; j < fn->nbinds + fn->nparams; j++) {
+            const struct gen_bind *b =
+                j < fn->nbinds ? &fn->binds[j] : &fn->params[j - fn->nbinds];
+            char *fqn;
+
+            if (b->type == NULL)
+                continue;
+            fqn = gen_project_resolve(p, f, fn, b->type);
+            if (fqn != NULL)
+                want_name(p, f, fqn, queued, paths, n, cap);
+            free(fqn);
+        }
         for (j = 0; j < fn->nevents; j++) {
             const struct gen_event *ev = &fn->events[j];
             const char *names[2] = {ev->callee, ev->arg};

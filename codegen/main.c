@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "explain.h"
 #include "gen.h"
 #include "index.h"
 #include "project.h"
 #include "lang.h"
+#include "libs.h"
 #include "load.h"
 #include "report.h"
 #include "rules.h"
@@ -38,7 +40,8 @@ usage(FILE *f)
     fprintf(f,
             "usage: trioaio-gen check [options] [PATH...]\n"
             "       trioaio-gen gen [options] -o OUT [PATH...]\n"
-            "       trioaio-gen rules | version\n"
+            "       trioaio-gen explain [options] FILE[:FUNCTION]\n"
+            "       trioaio-gen rules | libraries | version\n"
             "\n"
             "check options:\n"
             "  --select=CODES       only these codes (prefixes, comma list)\n"
@@ -276,6 +279,55 @@ cmd_gen(int argc, char **argv)
     return status;
 }
 
+/* explain FILE[:FUNCTION]: analyse FILE as check would and print the
+ * evidence behind each function's domain. */
+static int
+cmd_explain(int argc, char **argv)
+{
+    struct opts o;
+    struct gen_scan s = {0};
+    struct gen_project p = {0};
+    char *path, *colon, *func = NULL;
+    size_t i, n = 0;
+    int rc;
+
+    if (parse_opts(argc, argv, &o) < 0)
+        return GEN_EXIT_ERROR;
+    if (optind != argc - 1) {
+        gen_warn("explain needs one FILE[:FUNCTION]");
+        opts_free(&o);
+        return GEN_EXIT_ERROR;
+    }
+    path = gen_xstrdup(argv[optind]);
+    colon = strrchr(path, ':');
+    if (colon != NULL && !gen_is_file(path)) {
+        *colon = '\0';
+        func = colon + 1;
+    }
+    if (!gen_is_file(path)) {
+        gen_warn("%s: no such file", path);
+        free(path);
+        opts_free(&o);
+        return GEN_EXIT_ERROR;
+    }
+    argv[optind] = path;
+    rc = load(argc, argv, &o, &s, &p);
+    gen_project_analyse(&p);
+    for (i = 0; i < p.nfiles; i++)
+        if (p.files[i]->explicit_)
+            n += gen_explain_file(p.files[i], func, stdout);
+    if (func != NULL && n == 0) {
+        gen_warn("%s: no async function `%s`", path, func);
+        rc = 1;
+    }
+    gen_project_free(&p);
+    gen_scan_free(&s);
+    gen_lang_free();
+    opts_free(&o);
+    free(path);
+    return rc ? GEN_EXIT_ERROR : GEN_EXIT_CLEAN;
+}
+
 static double
 now(void)
 {
@@ -322,6 +374,22 @@ cmd_rules(int argc, char **argv)
     return GEN_EXIT_CLEAN;
 }
 
+/* The library table: one `package domain` line each. */
+static int
+cmd_libraries(int argc, char **argv)
+{
+    size_t i, n;
+    const struct gen_libpkg *t = gen_libs_table(&n);
+
+    (void)argc;
+    (void)argv;
+    for (i = 0; i < n; i++)
+        printf("%-24s %s\n", t[i].name,
+               t[i].dom == GEN_DOM_NONE ? "neutral"
+                                        : gen_domain_name(t[i].dom));
+    return GEN_EXIT_CLEAN;
+}
+
 static int
 cmd_version(int argc, char **argv)
 {
@@ -333,8 +401,10 @@ cmd_version(int argc, char **argv)
 }
 
 static const struct gen_cmd cmds[] = {
-    {"check", cmd_check},     {"gen", cmd_gen},     {"rules", cmd_rules},
-    {"version", cmd_version}, {"parse", cmd_parse},
+    {"check", cmd_check},         {"gen", cmd_gen},
+    {"explain", cmd_explain},     {"rules", cmd_rules},
+    {"libraries", cmd_libraries}, {"version", cmd_version},
+    {"parse", cmd_parse},
 };
 
 int

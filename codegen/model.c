@@ -13,12 +13,26 @@ struct scope {
     long func; /* index into f->funcs */
 };
 
+/* A dispatch branch: events inside [start, end) are in domain `region`. */
+struct region {
+    uint32_t start, end;
+    uint8_t region;
+};
+
 struct gen_modeler {
     TSParser *parser;
     struct scope *stack;
     size_t depth, cap;
     uint32_t *kw; /* offsets of keywords in the current source */
     size_t nkw, capkw;
+    /* Regions in the order their `if` statements start; innermost last. */
+    struct region *regions;
+    size_t nregions, capregions;
+    /* The tree node of f->funcs[i] and its enclosing definition, for the
+     * binding pass after the walk. */
+    TSNode *nodes;
+    long *parents;
+    size_t capnodes, capparents;
 };
 
 struct gen_modeler *
@@ -40,6 +54,9 @@ gen_modeler_delete(struct gen_modeler *m)
     ts_parser_delete(m->parser);
     free(m->stack);
     free(m->kw);
+    free(m->regions);
+    free(m->nodes);
+    free(m->parents);
     free(m);
 }
 
@@ -71,6 +88,49 @@ node_text(TSNode n, const char *src)
     uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
 
     return gen_xstrndup(src + a, b - a);
+}
+
+/* Words that can start a fact: the keywords of definitions, imports,
+ * awaits and context managers, and the names of the runners and
+ * schedulers that hand a function to a domain (see do_call). */
+static const char *const kwords[] = {
+    "await",
+    "yield",
+    "async",
+    "def",
+    "class",
+    "import",
+    "with",
+    "run",
+    "start",
+    "start_soon",
+    "create_task",
+    "gather",
+    "ensure_future",
+    "run_until_complete",
+    "call_soon",
+    "call_soon_threadsafe",
+    "call_later",
+    "call_at",
+    "wait_for",
+    "shield",
+    "run_coroutine_threadsafe",
+    "spawn_system_task",
+    "start_guest_run",
+};
+
+static int
+is_kword(const char *s, size_t n)
+{
+    size_t w;
+
+    if (n < 3 || n > 24 || strchr("aydcirsgew", s[0]) == NULL)
+        return 0;
+    for (w = 0; w < sizeof(kwords) / sizeof(kwords[0]); w++)
+        if (kwords[w][0] == s[0] && strncmp(kwords[w], s, n) == 0 &&
+            kwords[w][n] == '\0')
+            return 1;
+    return 0;
 }
 
 static int
@@ -162,9 +222,21 @@ callable_name(TSNode n, const char *src)
     return gen_dotted(n, src);
 }
 
+/* The dispatch region around byte b: the innermost one that holds it. */
+static uint8_t
+region_at(const struct gen_modeler *m, uint32_t b)
+{
+    size_t i;
+
+    for (i = m->nregions; i-- > 0;)
+        if (m->regions[i].start <= b && b < m->regions[i].end)
+            return m->regions[i].region;
+    return GEN_REGION_NONE;
+}
+
 static void
-add_event(struct gen_file *f, long fi, TSNode expr, TSNode at,
-          enum gen_ev_kind kind, const char *src)
+add_event(struct gen_modeler *m, struct gen_file *f, long fi, TSNode expr,
+          TSNode at, enum gen_ev_kind kind, const char *src)
 {
     struct gen_func *fn;
     struct gen_event ev = {0};
@@ -200,7 +272,353 @@ add_event(struct gen_file *f, long fi, TSNode expr, TSNode at,
     if (ev.callee == NULL && ev.arg == NULL)
         return; /* nothing the checker could ever say about it */
     node_pos(at, src, &ev.line, &ev.col);
+    ev.region = region_at(m, ts_node_start_byte(at));
+    if (ev.region)
+        fn->flags |= GEN_FN_DISPATCH;
     GEN_PUSH(fn->events, fn->nevents, fn->capevents, ev);
+}
+
+static const char *
+last_part(const char *dotted)
+{
+    const char *dot = strrchr(dotted, '.');
+
+    return dot ? dot + 1 : dotted;
+}
+
+static int
+name_in(const char *s, const char *const *list, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return 1;
+    return 0;
+}
+#define NAME_IN(s, l) name_in((s), (l), sizeof(l) / sizeof((l)[0]))
+
+/* The want-th positional argument of a call (0-based), or a null node;
+ * nothing after a *args, whose length is unknown. */
+static TSNode
+nth_arg(TSNode call, uint32_t want)
+{
+    TSNode args = gen_field(call, FLD_ARGUMENTS), null = {0};
+    uint32_t i, n, k = 0;
+
+    if (ts_node_is_null(args) || !gen_is(args, SYM_ARGUMENT_LIST))
+        return null;
+    n = ts_node_named_child_count(args);
+    for (i = 0; i < n; i++) {
+        TSNode a = ts_node_named_child(args, i);
+
+        if (gen_is(a, SYM_KEYWORD_ARGUMENT) || gen_is(a, SYM_COMMENT) ||
+            gen_is(a, SYM_DICTIONARY_SPLAT))
+            continue;
+        if (gen_is(a, SYM_LIST_SPLAT))
+            return null;
+        if (k++ == want)
+            return a;
+    }
+    return null;
+}
+
+/* The callable an argument hands over: f in `f`, `f(...)` (a coroutine
+ * of f) and `functools.partial(f, ...)`. */
+static char *
+handed_callable(TSNode a, const char *src)
+{
+    a = unparen(a);
+    if (!ts_node_is_null(a) && gen_is(a, SYM_CALL)) {
+        char *fn = gen_dotted(gen_field(a, FLD_FUNCTION), src);
+
+        if (fn != NULL && strcmp(last_part(fn), "partial") == 0) {
+            free(fn);
+            return callable_name(nth_arg(a, 0), src);
+        }
+        return fn;
+    }
+    return callable_name(a, src);
+}
+
+/* Runners and schedulers whose first positional argument is run in a
+ * domain; which domain is decided by the index from the resolved name. */
+static const char *const first_arg_runners[] = {
+    "run",
+    "start",
+    "start_soon",
+    "create_task",
+    "ensure_future",
+    "run_until_complete",
+    "call_soon",
+    "call_soon_threadsafe",
+    "wait_for",
+    "shield",
+    "run_coroutine_threadsafe",
+    "spawn_system_task",
+    "start_guest_run",
+};
+
+static void
+do_call(struct gen_file *f, long fi, TSNode n, const char *src)
+{
+    TSNode fnode = unparen(gen_field(n, FLD_FUNCTION));
+    char *callee;
+    const char *last;
+    uint32_t which = 0, k;
+    int all = 0;
+    TSNode lastn;
+    uint32_t ab, ae;
+
+    if (ts_node_is_null(fnode))
+        return;
+    if (gen_is(fnode, SYM_ATTRIBUTE))
+        lastn = gen_field(fnode, FLD_ATTRIBUTE);
+    else if (gen_is(fnode, SYM_IDENTIFIER))
+        lastn = fnode;
+    else
+        return;
+    /* Most calls are not runners: look at the last name in place first,
+     * allocating nothing. */
+    if (ts_node_is_null(lastn))
+        return;
+    ab = ts_node_start_byte(lastn);
+    ae = ts_node_end_byte(lastn);
+    if (!is_kword(src + ab, ae - ab))
+        return;
+    callee = gen_dotted(fnode, src);
+    if (callee == NULL)
+        return;
+    last = last_part(callee);
+    if (strcmp(last, "gather") == 0)
+        all = 1;
+    else if (strcmp(last, "call_later") == 0 || strcmp(last, "call_at") == 0)
+        which = 1;
+    else if (!NAME_IN(last, first_arg_runners)) {
+        free(callee);
+        return;
+    }
+    for (k = 0; k < 64; k++) {
+        TSNode a = nth_arg(n, k);
+        struct gen_call c = {0};
+
+        if (ts_node_is_null(a))
+            break;
+        if (!all && k != which)
+            continue;
+        c.arg = handed_callable(a, src);
+        if (c.arg != NULL) {
+            c.callee = gen_xstrdup(callee);
+            c.func = fi;
+            node_pos(a, src, &c.line, &c.col);
+            GEN_PUSH(f->calls, f->ncalls, f->capcalls, c);
+        }
+        if (!all)
+            break;
+    }
+    free(callee);
+}
+
+/* A test of the running library: `X == "trio"` where X is
+ * `sniffio.current_async_library()` or a name (a backend parameter).
+ * Returns the domain named, | 8 when the test is negated (!=, is not),
+ * or 0. */
+static int
+dispatch_test(TSNode cond, const char *src)
+{
+    uint32_t i, k;
+    int dom = 0, neg = 0, other = 0;
+
+    cond = unparen(cond);
+    if (ts_node_is_null(cond) || !gen_is(cond, SYM_COMPARISON_OPERATOR) ||
+        ts_node_named_child_count(cond) != 2)
+        return 0;
+    k = ts_node_child_count(cond);
+    for (i = 0; i < k; i++) {
+        TSNode ch = ts_node_child(cond, i);
+        const char *t = ts_node_type(ch);
+
+        if (!ts_node_is_named(ch)) {
+            if (strcmp(t, "!=") == 0 || strcmp(t, "not") == 0)
+                neg = 1;
+            else if (strcmp(t, "==") != 0 && strcmp(t, "is") != 0)
+                return 0;
+            continue;
+        }
+        if (gen_is(ch, SYM_STRING)) {
+            uint32_t j, m = ts_node_named_child_count(ch);
+
+            for (j = 0; j < m; j++) {
+                TSNode sc = ts_node_named_child(ch, j);
+                uint32_t a = ts_node_start_byte(sc), e = ts_node_end_byte(sc);
+
+                if (!gen_is(sc, SYM_STRING_CONTENT))
+                    continue;
+                if (e - a == 4 && memcmp(src + a, "trio", 4) == 0)
+                    dom = GEN_DOM_TRIO;
+                else if (e - a == 7 && memcmp(src + a, "asyncio", 7) == 0)
+                    dom = GEN_DOM_AIO;
+            }
+        }
+        else if (gen_is(ch, SYM_CALL)) {
+            char *fn = gen_dotted(gen_field(ch, FLD_FUNCTION), src);
+
+            other = fn != NULL &&
+                    strcmp(last_part(fn), "current_async_library") == 0;
+            free(fn);
+        }
+        else if (gen_is(ch, SYM_IDENTIFIER) || gen_is(ch, SYM_ATTRIBUTE)) {
+            other = 1;
+        }
+    }
+    if (!dom || !other)
+        return 0;
+    return dom | (neg ? 8 : 0);
+}
+
+static void
+push_region(struct gen_modeler *m, TSNode block, uint8_t region)
+{
+    struct region r;
+
+    if (ts_node_is_null(block))
+        return;
+    r.start = ts_node_start_byte(block);
+    r.end = ts_node_end_byte(block);
+    r.region = region;
+    GEN_PUSH(m->regions, m->nregions, m->capregions, r);
+}
+
+/* The branches of an if/elif/else chain that tests the running library
+ * become regions; an `else` after such a test is the other side of it:
+ * the named domain after `!=`, neither after `==` (it may be curio). */
+static void
+do_if(struct gen_modeler *m, TSNode n, const char *src)
+{
+    int t = dispatch_test(gen_field(n, FLD_CONDITION), src);
+    uint8_t els = 0;
+    TSTreeCursor c;
+
+    if (t) {
+        push_region(m, gen_field(n, FLD_CONSEQUENCE),
+                    (t & 8) ? GEN_REGION_OTHER : (uint8_t)(t & 3));
+        els = (t & 8) ? (uint8_t)(t & 3) : GEN_REGION_OTHER;
+    }
+    c = ts_tree_cursor_new(n);
+    if (ts_tree_cursor_goto_first_child(&c)) {
+        do {
+            TSNode ch = ts_tree_cursor_current_node(&c);
+
+            if (ts_tree_cursor_current_field_id(&c) !=
+                gen_lang.fld[FLD_ALTERNATIVE])
+                continue;
+            if (gen_is(ch, SYM_ELIF_CLAUSE)) {
+                int t2 = dispatch_test(gen_field(ch, FLD_CONDITION), src);
+
+                if (t2) {
+                    push_region(m, gen_field(ch, FLD_CONSEQUENCE),
+                                (t2 & 8) ? GEN_REGION_OTHER
+                                         : (uint8_t)(t2 & 3));
+                    els = (t2 & 8) ? (uint8_t)(t2 & 3) : GEN_REGION_OTHER;
+                }
+            }
+            else if (gen_is(ch, SYM_ELSE_CLAUSE) && els) {
+                push_region(m, gen_field(ch, FLD_BODY), els);
+            }
+        } while (ts_tree_cursor_goto_next_sibling(&c));
+    }
+    ts_tree_cursor_delete(&c);
+}
+
+/* The dotted name an annotation spells: `T`, `a.T`, or the same in a
+ * string ("a.T"); NULL for anything else (Optional[T]...). */
+static char *
+annot_name(TSNode type, const char *src)
+{
+    TSNode e;
+
+    if (ts_node_is_null(type))
+        return NULL;
+    e = gen_is(type, SYM_TYPE) && ts_node_named_child_count(type) > 0
+            ? ts_node_named_child(type, 0)
+            : type;
+    if (gen_is(e, SYM_STRING)) {
+        uint32_t j, m = ts_node_named_child_count(e);
+
+        for (j = 0; j < m; j++) {
+            TSNode sc = ts_node_named_child(e, j);
+            uint32_t a = ts_node_start_byte(sc), b = ts_node_end_byte(sc), i;
+
+            if (!gen_is(sc, SYM_STRING_CONTENT) || b == a)
+                continue;
+            for (i = a; i < b; i++)
+                if (!isalnum((unsigned char)src[i]) && src[i] != '_' &&
+                    src[i] != '.')
+                    return NULL;
+            return gen_xstrndup(src + a, b - a);
+        }
+        return NULL;
+    }
+    return gen_dotted(e, src);
+}
+
+static void
+add_bind(struct gen_bind **v, size_t *n, size_t *cap, char *name, char *type,
+         uint32_t line)
+{
+    struct gen_bind b;
+
+    b.name = name;
+    b.type = type;
+    b.line = line;
+    GEN_PUSH(*v, *n, *cap, b);
+}
+
+/* A function's parameters with their annotations and its return
+ * annotation, or a class's bases (in params, with a NULL name). */
+static void
+do_params(struct gen_func *fn, TSNode n, const char *src)
+{
+    TSNode ps;
+    uint32_t i, k;
+
+    if (fn->flags & GEN_FN_CLASS) {
+        ps = gen_field(n, FLD_SUPERCLASSES);
+        k = ts_node_is_null(ps) ? 0 : ts_node_named_child_count(ps);
+        for (i = 0; i < k; i++) {
+            TSNode b = ts_node_named_child(ps, i);
+            char *d = gen_dotted(b, src);
+
+            if (d != NULL)
+                add_bind(&fn->params, &fn->nparams, &fn->capparams, NULL, d,
+                         ts_node_start_point(b).row + 1);
+        }
+        return;
+    }
+    fn->ret = annot_name(gen_field(n, FLD_RETURN_TYPE), src);
+    ps = gen_field(n, FLD_PARAMETERS);
+    k = ts_node_is_null(ps) ? 0 : ts_node_named_child_count(ps);
+    for (i = 0; i < k; i++) {
+        TSNode p = ts_node_named_child(ps, i), nm = {0}, ty = {0};
+
+        if (gen_is(p, SYM_IDENTIFIER)) {
+            nm = p;
+        }
+        else if (gen_is(p, SYM_TYPED_PARAMETER)) {
+            if (ts_node_named_child_count(p) > 0)
+                nm = ts_node_named_child(p, 0);
+            ty = gen_field(p, FLD_TYPE);
+        }
+        else if (gen_is(p, SYM_DEFAULT_PARAMETER) ||
+                 gen_is(p, SYM_TYPED_DEFAULT_PARAMETER)) {
+            nm = gen_field(p, FLD_NAME);
+            ty = gen_field(p, FLD_TYPE);
+        }
+        if (ts_node_is_null(nm) || !gen_is(nm, SYM_IDENTIFIER))
+            continue;
+        add_bind(&fn->params, &fn->nparams, &fn->capparams, node_text(nm, src),
+                 annot_name(ty, src), ts_node_start_point(p).row + 1);
+    }
 }
 
 static int
@@ -379,6 +797,23 @@ do_comment(struct gen_file *f, TSNode n, const char *src)
     struct gen_noqa nq = {0};
     struct gen_buf codes = {0};
 
+    /* The file's declared domain: `# trioaio-gen: domain=asyncio`. */
+    for (p = s; p + 19 <= end; p++)
+        if (memcmp(p, "trioaio-gen:", 12) == 0) {
+            const char *v = p + 12;
+
+            while (v < end && *v == ' ')
+                v++;
+            if (end - v >= 7 && memcmp(v, "domain=", 7) == 0) {
+                v += 7;
+                if (end - v >= 7 && memcmp(v, "asyncio", 7) == 0)
+                    f->pragma_dom = GEN_DOM_AIO;
+                else if (end - v >= 4 && memcmp(v, "trio", 4) == 0)
+                    f->pragma_dom = GEN_DOM_TRIO;
+                f->pragma_line = ts_node_start_point(n).row + 1;
+            }
+            break;
+        }
     /* flake8's form: "# noqa" or "# noqa: CODE[, CODE...]". */
     for (p = s; p + 4 <= end; p++)
         if (strncasecmp(p, "noqa", 4) == 0)
@@ -476,26 +911,43 @@ new_func(struct gen_file *f, struct gen_modeler *m, TSNode n, const char *src,
     fn.ndecos = ndecos;
     fn.start_byte = ts_node_start_byte(n);
     node_pos(n, src, &fn.line, &fn.col);
+    do_params(&fn, n, src);
     GEN_PUSH(f->funcs, f->nfuncs, f->capfuncs, fn);
+    gen_grow((void **)&m->nodes, &m->capnodes, f->nfuncs, sizeof(*m->nodes));
+    gen_grow((void **)&m->parents, &m->capparents, f->nfuncs,
+             sizeof(*m->parents));
+    m->nodes[f->nfuncs - 1] = n;
+    m->parents[f->nfuncs - 1] = parent;
     return (long)f->nfuncs - 1;
 }
 
+/* A string literal "trio" or "asyncio" at src[i] (a quote). */
+static int
+is_lib_literal(const char *src, size_t len, size_t i)
+{
+    char q = src[i];
+
+    if (i + 5 < len && memcmp(src + i + 1, "trio", 4) == 0 && src[i + 5] == q)
+        return 1;
+    return i + 8 < len && memcmp(src + i + 1, "asyncio", 7) == 0 &&
+           src[i + 8] == q;
+}
+
 /* Offsets of every byte that can start something the model reads: '#'
- * (comments) and the words await, yield, async, def, class, import.  A
- * subtree with none of them inside cannot hold a capture, so the walk
- * skips it; most of a typical tree is skipped this way. */
+ * (comments), the words above, and the literals "trio" and "asyncio" of
+ * dispatch tests.  A subtree with none of them inside cannot hold a
+ * capture, so the walk skips it; most of a typical tree is skipped. */
 static void
 find_keywords(struct gen_modeler *m, const char *src, size_t len)
 {
-    static const char *const words[] = {"await", "yield", "async",
-                                        "def",   "class", "import"};
-    size_t i = 0, w;
+    size_t i = 0;
 
     m->nkw = 0;
     while (i < len) {
         unsigned char c = (unsigned char)src[i];
 
-        if (c == '#') {
+        if (c == '#' ||
+            ((c == '"' || c == '\'') && is_lib_literal(src, len, i))) {
             GEN_PUSH(m->kw, m->nkw, m->capkw, (uint32_t)i);
             i++;
         }
@@ -505,17 +957,51 @@ find_keywords(struct gen_modeler *m, const char *src, size_t len)
             while (j < len && (isalnum((unsigned char)src[j]) ||
                                src[j] == '_' || (unsigned char)src[j] >= 0x80))
                 j++;
-            if (j - i >= 3 && j - i <= 6 && strchr("aydci", c) != NULL)
-                for (w = 0; w < sizeof(words) / sizeof(words[0]); w++)
-                    if (strlen(words[w]) == j - i &&
-                        memcmp(words[w], src + i, j - i) == 0) {
-                        GEN_PUSH(m->kw, m->nkw, m->capkw, (uint32_t)i);
-                        break;
-                    }
+            if (is_kword(src + i, j - i))
+                GEN_PUSH(m->kw, m->nkw, m->capkw, (uint32_t)i);
             i = j;
         }
         else {
             i++;
+        }
+    }
+}
+
+/* Cancel scopes entered with a plain `with` (trio.move_on_after(...),
+ * trio.CancelScope()...): they only work in Trio code, so they are events
+ * too.  Other plain context managers say nothing about a domain. */
+static void
+do_scopes(struct gen_modeler *m, struct gen_file *f, long cur, TSNode n,
+          const char *src)
+{
+    static const char *const scopes[] = {"move_on_after", "move_on_at",
+                                         "fail_after",    "fail_at",
+                                         "CancelScope",   "open_loop"};
+    uint32_t i, k = ts_node_named_child_count(n);
+
+    for (i = 0; i < k; i++) {
+        TSNode cl = ts_node_named_child(n, i);
+        uint32_t j, kk;
+
+        if (!gen_is(cl, SYM_WITH_CLAUSE))
+            continue;
+        kk = ts_node_named_child_count(cl);
+        for (j = 0; j < kk; j++) {
+            TSNode it = ts_node_named_child(cl, j);
+            TSNode v = gen_field(it, FLD_VALUE);
+            char *fn;
+
+            if (!gen_is(it, SYM_WITH_ITEM) || ts_node_is_null(v))
+                continue;
+            if (gen_is(v, SYM_AS_PATTERN) && ts_node_named_child_count(v) > 0)
+                v = ts_node_named_child(v, 0);
+            v = unparen(v);
+            if (!gen_is(v, SYM_CALL))
+                continue;
+            fn = gen_dotted(gen_field(v, FLD_FUNCTION), src);
+            if (fn != NULL && NAME_IN(last_part(fn), scopes))
+                add_event(m, f, cur, v, v, GEN_EV_SCOPE, src);
+            free(fn);
         }
     }
 }
@@ -530,13 +1016,14 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
     uint32_t pend_at = UINT32_MAX;
 
     m->depth = 0;
+    m->nregions = 0;
     find_keywords(m, src, len);
     for (;;) {
         TSNode n = ts_tree_cursor_current_node(&c);
         uint32_t start = ts_node_start_byte(n);
         TSSymbol sym;
         enum gen_cap cap;
-        long cur;
+        long cur, inner;
 
         while (kwi < m->nkw && m->kw[kwi] < start)
             kwi++;
@@ -549,11 +1036,17 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
             goto down;
         while (m->depth && m->stack[m->depth - 1].end_byte <= start)
             m->depth--;
-        cur = m->depth ? m->stack[m->depth - 1].func : -1;
+        inner = cur = m->depth ? m->stack[m->depth - 1].func : -1;
         /* Events belong to the innermost function, never to a class. */
         if (cur >= 0 && (f->funcs[cur].flags & GEN_FN_CLASS))
             cur = -1;
         switch (cap) {
+        case CAP_CALL:
+            do_call(f, inner, n, src);
+            break;
+        case CAP_IF:
+            do_if(m, n, src);
+            break;
         case CAP_IMPORT:
             do_import(f, n, src);
             break;
@@ -602,11 +1095,14 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
         }
         case CAP_AWAIT:
             if (ts_node_named_child_count(n) > 0)
-                add_event(f, cur, ts_node_named_child(n, 0), n, GEN_EV_AWAIT,
-                          src);
+                add_event(m, f, cur, ts_node_named_child(n, 0), n,
+                          GEN_EV_AWAIT, src);
             break;
         case CAP_WITH:
-            if (starts_async(n)) {
+            if (!starts_async(n)) {
+                do_scopes(m, f, cur, n, src);
+            }
+            else {
                 uint32_t i, k = ts_node_named_child_count(n);
 
                 for (i = 0; i < k; i++) {
@@ -625,7 +1121,7 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
                         if (gen_is(v, SYM_AS_PATTERN) &&
                             ts_node_named_child_count(v) > 0)
                             v = ts_node_named_child(v, 0);
-                        add_event(f, cur, v, v, GEN_EV_WITH, src);
+                        add_event(m, f, cur, v, v, GEN_EV_WITH, src);
                     }
                 }
             }
@@ -636,7 +1132,7 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
                 TSNode r = gen_field(n, FLD_RIGHT);
 
                 if (!ts_node_is_null(r))
-                    add_event(f, cur, r, r, GEN_EV_FOR, src);
+                    add_event(m, f, cur, r, r, GEN_EV_FOR, src);
             }
             break;
         case CAP_YIELD:
@@ -668,6 +1164,176 @@ done:
     }
 }
 
+/* ---- Bindings: what the receivers of awaited methods are --------------- */
+
+/* The type a bound value has as written: the callee of `C(...)` or of
+ * `await f(...)`; NULL for anything else. */
+static char *
+value_type(TSNode v, const char *src)
+{
+    v = unparen(v);
+    if (!ts_node_is_null(v) && gen_is(v, SYM_AWAIT) &&
+        ts_node_named_child_count(v) > 0)
+        v = unparen(ts_node_named_child(v, 0));
+    if (ts_node_is_null(v) || !gen_is(v, SYM_CALL))
+        return NULL;
+    return gen_dotted(gen_field(v, FLD_FUNCTION), src);
+}
+
+static int
+text_is(TSNode n, const char *src, const char *s)
+{
+    char *d = gen_dotted(n, src);
+    int r = d != NULL && strcmp(d, s) == 0;
+
+    free(d);
+    return r;
+}
+
+/* Every binding of `name` in the subtree at top: assignments (with an
+ * annotation or from a call), `with ... as name`; `attr`, if not NULL, is
+ * also accepted as a bare annotated name (a class body's `x: T`). */
+static void
+scan_binds(struct gen_func *fn, TSNode top, const char *name, const char *attr,
+           const char *src)
+{
+    TSTreeCursor c = ts_tree_cursor_new(top);
+    int found = 0;
+
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&c);
+        char *type = NULL;
+
+        if (gen_is(n, SYM_ASSIGNMENT)) {
+            TSNode left = gen_field(n, FLD_LEFT);
+            TSNode ty = gen_field(n, FLD_TYPE);
+
+            if (text_is(left, src, name) ||
+                (attr != NULL && !ts_node_is_null(ty) &&
+                 gen_is(left, SYM_IDENTIFIER) && text_is(left, src, attr))) {
+                type = annot_name(ty, src);
+                if (type == NULL)
+                    type = value_type(gen_field(n, FLD_RIGHT), src);
+            }
+        }
+        else if (gen_is(n, SYM_AS_PATTERN) &&
+                 ts_node_named_child_count(n) > 1) {
+            TSNode al = gen_field(n, FLD_ALIAS);
+
+            if (!ts_node_is_null(al) && gen_is(al, SYM_AS_PATTERN_TARGET) &&
+                ts_node_named_child_count(al) > 0)
+                al = ts_node_named_child(al, 0);
+            if (text_is(al, src, name))
+                type = value_type(ts_node_named_child(n, 0), src);
+        }
+        if (type != NULL) {
+            add_bind(&fn->binds, &fn->nbinds, &fn->capbinds, gen_xstrdup(name),
+                     type, ts_node_start_point(n).row + 1);
+            found = 1;
+        }
+        if (ts_tree_cursor_goto_first_child(&c))
+            continue;
+        while (!ts_tree_cursor_goto_next_sibling(&c))
+            if (!ts_tree_cursor_goto_parent(&c))
+                goto done;
+    }
+done:
+    ts_tree_cursor_delete(&c);
+    if (!found) /* searched: do not look again */
+        add_bind(&fn->binds, &fn->nbinds, &fn->capbinds, gen_xstrdup(name),
+                 NULL, 0);
+}
+
+static int
+bound_by_import(const struct gen_file *f, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < f->nimports; i++)
+        if (strncmp(f->imports[i].local, s, n) == 0 &&
+            f->imports[i].local[n] == '\0')
+            return 1;
+    return 0;
+}
+
+static int
+has_bind(const struct gen_func *fn, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < fn->nbinds; i++)
+        if (strncmp(fn->binds[i].name, s, n) == 0 &&
+            fn->binds[i].name[n] == '\0')
+            return 1;
+    for (i = 0; i < fn->nparams; i++)
+        if (fn->params[i].name && strncmp(fn->params[i].name, s, n) == 0 &&
+            fn->params[i].name[n] == '\0')
+            return 1;
+    return 0;
+}
+
+/* Find the bindings of the receiver of `cal` (a dotted callee used in
+ * f->funcs[i]) unless they were looked for already. */
+static void
+want_bind(struct gen_modeler *m, struct gen_file *f, size_t i, const char *cal,
+          const char *src)
+{
+    struct gen_func *fn = &f->funcs[i];
+    const char *dot, *dot2;
+    size_t n;
+    char *name;
+
+    if (cal == NULL || (dot = strchr(cal, '.')) == NULL)
+        return;
+    n = (size_t)(dot - cal);
+    if ((n == 4 && memcmp(cal, "self", 4) == 0) &&
+        (fn->flags & GEN_FN_METHOD)) {
+        long cls = m->parents[i];
+
+        if ((dot2 = strchr(dot + 1, '.')) == NULL || cls < 0)
+            return;
+        n = (size_t)(dot2 - cal);
+        if (has_bind(fn, cal, n))
+            return;
+        name = gen_xstrndup(cal, n);
+        scan_binds(fn, m->nodes[cls], name, name + 5, src);
+        free(name);
+        return;
+    }
+    if (bound_by_import(f, cal, n) || has_bind(fn, cal, n))
+        return;
+    name = gen_xstrndup(cal, n);
+    scan_binds(fn, m->nodes[i], name, NULL, src);
+    free(name);
+}
+
+/* For each function, the bindings of the local names and `self.x`
+ * attributes its events and runner calls use as receivers
+ * (`await conn.fetch()`, `nursery.start_soon(f)`), found by walking only
+ * the definitions that have such uses. */
+static void
+bind_pass(struct gen_modeler *m, struct gen_file *f, const char *src)
+{
+    size_t i, j;
+
+    for (i = 0; i < f->nfuncs; i++) {
+        struct gen_func *fn = &f->funcs[i];
+
+        if (fn->flags & GEN_FN_CLASS)
+            continue;
+        for (j = 0; j < fn->nevents; j++) {
+            want_bind(m, f, i, fn->events[j].callee, src);
+            want_bind(m, f, i, fn->events[j].arg, src);
+        }
+    }
+    for (j = 0; j < f->ncalls; j++) {
+        long fi = f->calls[j].func;
+
+        if (fi >= 0 && !(f->funcs[fi].flags & GEN_FN_CLASS))
+            want_bind(m, f, (size_t)fi, f->calls[j].callee, src);
+    }
+}
+
 void
 gen_model_build(struct gen_modeler *m, struct gen_file *f, const char *src,
                 size_t len, TSTree **keep_tree)
@@ -690,6 +1356,7 @@ gen_model_build(struct gen_modeler *m, struct gen_file *f, const char *src,
         find_first_error(f, root, src);
     }
     walk_captures(m, f, root, src, len);
+    bind_pass(m, f, src);
     if (keep_tree != NULL)
         *keep_tree = tree;
     else
@@ -734,8 +1401,27 @@ gen_file_free(struct gen_file *f)
             free(fn->events[j].fqn);
         }
         free(fn->events);
+        for (j = 0; j < fn->nparams; j++) {
+            free(fn->params[j].name);
+            free(fn->params[j].type);
+        }
+        free(fn->params);
+        for (j = 0; j < fn->nbinds; j++) {
+            free(fn->binds[j].name);
+            free(fn->binds[j].type);
+        }
+        free(fn->binds);
+        free(fn->ret);
+        for (j = 0; j < fn->nevid; j++)
+            free(fn->evid[j].what);
+        free(fn->evid);
     }
     free(f->funcs);
+    for (i = 0; i < f->ncalls; i++) {
+        free(f->calls[i].callee);
+        free(f->calls[i].arg);
+    }
+    free(f->calls);
     for (i = 0; i < f->nnoqa; i++)
         free(f->noqa[i].codes);
     free(f->noqa);

@@ -24,6 +24,17 @@ enum gen_ev_kind {
     GEN_EV_AWAIT,
     GEN_EV_WITH,
     GEN_EV_FOR,
+    GEN_EV_SCOPE, /* plain `with EXPR`, recorded only for cancel scopes */
+};
+
+/* The domain a run-time dispatch branch fixes for the events inside it
+ * (`if sniffio.current_async_library() == "trio":`), in gen_event.region.
+ * GEN_REGION_OTHER is the branch that is neither: not checked. */
+enum {
+    GEN_REGION_NONE = 0,
+    GEN_REGION_AIO = 1,  /* == GEN_DOM_AIO */
+    GEN_REGION_TRIO = 2, /* == GEN_DOM_TRIO */
+    GEN_REGION_OTHER = 4,
 };
 
 /* The shape of the expression an event is about.  `callee` and `arg` are
@@ -43,6 +54,7 @@ struct gen_event {
     uint8_t kind;        /* enum gen_ev_kind */
     uint8_t shape;       /* enum gen_shape */
     uint8_t arg_is_call; /* CALL shape whose first argument is a call */
+    uint8_t region;      /* GEN_REGION_* of the dispatch branch around it */
     /* Filled in by the index. */
     uint8_t ctx;     /* domain the event needs its function to be in */
     uint8_t source;  /* enum gen_ev_source (index.h) */
@@ -61,10 +73,32 @@ struct gen_decorator {
 /* Function flags. */
 enum {
     GEN_FN_ASYNC = 1 << 0,
-    GEN_FN_GEN = 1 << 1,    /* contains yield */
-    GEN_FN_METHOD = 1 << 2, /* defined directly in a class body */
-    GEN_FN_ERROR = 1 << 3,  /* its subtree has a syntax error */
-    GEN_FN_CLASS = 1 << 4,  /* this entry is a class, not a function */
+    GEN_FN_GEN = 1 << 1,      /* contains yield */
+    GEN_FN_METHOD = 1 << 2,   /* defined directly in a class body */
+    GEN_FN_ERROR = 1 << 3,    /* its subtree has a syntax error */
+    GEN_FN_CLASS = 1 << 4,    /* this entry is a class, not a function */
+    GEN_FN_DISPATCH = 1 << 5, /* branches on the running async library */
+};
+
+/* A parameter, or what a local name was bound to: `x = Cls(...)`,
+ * `x = await factory(...)`, `async with f(...) as x`, `x: T`, and for
+ * `self.x` the same in the class's methods and body.  `type` is the dotted
+ * callee or annotation as written; the index resolves it. */
+struct gen_bind {
+    char *name; /* "x", or "self.x" */
+    char *type; /* dotted name, or NULL (a parameter without annotation) */
+    uint32_t line;
+};
+
+/* A call that hands a function to a runner or scheduler, wherever it is
+ * (module level, sync code): trio.run(f), asyncio.run(f()),
+ * nursery.start_soon(f), loop.call_soon(cb).  One per argument that names
+ * a callable. */
+struct gen_call {
+    char *callee; /* dotted, e.g. "nursery.start_soon" */
+    char *arg;    /* callable named by the argument: f in `f` or `f(...)` */
+    uint32_t line, col;
+    long func; /* enclosing definition in f->funcs, or -1 */
 };
 
 struct gen_func {
@@ -77,15 +111,34 @@ struct gen_func {
     size_t ndecos;
     struct gen_event *events;
     size_t nevents, capevents;
+    struct gen_bind *params; /* in order; also `bases` of a class */
+    size_t nparams, capparams;
+    struct gen_bind *binds; /* for names its events use as receivers */
+    size_t nbinds, capbinds;
+    char *ret; /* dotted return annotation, or NULL */
     /* Filled in by the index. */
-    uint8_t boundary; /* enum gen_shim of a boundary decorator */
-    uint8_t acm;      /* decorated with asynccontextmanager */
-    uint8_t domain;   /* body domain */
-    uint8_t iface;    /* domain callers must be in */
-    uint8_t lib_dom;  /* libraries it awaits */
-    uint8_t with_dom; /* libraries it enters or iterates */
-    uint8_t shim_dom; /* shims it calls */
+    uint8_t boundary;            /* enum gen_shim of a boundary decorator */
+    uint8_t acm;                 /* decorated with asynccontextmanager */
+    uint8_t domain;              /* body domain */
+    uint8_t iface;               /* domain callers must be in */
+    const struct gen_file *file; /* borrowed: the file it is in */
     const struct gen_decorator *bdeco; /* borrowed: the boundary decorator */
+    uint8_t tier;                      /* evidence tier that decided */
+    struct gen_evid *evid;             /* owned: every piece of evidence */
+    size_t nevid, capevid;
+    const struct gen_evid *why;   /* borrowed: decided by this */
+    const struct gen_evid *clash; /* borrowed: TA003's other side */
+};
+
+/* One piece of evidence for a function's domain (see index.c). */
+struct gen_evid {
+    uint8_t kind; /* enum gen_evk (index.h) */
+    uint8_t tier; /* enum gen_tier (index.h) */
+    uint8_t dom;  /* GEN_DOM_AIO or GEN_DOM_TRIO */
+    uint32_t line, col;
+    const char *path;           /* borrowed: the file it is in */
+    char *what;                 /* owned: what it is, for messages */
+    const struct gen_func *via; /* borrowed: propagated from this callee */
 };
 
 struct gen_import {
@@ -118,6 +171,11 @@ struct gen_file {
     size_t nfuncs, capfuncs;
     struct gen_noqa *noqa;
     size_t nnoqa, capnoqa;
+    struct gen_call *calls;
+    size_t ncalls, capcalls;
+    /* `# trioaio-gen: domain=...` comment: enum gen_domain and its line. */
+    uint8_t pragma_dom;
+    uint32_t pragma_line;
     /* Kept only by `gen` for files with a boundary-looking decorator, so
      * that each file is read and parsed once; NULL otherwise. */
     char *src;

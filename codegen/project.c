@@ -16,6 +16,7 @@ gen_project_free(struct gen_project *p)
     free(p->files);
     gen_map_free(&p->by_module);
     gen_map_free(&p->by_fqn);
+    gen_map_free(&p->tops);
     p->files = NULL;
     p->nfiles = p->cap = 0;
 }

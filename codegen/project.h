@@ -30,8 +30,9 @@ struct gen_project {
     size_t nfiles, cap;
     struct gen_map by_module; /* modname -> struct gen_file * */
     struct gen_map by_fqn;    /* modname.qualname -> struct gen_func * */
-    struct gen_scan *scan;    /* borrowed, for module names */
-    const char *runtime;      /* module of the generated shims: trioaio */
+    struct gen_map tops;   /* top-level name -> 1 library, 2 project (cache) */
+    struct gen_scan *scan; /* borrowed, for module names */
+    const char *runtime;   /* module of the generated shims: trioaio */
     int threads;
     int parse_only;   /* benchmark floor: parse, build nothing */
     int keep_sources; /* gen: keep source and tree of marked files */

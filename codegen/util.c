@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *gen_argv0 = "trioaio-gen";
 
@@ -267,4 +268,21 @@ gen_read_file(const char *path, size_t *len)
         b.data = gen_xcalloc(1, 1);
     *len = b.len;
     return b.data;
+}
+
+const char *
+gen_display_path(const char *path)
+{
+    static char cwd[4096];
+    static int have = -1;
+    size_t n;
+
+    if (have < 0)
+        have = getcwd(cwd, sizeof(cwd)) != NULL;
+    if (!have || path[0] != '/')
+        return path;
+    n = strlen(cwd);
+    if (strncmp(path, cwd, n) == 0 && path[n] == '/')
+        return path + n + 1;
+    return path;
 }

@@ -87,6 +87,12 @@ gen_map_free(struct gen_map *m);
 uint64_t
 gen_hash(const char *s, size_t n);
 
+/* path as shown to the user: relative to the working directory when it
+ * is an absolute path under it (files found on disk are absolute), else
+ * path itself.  Returns a pointer into path. */
+const char *
+gen_display_path(const char *path);
+
 /* Read a whole file.  Returns NULL (with errno set) on failure; the caller
  * frees the result, which is NUL-terminated. */
 char *

@@ -25,3 +25,9 @@
 (yield) @yield
 
 (comment) @comment
+
+; Calls that hand a function to a runner (trio.run, asyncio.run,
+; nursery.start_soon...) and branches that dispatch on the running library
+; (sniffio.current_async_library() == "trio").
+(call) @call
+(if_statement) @if

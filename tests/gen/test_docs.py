@@ -41,3 +41,37 @@ def test_right_example_is_clean(code, tmp_path):
     m = re.search(r"Right:\n\n```python\n(.*?)```", SECTIONS[code], re.S)
     assert m, f"{code} has no Right example"
     assert _codes(tmp_path, m.group(1)) == []
+
+
+# Evidence, library, type and dispatch examples: `### Title (TAnnn)`
+# subsections with a Wrong and a Right example each.
+EXAMPLES = {
+    m.group(1): (m.group(2), m.group(3))
+    for m in re.finditer(r"^### ([^\n]*?) \((TA\d{3})\)\n(.*?)(?=^##|\Z)",
+                         DOC, re.S | re.M)
+}
+
+
+def test_examples_cover_each_kind():
+    titles = " ".join(EXAMPLES).lower()
+    for word in ("pytest mark", "trio runner", "asyncio runner", "nursery",
+                 "cancel scope", "boundary function", "file comment",
+                 "asyncio library", "typed parameter", "dispatch"):
+        assert word in titles, word
+
+
+@pytest.mark.parametrize("title", sorted(EXAMPLES))
+def test_evidence_wrong_example_is_reported(title, tmp_path):
+    code, text = EXAMPLES[title]
+    m = re.search(r"Wrong:\n\n```python\n(.*?)```", text, re.S)
+    assert m, f"{title} has no Wrong example"
+    codes = _codes(tmp_path, m.group(1))
+    assert codes and set(codes) == {code}
+
+
+@pytest.mark.parametrize("title", sorted(EXAMPLES))
+def test_evidence_right_example_is_clean(title, tmp_path):
+    m = re.search(r"Right:\n\n```python\n(.*?)```", EXAMPLES[title][1],
+                  re.S)
+    assert m, f"{title} has no Right example"
+    assert _codes(tmp_path, m.group(1)) == []

@@ -1,0 +1,37 @@
+import asyncio
+
+import sniffio
+import trio
+
+
+async def sleep(seconds):
+    if sniffio.current_async_library() == "trio":
+        await trio.sleep(seconds)
+    else:
+        await asyncio.sleep(seconds)
+
+
+async def sleep_bad(seconds):
+    if sniffio.current_async_library() == "trio":
+        await asyncio.sleep(seconds)
+    elif sniffio.current_async_library() == "asyncio":
+        await trio.sleep(seconds)
+
+
+async def backend_sleep(backend, seconds):
+    if backend == "asyncio":
+        await asyncio.sleep(seconds)
+    elif backend == "trio":
+        await trio.sleep(seconds)
+
+
+async def negated(seconds):
+    if sniffio.current_async_library() != "trio":
+        await asyncio.sleep(seconds)
+    else:
+        await trio.sleep(seconds)
+
+
+async def user():
+    await trio.sleep(0)
+    await sleep(1)
