@@ -77,15 +77,24 @@ ta_handle_mark_cancelled(TaHandleObject *h)
     Py_CLEAR(h->args);
 }
 
-/* Report an exception raised by a callback the way asyncio does. */
+/* Report an exception raised by a callback the way asyncio does.  The
+ * message names the callback as asyncio's does (not the handle's repr);
+ * callback and args are the caller's references, as the callback may have
+ * cancelled its own handle. */
 static int
-ta_handle_report(TaHandleObject *h, PyObject *exc)
+ta_handle_report(TaHandleObject *h, PyObject *callback, PyObject *args,
+                 PyObject *exc)
 {
     ta_state *st = h->state;
-    PyObject *context = NULL, *message = NULL, *res = NULL;
+    PyObject *context = NULL, *message = NULL, *res = NULL, *source = NULL;
     int rc = -1;
 
-    message = PyUnicode_FromFormat("Exception in callback %R", h);
+    source = PyObject_CallFunctionObjArgs(st->format_callback_source, callback,
+                                          args, NULL);
+    if (source == NULL) {
+        goto done;
+    }
+    message = PyUnicode_FromFormat("Exception in callback %U", source);
     if (message == NULL) {
         goto done;
     }
@@ -110,6 +119,7 @@ done:
     Py_XDECREF(res);
     Py_XDECREF(context);
     Py_XDECREF(message);
+    Py_XDECREF(source);
     return rc;
 }
 
@@ -150,7 +160,7 @@ ta_handle_run(TaHandleObject *h)
         if (tb != NULL) {
             PyException_SetTraceback(exc, tb);
         }
-        rc = ta_handle_report(h, exc);
+        rc = ta_handle_report(h, callback, args, exc);
         Py_XDECREF(type);
         Py_XDECREF(exc);
         Py_XDECREF(tb);
