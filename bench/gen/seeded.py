@@ -27,6 +27,9 @@ fetch` writes it):
          decorator was deleted (so a caller anywhere in the project counts),
          or the function that contains the rewritten call (a finding
          anchored on that function, such as TA003 on its `def`).
+   Besides, [[bug]] entries of the annotations list real crossings found
+   by reading the unmutated code; the table says how many have a finding
+   on their line.
    A mutant whose file no longer parses is not counted (none should exist:
    every mutation keeps the file valid Python).  A mutant on which `check`
    fails (exit 2, a crash, a hang past 300 s) counts as missed and is
@@ -186,6 +189,28 @@ def load_annotations(path=ANNOTATIONS):
     return out
 
 
+def load_bugs(path=ANNOTATIONS):
+    """The known real crossings in the unmutated corpus ([[bug]] tables):
+    {project: [(file, line, reason)]}."""
+    if not path.exists():
+        return {}
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    out = collections.defaultdict(list)
+    for i, b in enumerate(data.get("bug", []), 1):
+        for key in ("project", "file", "line", "reason"):
+            if key not in b:
+                raise SystemExit(f"{path}: [[bug]] #{i} lacks `{key}`")
+        out[b["project"]].append((b["file"], int(b["line"]), b["reason"]))
+    return dict(out)
+
+
+def bugs_reported(bugs, findings):
+    """Which known bugs have a finding (not TA900) on their line."""
+    at = {(f.file, f.line) for f in findings if f.code != "TA900"}
+    return [(file, line) in at for file, line, _ in bugs]
+
+
 def judge(project, findings, annotations):
     """(right, wrong, unannotated, fixes that break code) among findings."""
     right, wrong, missing, breaking = [], [], [], []
@@ -219,7 +244,7 @@ def project_sites(root, paths):
 
 
 def evaluate_project(project, corpus_dir, binary, jobs, annotations,
-                     log=print):
+                     log=print, bugs=None):
     name = project["name"]
     src = corpus_dir / name
     paths = project["paths"]
@@ -261,7 +286,11 @@ def evaluate_project(project, corpus_dir, binary, jobs, annotations,
             outcomes = list(pool.map(one, sites))
 
     right, wrong, missing, breaking = judge(name, before, annotations)
+    known = (bugs or {}).get(name, [])
+    seen = bugs_reported(known, before)
     result.update(
+        bugs=[{"file": f, "line": ln, "reason": why, "reported": ok}
+              for (f, ln, why), ok in zip(known, seen)],
         breaking_fixes=len(breaking),
         files=sum(1 for p in paths for f in ((src / p).rglob("*.py")
                                               if (src / p).is_dir()
@@ -302,6 +331,8 @@ def totals(results):
         t["wrong"] += r["wrong"]
         t["unannotated"] += len(r["unannotated"])
         t["breaking"] += r.get("breaking_fixes", 0)
+        t["bugs"] += len(r.get("bugs", []))
+        t["bugs_reported"] += sum(b["reported"] for b in r.get("bugs", []))
         t["valid"] += r["valid"]
         t["recalled"] += r["recalled"]
     return t
@@ -310,8 +341,9 @@ def totals(results):
 def table(results):
     lines = [
         "| project | files | shim sites | seeded recall | findings "
-        "| right | wrong | unannotated | precision | fixes that break code |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| right | wrong | unannotated | precision | fixes that break code "
+        "| known real bugs reported |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results + [None]:
         if r is None:
@@ -321,16 +353,20 @@ def table(results):
             nf, right, wrong, un = (t["findings"], t["right"], t["wrong"],
                                     t["unannotated"])
             brk = t["breaking"]
+            nb, nbr = t["bugs"], t["bugs_reported"]
         else:
             name, files, valid, rec = (r["project"], r["files"], r["valid"],
                                        r["recalled"])
             nf, right, wrong, un = (len(r["findings"]), r["right"],
                                     r["wrong"], len(r["unannotated"]))
             brk = r.get("breaking_fixes", 0)
+            nb = len(r.get("bugs", []))
+            nbr = sum(b["reported"] for b in r.get("bugs", []))
         lines.append(
             f"| {name} | {files} | {valid} | {rec}/{valid} "
             f"({pct(rec, valid)}) | {nf} | {right} | {wrong} | {un} | "
-            f"{pct(right, right + wrong)} | {brk} |")
+            f"{pct(right, right + wrong)} | {brk} | "
+            f"{f'{nbr}/{nb}' if nb else ''} |")
     return "\n".join(lines)
 
 
@@ -361,6 +397,9 @@ def render_doc_section(recorded):
            "rule is in `bench/gen/seeded.py`). *Precision*: every finding "
            "on the unmutated corpus is read by hand and judged in "
            "`bench/gen/annotations.toml`; precision is right / judged. "
+           "*Known real bugs*: crossings without a working shim that "
+           "reading the unmutated code found (`[[bug]]` in the same file), "
+           "and how many of them get a finding on their line. "
            "Goals (issue 8): recall >= 90%, precision >= 90%.", ""]
     for label in recorded:
         rec = recorded[label]
@@ -448,11 +487,13 @@ def main(argv=None):
         print(f"seeded: no corpus in {corpus_dir}", file=sys.stderr)
         return 2
     annotations = load_annotations()
+    bugs = load_bugs()
     results = []
     try:
         for p in have:
             results.append(evaluate_project(p, corpus_dir, binary,
-                                            args.jobs, annotations))
+                                            args.jobs, annotations,
+                                            bugs=bugs))
     except (CheckFailed, subprocess.TimeoutExpired) as e:
         print(f"seeded: {e}", file=sys.stderr)
         return 2

@@ -232,6 +232,30 @@ def test_annotations_judge_findings_and_name_bad_entries(tmp_path):
         seeded.load_annotations(path)
 
 
+def test_known_bugs_count_when_a_finding_is_on_their_line(tmp_path):
+    path = tmp_path / "a.toml"
+    path.write_text(textwrap.dedent('''\
+        [[bug]]
+        project = "p"
+        file = "m.py"
+        line = 7
+        reason = "a Trio task awaits aiortc directly"
+
+        [[bug]]
+        project = "p"
+        file = "m.py"
+        line = 9
+        reason = "the same"
+        '''))
+    bugs = seeded.load_bugs(path)
+    assert [b[:2] for b in bugs["p"]] == [("m.py", 7), ("m.py", 9)]
+    found = [F("m.py", 7, 3, "TA003", ""), F("m.py", 9, 1, "TA900", "")]
+    assert seeded.bugs_reported(bugs["p"], found) == [True, False]
+    path.write_text("[[bug]]\nproject = \"p\"\n")
+    with pytest.raises(SystemExit, match="#1 lacks `file`"):
+        seeded.load_bugs(path)
+
+
 DEMO = textwrap.dedent('''\
     import asyncio
 
@@ -269,7 +293,8 @@ def test_end_to_end_with_the_binary(tmp_path):
     # the scratch copies were used: the corpus itself is unchanged
     assert (tmp_path / "demo" / "pkg" / "app.py").read_text() == DEMO
     table = seeded.table([res])
-    assert "| demo | 2 | 2 | 2/2 (100%) | 0 | 0 | 0 | 0 | n/a | 0 |" in table
+    assert "| demo | 2 | 2 | 2/2 (100%) | 0 | 0 | 0 | 0 | n/a | 0 |  |" \
+        in table
 
 
 def test_a_crash_on_a_mutant_is_reported_and_the_run_goes_on(tmp_path):
