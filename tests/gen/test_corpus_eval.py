@@ -42,8 +42,9 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def results():
     annotations = seeded.load_annotations()
+    bugs = seeded.load_bugs()
     return [seeded.evaluate_project(p, pathlib.Path(CORPUS), gen_binary(), 2,
-                                    annotations)
+                                    annotations, bugs=bugs)
             for p in present_projects()]
 
 
