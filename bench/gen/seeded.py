@@ -27,6 +27,9 @@ fetch` writes it):
          decorator was deleted (so a caller anywhere in the project counts),
          or the function that contains the rewritten call (a finding
          anchored on that function, such as TA003 on its `def`).
+   Each file with two or more shims is also checked with all of them
+   removed at once; it is *flagged* when a new finding appears in it (or
+   elsewhere, naming a function whose boundary decorator went).
    Besides, [[bug]] entries of the annotations list real crossings found
    by reading the unmutated code; the table says how many have a finding
    on their line.
@@ -146,6 +149,25 @@ def points_at(site, finding):
     if finding.file == site.path and lo <= finding.line <= hi:
         return True
     return names_identifier(finding.message, site.function)
+
+
+def strip_flagged(path, applied, functions, before, after):
+    """Whether check flags a file with all its shims removed: a new finding
+    (not TA900, baseline shifted through every edit) in that file, or one
+    elsewhere naming a function whose boundary decorator was removed."""
+    shifted = collections.Counter(
+        (f.file, shimsites.shift_through(applied, f.line)
+         if f.file == path else f.line, f.code) for f in before)
+    hits = []
+    for f in after:
+        key = (f.file, f.line, f.code)
+        if shifted[key]:
+            shifted[key] -= 1
+        elif f.code != "TA900" and (
+                f.file == path or any(names_identifier(f.message, fn)
+                                      for fn in functions)):
+            hits.append(f)
+    return hits
 
 
 def recalled(site, before, after):
@@ -282,13 +304,40 @@ def evaluate_project(project, corpus_dir, binary, jobs, annotations,
                 target.write_bytes(original)
                 workers.put(w)
 
+        def strip(path):
+            w = workers.get()
+            target = w / path
+            original = target.read_bytes()
+            try:
+                text, encoding = shimsites.read_source(target)
+                mutated, applied, functions = shimsites.strip_all(path, text)
+                if not shimsites.still_parses(mutated):
+                    return path, len(applied), "invalid"
+                target.write_bytes(mutated.encode(encoding))
+                try:
+                    after = run_check(binary, w, paths)
+                except (CheckFailed, subprocess.TimeoutExpired):
+                    return path, len(applied), "error"
+                hits = strip_flagged(path, applied, functions, before, after)
+                return path, len(applied), "flagged" if hits else "silent"
+            finally:
+                target.write_bytes(original)
+                workers.put(w)
+
+        # Files with two or more shims are also stripped of all of them at
+        # once: propagation can erase a mistake that one removal shows.
+        per_file = collections.Counter(s.path for s in sites)
+        multi = sorted(p for p, n in per_file.items() if n >= 2)
         with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
             outcomes = list(pool.map(one, sites))
+            strips = list(pool.map(strip, multi))
 
     right, wrong, missing, breaking = judge(name, before, annotations)
     known = (bugs or {}).get(name, [])
     seen = bugs_reported(known, before)
     result.update(
+        stripped=[{"file": p, "shims": n, "outcome": o}
+                  for p, n, o in strips],
         bugs=[{"file": f, "line": ln, "reason": why, "reported": ok}
               for (f, ln, why), ok in zip(known, seen)],
         breaking_fixes=len(breaking),
@@ -332,6 +381,9 @@ def totals(results):
         t["unannotated"] += len(r["unannotated"])
         t["breaking"] += r.get("breaking_fixes", 0)
         t["bugs"] += len(r.get("bugs", []))
+        t["strips"] += len(r.get("stripped", []))
+        t["strips_flagged"] += sum(x["outcome"] == "flagged"
+                                   for x in r.get("stripped", []))
         t["bugs_reported"] += sum(b["reported"] for b in r.get("bugs", []))
         t["valid"] += r["valid"]
         t["recalled"] += r["recalled"]
@@ -342,8 +394,8 @@ def table(results):
     lines = [
         "| project | files | shim sites | seeded recall | findings "
         "| right | wrong | unannotated | precision | fixes that break code "
-        "| known real bugs reported |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| known real bugs reported | files stripped of all shims: flagged |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results + [None]:
         if r is None:
@@ -354,6 +406,7 @@ def table(results):
                                     t["unannotated"])
             brk = t["breaking"]
             nb, nbr = t["bugs"], t["bugs_reported"]
+            ns, nsf = t["strips"], t["strips_flagged"]
         else:
             name, files, valid, rec = (r["project"], r["files"], r["valid"],
                                        r["recalled"])
@@ -362,11 +415,14 @@ def table(results):
             brk = r.get("breaking_fixes", 0)
             nb = len(r.get("bugs", []))
             nbr = sum(b["reported"] for b in r.get("bugs", []))
+            ns = len(r.get("stripped", []))
+            nsf = sum(x["outcome"] == "flagged" for x in r.get("stripped", []))
         lines.append(
             f"| {name} | {files} | {valid} | {rec}/{valid} "
             f"({pct(rec, valid)}) | {nf} | {right} | {wrong} | {un} | "
             f"{pct(right, right + wrong)} | {brk} | "
-            f"{f'{nbr}/{nb}' if nb else ''} |")
+            f"{f'{nbr}/{nb}' if nb else ''} | "
+            f"{f'{nsf}/{ns}' if ns else ''} |")
     return "\n".join(lines)
 
 
@@ -399,7 +455,10 @@ def render_doc_section(recorded):
            "`bench/gen/annotations.toml`; precision is right / judged. "
            "*Known real bugs*: crossings without a working shim that "
            "reading the unmutated code found (`[[bug]]` in the same file), "
-           "and how many of them get a finding on their line. "
+           "and how many of them get a finding on their line. *Files "
+           "stripped*: each file with two or more shims loses all of them "
+           "at once, and counts as flagged when a new finding appears in "
+           "it. "
            "Goals (issue 8): recall >= 90%, precision >= 90%.", ""]
     for label in recorded:
         rec = recorded[label]

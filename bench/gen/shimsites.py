@@ -301,3 +301,29 @@ def read_source(path):
     if text.startswith("\ufeff"):
         text = text[1:]
     return text, encoding
+
+
+def strip_all(path, text):
+    """Remove every shim of a file, one after another (re-finding them after
+    each edit, so nested shims such as ``aio_as_trio(run_aio_coroutine(c))``
+    go too).  Returns (mutated text, the sites applied in order, and the
+    decorated functions whose boundary decorator was removed)."""
+    applied, functions = [], []
+    for _ in range(len(text)):
+        sites = find_sites(path, text)
+        if not sites:
+            break
+        site = sites[0]
+        text = site.apply(text)
+        applied.append(site)
+        if site.kind == "decorator":
+            functions.append(site.function)
+    return text, applied, functions
+
+
+def shift_through(sites, line):
+    """Where line `line` of the original file is after all of `sites`
+    were applied in order."""
+    for site in sites:
+        line = site.shift(line)
+    return line

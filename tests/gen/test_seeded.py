@@ -151,6 +151,30 @@ def test_bare_names_count_only_when_imported_from_the_runtime():
                    (11, "aio_as_trio", "db.get")]
 
 
+def test_stripping_a_file_removes_every_shim_even_nested_ones():
+    text = SAMPLE + "    await aio_as_trio(run_aio_coroutine(conn.q()))\n"
+    mutated, applied, functions = shimsites.strip_all("m.py", text)
+    ast.parse(mutated)
+    assert shimsites.find_sites("m.py", mutated) == []
+    assert len(applied) == 11 and functions == ["fetch", "query"]
+    lines = mutated.split("\n")
+    assert lines[-2] == "    await conn.q()"
+    # the multi-line shim moved what follows it up by two lines
+    assert lines[shimsites.shift_through(applied, 29) - 1] == \
+        "    await conn.other(1)"
+    assert lines[shimsites.shift_through(applied, 22) - 1] == \
+        "    await fut"
+    # a stripped file is flagged by a new finding in it, or by one that
+    # names a function whose decorator went
+    before = [F("m.py", 29, 5, "TA001", "old")]
+    moved = [F("m.py", 27, 5, "TA001", "old")]
+    assert seeded.strip_flagged("m.py", applied, functions, before,
+                                moved) == []
+    caller = F("x.py", 3, 1, "TA001", "asyncio `m.query` awaited")
+    assert seeded.strip_flagged("m.py", applied, functions, before,
+                                moved + [caller]) == [caller]
+
+
 def test_a_file_that_does_not_parse_has_no_sites():
     assert shimsites.find_sites("m.py", "await aio_as_trio(f)(\n") == []
 
