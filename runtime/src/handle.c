@@ -1,13 +1,21 @@
 #include "handle.h"
 
 #include "loop.h"
+#include "module.h"
 
 #include <structmember.h>
 
+/* Fill in a freshly allocated handle.  On failure the caller deallocates
+ * it, and dealloc reads every field: so all of them are set before anything
+ * can fail. */
 static int
 ta_handle_init_fields(TaHandleObject *h, ta_state *st, PyObject *callback,
                       PyObject *args, PyObject *loop, PyObject *context)
 {
+    h->callback = h->args = h->loop = h->context = NULL;
+    h->source_traceback = h->weakreflist = NULL;
+    h->state = NULL; /* not counted yet: dealloc must not uncount it */
+    h->cancelled = 0;
     if (context == NULL || context == Py_None) {
         context = PyContext_CopyCurrent();
         if (context == NULL) {
@@ -21,25 +29,38 @@ ta_handle_init_fields(TaHandleObject *h, ta_state *st, PyObject *callback,
     h->callback = Py_NewRef(callback);
     h->args = Py_NewRef(args);
     h->loop = Py_NewRef(loop);
-    h->source_traceback = NULL;
-    h->weakreflist = NULL;
     h->state = st;
-    h->cancelled = 0;
     st->live_handles++;
     return 0;
 }
 
-TaHandleObject *
-ta_handle_new(ta_state *st, PyObject *callback, PyObject *args, PyObject *loop,
-              PyObject *context)
+/* Allocate an object of `type`, untracked by the GC.  The core's own types
+ * take the fast path; a Python subclass, which may add a __dict__ or
+ * slots, goes through its tp_alloc (which tracks it: untrack until the
+ * fields are set). */
+static PyObject *
+ta_handle_alloc(PyTypeObject *type, PyTypeObject *own)
 {
-    TaHandleObject *h = PyObject_GC_New(TaHandleObject, st->HandleType);
+    if (type == own) {
+        return PyObject_GC_New(PyObject, type);
+    }
+    PyObject *obj = type->tp_alloc(type, 0);
+    if (obj != NULL) {
+        PyObject_GC_UnTrack(obj);
+    }
+    return obj;
+}
+
+static TaHandleObject *
+ta_handle_new_of_type(ta_state *st, PyTypeObject *type, PyObject *callback,
+                      PyObject *args, PyObject *loop, PyObject *context)
+{
+    TaHandleObject *h =
+        (TaHandleObject *)ta_handle_alloc(type, st->HandleType);
     if (h == NULL) {
         return NULL;
     }
     if (ta_handle_init_fields(h, st, callback, args, loop, context) < 0) {
-        h->callback = h->args = h->loop = h->context = NULL;
-        h->source_traceback = h->weakreflist = NULL;
         Py_DECREF(h);
         return NULL;
     }
@@ -47,26 +68,41 @@ ta_handle_new(ta_state *st, PyObject *callback, PyObject *args, PyObject *loop,
     return h;
 }
 
-TaTimerHandleObject *
-ta_timer_handle_new(ta_state *st, double when, PyObject *callback,
-                    PyObject *args, PyObject *loop, PyObject *context)
+static TaTimerHandleObject *
+ta_timer_handle_new_of_type(ta_state *st, PyTypeObject *type, double when,
+                            PyObject *callback, PyObject *args, PyObject *loop,
+                            PyObject *context)
 {
     TaTimerHandleObject *t =
-        PyObject_GC_New(TaTimerHandleObject, st->TimerHandleType);
+        (TaTimerHandleObject *)ta_handle_alloc(type, st->TimerHandleType);
     if (t == NULL) {
         return NULL;
     }
     ta_heap_node_init(&t->node, when);
     t->scheduled = 0;
-    TaHandleObject *h = &t->base;
-    if (ta_handle_init_fields(h, st, callback, args, loop, context) < 0) {
-        h->callback = h->args = h->loop = h->context = NULL;
-        h->source_traceback = h->weakreflist = NULL;
+    if (ta_handle_init_fields(&t->base, st, callback, args, loop, context) <
+        0) {
         Py_DECREF(t);
         return NULL;
     }
     PyObject_GC_Track(t);
     return t;
+}
+
+TaHandleObject *
+ta_handle_new(ta_state *st, PyObject *callback, PyObject *args, PyObject *loop,
+              PyObject *context)
+{
+    return ta_handle_new_of_type(st, st->HandleType, callback, args, loop,
+                                 context);
+}
+
+TaTimerHandleObject *
+ta_timer_handle_new(ta_state *st, double when, PyObject *callback,
+                    PyObject *args, PyObject *loop, PyObject *context)
+{
+    return ta_timer_handle_new_of_type(st, st->TimerHandleType, when, callback,
+                                       args, loop, context);
 }
 
 void
@@ -175,6 +211,16 @@ done:
 
 /* ------------------------------------------------------------ Python API */
 
+/* The module state of a handle type.  A Python subclass has no module of
+ * its own, so look for the base this module created (asyncio's Handle may
+ * be subclassed, and so may ours). */
+static ta_state *
+ta_handle_type_state(PyTypeObject *type)
+{
+    PyObject *module = PyType_GetModuleByDef(type, &ta_module_def);
+    return module == NULL ? NULL : PyModule_GetState(module);
+}
+
 static PyObject *
 handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
@@ -184,7 +230,7 @@ handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                                      &callback, &cbargs, &loop, &context)) {
         return NULL;
     }
-    ta_state *st = PyType_GetModuleState(type);
+    ta_state *st = ta_handle_type_state(type);
     if (st == NULL) {
         return NULL;
     }
@@ -193,7 +239,8 @@ handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (tuple == NULL) {
         return NULL;
     }
-    TaHandleObject *h = ta_handle_new(st, callback, tuple, loop, context);
+    TaHandleObject *h =
+        ta_handle_new_of_type(st, type, callback, tuple, loop, context);
     Py_DECREF(tuple);
     return (PyObject *)h;
 }
@@ -210,7 +257,7 @@ timer_handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                                      &context)) {
         return NULL;
     }
-    ta_state *st = PyType_GetModuleState(type);
+    ta_state *st = ta_handle_type_state(type);
     if (st == NULL) {
         return NULL;
     }
@@ -219,8 +266,8 @@ timer_handle_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     if (tuple == NULL) {
         return NULL;
     }
-    TaTimerHandleObject *t =
-        ta_timer_handle_new(st, when, callback, tuple, loop, context);
+    TaTimerHandleObject *t = ta_timer_handle_new_of_type(
+        st, type, when, callback, tuple, loop, context);
     Py_DECREF(tuple);
     return (PyObject *)t;
 }

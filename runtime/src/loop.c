@@ -1,6 +1,7 @@
 #include "loop.h"
 
 #include "internals.h"
+#include "loop_internal.h"
 #include "loop_io.h"
 #include "module.h"
 
@@ -34,29 +35,6 @@ ta_loop_now(TaLoopObject *self, double *now)
     if (*now == -1.0 && PyErr_Occurred()) {
         return -1;
     }
-    return 0;
-}
-
-/* Resume the parked loop task.  Same thread only: from other threads the
- * wakeup goes through uv_async_send(). */
-int
-ta_loop_wake(TaLoopObject *self)
-{
-    if (!self->parked) {
-        return 0;
-    }
-    if (self->inline_mode) {
-        /* The burst running right now will see the work; whether the
-         * parked loop task must wake is decided when it ends. */
-        self->inline_woken = 1;
-        return 0;
-    }
-    self->parked = 0;
-    PyObject *res = PyObject_CallOneArg(self->state->reschedule, self->task);
-    if (res == NULL) {
-        return -1;
-    }
-    Py_DECREF(res);
     return 0;
 }
 
@@ -401,9 +379,19 @@ ta_loop_warn_slow(TaLoopObject *self, TaHandleObject *h, double dt)
     if (dt < max) {
         return 0;
     }
-    PyObject *res = PyObject_CallMethod(self->state->logger, "warning", "sOd",
-                                        "Executing %s took %.3f seconds",
-                                        (PyObject *)h, dt);
+    /* asyncio names a task's step by the task, so that the user sees which
+     * coroutine was slow. */
+    PyObject *what =
+        self->state->format_handle == NULL
+            ? PyObject_Str((PyObject *)h)
+            : PyObject_CallOneArg(self->state->format_handle, (PyObject *)h);
+    if (what == NULL) {
+        return -1;
+    }
+    PyObject *res =
+        PyObject_CallMethod(self->state->logger, "warning", "sOd",
+                            "Executing %s took %.3f seconds", what, dt);
+    Py_DECREF(what);
     Py_XDECREF(res);
     return res == NULL ? -1 : 0;
 }
@@ -829,12 +817,13 @@ loop_core_close(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
 static PyObject *
 loop_core_stats(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
 {
-    return Py_BuildValue("{s:n,s:n,s:n,s:i,s:i,s:i}", "ready",
+    return Py_BuildValue("{s:n,s:n,s:n,s:i,s:i,s:i,s:i}", "ready",
                          (Py_ssize_t)ta_queue_length(&self->ready), "timers",
                          (Py_ssize_t)ta_heap_length(&self->timers), "fds",
                          (Py_ssize_t)self->polls_active, "attached",
                          (int)self->attached, "parked", (int)self->parked,
-                         "watcher_waiting", (int)self->watcher_waiting);
+                         "watcher_waiting", (int)self->watcher_waiting,
+                         "in_burst", (int)self->in_burst);
 }
 
 static PyObject *

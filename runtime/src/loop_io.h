@@ -8,7 +8,7 @@
 #ifndef TA_LOOP_IO_H
 #define TA_LOOP_IO_H
 
-#include "loop.h"
+#include "loop_internal.h"
 
 /* Create the libuv loop and the cross-thread wakeup.  -1 with an
  * exception set on failure. */
@@ -30,10 +30,6 @@ ta_loop_io_clear(TaLoopObject *self);
  * watcher task waits for libuv to be drained, resume it. */
 int
 ta_loop_poll_io(TaLoopObject *self);
-
-/* Same-thread wakeup of the parked loop task (defined in loop.c). */
-int
-ta_loop_wake(TaLoopObject *self);
 
 PyObject *
 ta_loop_add_reader(TaLoopObject *, PyObject *const *, Py_ssize_t);

@@ -104,6 +104,13 @@ ta_exec(PyObject *module)
         st->logger == NULL) {
         return -1;
     }
+    /* How asyncio names a handle in its slow-callback warning (a task's
+     * step as the task); optional, since the name is private. */
+    st->format_handle =
+        ta_import_attr("asyncio.base_events", "_format_handle");
+    if (st->format_handle == NULL) {
+        PyErr_Clear();
+    }
     TA_INTERN(str_asyncio, "asyncio");
     TA_INTERN(str_cancelled, "cancelled");
     TA_INTERN(str_name, "name");
@@ -125,6 +132,7 @@ ta_exec(PyObject *module)
     X(set_running_loop)                                                       \
     X(extract_stack)                                                          \
     X(logger)                                                                 \
+    X(format_handle)                                                          \
     X(reschedule)                                                             \
     X(system_clock)                                                           \
     X(sniffio_local)                                                          \

@@ -22,6 +22,7 @@ typedef struct {
     PyObject *set_running_loop;  /* _asyncio._set_running_loop */
     PyObject *extract_stack;     /* format_helpers.extract_stack */
     PyObject *logger;            /* asyncio.log.logger */
+    PyObject *format_handle;     /* base_events._format_handle, or NULL */
     /* Trio and sniffio pieces, set by _core._configure() */
     PyObject *reschedule;        /* trio.lowlevel.reschedule */
     PyObject *system_clock;      /* trio's SystemClock class, or NULL */

@@ -176,6 +176,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         self._signal_receivers = {}
         self._hooks = None
         self._boundary_token = None
+        self._watcher_scope = None  # the libuv watcher's, while it runs
 
     def __repr__(self):
         state = ("closed" if self.is_closed() else
@@ -185,10 +186,14 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
     # ---------------------------------------------------- asyncio plumbing
 
     def _make_self_pipe(self):
-        pass  # wakeups go through libuv (call_soon_threadsafe)
+        # Wakeups go through libuv's async handle (call_soon_threadsafe):
+        # it is this loop's wakeup fd, counted as asyncio counts its
+        # self-pipe.
+        self._ssock = self._csock = None
+        self._internal_fds += 1
 
     def _close_self_pipe(self):
-        pass
+        self._internal_fds -= 1
 
     def _write_to_self(self):
         self.call_soon_threadsafe(_noop)
@@ -234,7 +239,10 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
     def set_debug(self, enabled):
         self._debug = bool(enabled)
         if self.is_running():
-            self.call_soon(self._set_coroutine_origin_tracking, self._debug)
+            # Any thread may call this (as asyncio's): the per-thread part
+            # runs in the loop's thread.
+            self.call_soon_threadsafe(self._set_coroutine_origin_tracking,
+                                      self._debug)
 
     def _timer_handle_cancelled(self, handle):
         pass  # the C core removes cancelled timers from its heap itself
@@ -621,14 +629,17 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
                     finally:
                         unpark()
         finally:
-            self._watcher_scope.cancel()
-            self._core_detach()
-            self._task = None
-            self._thread_id = None
-            self._stopped.set()
-            waiters, self._stop_waiters = self._stop_waiters, []
-            for waiter in waiters:
-                waiter.set()
+            # Unless a sync loop already cleaned up after an abandoned run
+            # (a later run may be going on).
+            if self._task is task:
+                self._watcher_scope.cancel()
+                self._core_detach()
+                self._task = None
+                self._thread_id = None
+                self._stopped.set()
+                waiters, self._stop_waiters = self._stop_waiters, []
+                for waiter in waiters:
+                    waiter.set()
 
     def _finish(self, close_fds=True):
         """After the loop task ended: release fds, hooks, signals."""

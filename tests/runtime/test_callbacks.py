@@ -447,6 +447,74 @@ class _TestCallbacks:
         msgs = [r.getMessage() for r in caplog.records]
         assert any("slow_one" in m and "took" in m for m in msgs), msgs
 
+    def test_slow_callback_warning_names_the_task(self, caplog):
+        # asyncio logs a slow task step as the task itself, so the user
+        # sees which coroutine was slow (not the task's step wrapper).
+        if self.is_trioaio:
+            reference_lacks("no slow-callback warnings")
+
+        async def slow_coroutine():
+            await asyncio.sleep(0)
+
+        async def main(loop):
+            loop.set_debug(True)
+            loop.slow_callback_duration = 0.0
+            with caplog.at_level(logging.WARNING, logger="asyncio"):
+                await loop.create_task(slow_coroutine())
+            loop.set_debug(False)
+        self.run_aio(main)
+        msgs = [r.getMessage() for r in caplog.records
+                if "slow_coroutine" in r.getMessage()]
+        assert msgs, [r.getMessage() for r in caplog.records]
+        assert all(m.startswith("Executing <Task ") and "took" in m
+                   for m in msgs), msgs
+
+    def test_set_debug_from_another_thread(self):
+        # asyncio hands the per-thread part of set_debug() to the loop's
+        # thread with call_soon_threadsafe(), so any thread may call it.
+        async def main(loop):
+            errors = []
+
+            def other_thread():
+                try:
+                    loop.set_debug(True)
+                except Exception as exc:
+                    errors.append(exc)
+            t = threading.Thread(target=other_thread)
+            t.start()
+            t.join()
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            debug = loop.get_debug()
+            loop.set_debug(False)
+            return errors, debug
+        assert self.run_aio(main) == ([], True)
+
+    def test_handle_types_can_be_subclassed(self):
+        async def main(loop):
+            handle_type = type(loop.call_soon(_noop))
+            timer = loop.call_later(3600, _noop)
+            timer.cancel()
+
+            class MyHandle(handle_type):
+                pass
+
+            class MyTimerHandle(type(timer)):
+                pass
+
+            ran = []
+            handle = MyHandle(ran.append, ("soon",), loop)
+            when = loop.time()
+            timer = MyTimerHandle(when, ran.append, ("timer",), loop)
+            assert isinstance(handle, handle_type)
+            assert timer.when() == when and not timer.cancelled()
+            handle._run()
+            timer._run()
+            timer.cancel()
+            assert timer.cancelled()
+            return ran
+        assert self.run_aio(main) == ["soon", "timer"]
+
     def test_task_factory(self):
         async def main(loop):
             made = []

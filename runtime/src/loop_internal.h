@@ -1,0 +1,86 @@
+/* What loop.c and loop_io.c share: the loop object's layout and the
+ * same-thread wakeup of a parked loop task.
+ *
+ * Internal to the loop core.  Dependencies run one way: loop.c uses
+ * loop_io.c (loop_io.h), and both use this header; loop_io.c never calls
+ * into loop.c.  The rest of the extension sees only loop.h.
+ */
+#ifndef TA_LOOP_INTERNAL_H
+#define TA_LOOP_INTERNAL_H
+
+#include "loop.h"
+#include "ta_heap.h"
+#include "ta_queue.h"
+
+#include <uv.h>
+
+/* One watched file descriptor.  Freed by libuv's close callback. */
+typedef struct {
+    uv_poll_t poll; /* poll.data is the owning TaLoopObject (borrowed) */
+    int fd;
+    int events;       /* UV_READABLE | UV_WRITABLE currently started */
+    PyObject *reader; /* TaHandleObject or NULL */
+    PyObject *writer; /* TaHandleObject or NULL */
+} ta_poll;
+
+struct TaLoopObject {
+    PyObject_HEAD
+    ta_state *state; /* borrowed: `module` keeps it alive */
+    PyObject *module;
+    /* Ready handles, FIFO; each item is a strong reference. */
+    ta_queue ready;
+    /* Waiting TimerHandles ordered by (when, seq); each a strong ref. */
+    ta_heap timers;
+    uv_loop_t *uv;
+    uv_async_t *async; /* wakes a parked loop from other threads */
+    ta_poll **polls;   /* indexed by fd; NULL where not watched */
+    size_t polls_capacity;
+    size_t polls_active;
+    /* Set while attached to a running Trio task (see _core_attach). */
+    PyObject *task;      /* the Trio task running the loop */
+    PyObject *watcher;   /* the Trio task waiting on libuv's backend fd */
+    PyObject *runq;      /* Trio's run queue, to see if others wait; or NULL */
+    PyObject *clock;     /* Trio's clock */
+    double clock_offset; /* valid when clock_is_system */
+    unsigned long thread_id;
+    double budget;        /* seconds of callbacks between Trio checkpoints */
+    double park_deadline; /* when the parked loop wants to wake up */
+    char clock_is_system;
+    char attached;
+    char parked;          /* the loop task waits in wait_task_rescheduled */
+    char watcher_waiting; /* the watcher waits for us to drain libuv */
+    char stop_requested;
+    char in_burst;     /* a burst is running (no re-entry) */
+    char inline_mode;  /* a Trio task runs a burst for the parked loop */
+    char inline_woken; /* a wake was requested during that burst */
+    char closed;       /* asyncio's _closed */
+    char debug;        /* asyncio's _debug */
+    PyObject *weakreflist;
+    PyObject *dict;
+};
+
+/* Resume the parked loop task.  Same thread only: from other threads the
+ * wakeup goes through uv_async_send().  Inline here because both halves of
+ * the core wake the loop (call_soon, timers, add_reader, the watcher). */
+static inline int
+ta_loop_wake(TaLoopObject *self)
+{
+    if (!self->parked) {
+        return 0;
+    }
+    if (self->inline_mode) {
+        /* The burst running right now will see the work; whether the
+         * parked loop task must wake is decided when it ends. */
+        self->inline_woken = 1;
+        return 0;
+    }
+    self->parked = 0;
+    PyObject *res = PyObject_CallOneArg(self->state->reschedule, self->task);
+    if (res == NULL) {
+        return -1;
+    }
+    Py_DECREF(res);
+    return 0;
+}
+
+#endif
