@@ -6,11 +6,13 @@
  * path in that case: correct, if slower.  tests/runtime/test_internals.py
  * names the detail when a probe fails, and runs the fallbacks.
  *
- * The core also imports three private names of CPython's asyncio at module
+ * The core also imports four private names of CPython's asyncio at module
  * init (module.c): `_asyncio._get_running_loop`, `_asyncio._set_running_loop`
- * (asyncio's hooks for loop implementations) and
+ * (asyncio's hooks for loop implementations),
  * `asyncio.format_helpers._format_callback_source` (asyncio's own repr of
- * a callback); test_internals.py checks that they exist.
+ * a callback) and `asyncio.base_events._format_handle` (how debug mode
+ * names a slow callback: a task's step as the task; without it, the
+ * handle's repr); test_internals.py checks that they exist.
  */
 #ifndef TA_INTERNALS_H
 #define TA_INTERNALS_H

@@ -43,6 +43,14 @@ INTERNALS = {
         "the C core calls clock.current_time() for loop.time() (a Python "
         "call), and the synchronous loop runs Trio with a public-API "
         "clock of offset 0 (ZeroOffsetClock)"),
+    "trio_abandoned_run": (
+        "what trio.run() leaves when an error escapes its scheduler: the "
+        "run's generator (`unrolled_run`) in a local of its frame in the "
+        "traceback, the generator's `runner` and the runner's `tasks`",
+        "a sync loop run that a signal handler's error abandoned is left "
+        "to the garbage collector: until then Trio's SIGINT handler stays "
+        "and a new run in that thread is refused, and its tasks print "
+        "tracebacks when they are collected"),
     "trio_task_next_send": (
         "trio.lowlevel.Task._next_send (what the next step sends in)",
         "asyncio code awaited directly in a Trio task gets Trio's generic "
@@ -171,6 +179,70 @@ def zero_offset_clock():
     if SYSTEM_CLOCK is not None:
         return SYSTEM_CLOCK(offset=0.0)
     return ZeroOffsetClock()
+
+
+def finish_abandoned_trio_run(exc):
+    """Finish, quietly, a Trio run that *exc* left half-way; return True
+    if it was found.
+
+    A Python signal handler that raises while Trio waits for I/O (the
+    common ``signal.signal(SIGTERM, lambda *a: sys.exit(0))``) raises out
+    of Trio's scheduler, and trio.run() lets the error through without
+    finishing the run.  Here the run's generator is closed, which runs
+    Trio's own clean-up (and its warning that the run was abandoned, which
+    says nothing the error does not), then each task's coroutine; and
+    Trio's frames in the traceback let go of the run.  What the tasks
+    report on their way out is dropped, for the same reason.
+    """
+    if not _allowed("trio_abandoned_run"):
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        gens = [value for value in tb.tb_frame.f_locals.values()
+                if isinstance(value, types.GeneratorType)
+                and value.gi_code.co_name == "unrolled_run"]
+        if gens:
+            break
+        tb = tb.tb_next
+    else:
+        return False
+    gen = gens[0]
+    if gen.gi_frame is None:
+        return False
+    runner = gen.gi_frame.f_locals.get("runner")
+    coros = [task.coro for task in getattr(runner, "tasks", ())]
+    hook = sys.unraisablehook
+    sys.unraisablehook = _ignore_unraisable
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gen.close()
+            for coro in coros:
+                # A coroutine may await again while it unwinds: close it
+                # until it has ended.
+                for _ in range(100):
+                    if coro.cr_frame is None:
+                        break
+                    try:
+                        coro.close()
+                    except BaseException:
+                        pass
+        del gens, gen, runner, coros
+        # Trio's frames have returned: drop their locals (the run's state,
+        # and the snapshot of them read above).
+        while tb is not None:
+            if tb.tb_frame.f_globals.get("__name__", "").startswith("trio."):
+                tb.tb_frame.f_locals.clear()
+                tb.tb_frame.clear()
+            tb = tb.tb_next
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    return True
+
+
+def _ignore_unraisable(unraisable):
+    pass
 
 
 def _probe_next_send():

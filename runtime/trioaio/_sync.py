@@ -52,6 +52,7 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
         # loop is not running (a TrioExecutor needs a running Trio).
         self._default_executor = None
         self._stop_before_run = False
+        self._sync_run = None  # identifies the trio.run in progress
         self._sync_signals = {}
         _unclosed.claim(self)
 
@@ -71,10 +72,11 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
         _unclosed.claim(self)
         try:
             sync_runs.loop = self
+            run = self._sync_run = object()
             try:
                 # Offset 0: loop.time() (and the timers queued with it)
                 # mean the same in every run of the loop.
-                trio.run(self._sync_main, first,
+                trio.run(self._sync_main, first, run,
                          clock=_internals.zero_offset_clock())
             except BaseExceptionGroup as group:
                 # asyncio's callers expect the error itself.
@@ -82,11 +84,15 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
                 if single is None:
                     raise
                 raise single from None
+            except BaseException as exc:
+                if self._sync_run is run:
+                    self._recover_abandoned_run(exc)
+                raise
         finally:
             sync_runs.loop = None
             self._set_coroutine_origin_tracking(False)
 
-    async def _sync_main(self, first=None):
+    async def _sync_main(self, first, run):
         token = current_loop.set(self)
         try:
             async with trio.open_nursery() as system_nursery:
@@ -94,32 +100,75 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
                     # Set before the loop task starts: callbacks queued
                     # before this run may start Trio tasks at once.
                     self._trio_nursery = tasks_nursery
-                    with trio.CancelScope(shield=True):
-                        await self._start(system_nursery)
-                    if self._stop_before_run:
-                        self._stop_before_run = False
-                        self.call_soon(self._core_request_stop)
-                    if first is not None:
-                        tasks_nursery.start_soon(first)
-                    await self.wait_stopped()
+                    try:
+                        with trio.CancelScope(shield=True):
+                            await self._start(system_nursery)
+                        if self._stop_before_run:
+                            self._stop_before_run = False
+                            self.call_soon(self._core_request_stop)
+                        if first is not None:
+                            tasks_nursery.start_soon(first)
+                        await self.wait_stopped()
+                    except BaseException:
+                        # Trio delivers Ctrl-C to this task (the loop task
+                        # is shielded): end the loop at once, as asyncio's
+                        # ends when its select() raises KeyboardInterrupt.
+                        self._halt()
+                        raise
                     self._trio_nursery = None
                     tasks_nursery.cancel_scope.cancel()
                 system_nursery.cancel_scope.cancel()
         finally:
-            self._trio_nursery = None
-            self._finish(close_fds=False)
-            current_loop.reset(token)
+            if self._sync_run is run:  # else _recover_abandoned_run did it
+                self._sync_run = None
+                self._trio_nursery = None
+                self._finish(close_fds=False)
+                current_loop.reset(token)
+
+    def _halt(self):
+        """End the loop task before it runs anything else; what is queued
+        stays for the next run."""
+        if self._task is not None:
+            self._core_request_stop()
+            self._core_wake()
+        elif self._watcher_scope is not None:
+            self._watcher_scope.cancel()  # started, but no loop task yet
+
+    def _recover_abandoned_run(self, exc):
+        """After trio.run() raised without finishing the run (see
+        _close_abandoned_trio_run), leave the loop stopped: what the run's
+        tasks would have done on their way out, done here."""
+        self._sync_run = None
+        if self._task is not None:
+            self._task = None  # the loop task's own clean-up now skips
+            self._thread_id = None
+            self._core_detach()
+        stopped = trio.Event()
+        stopped.set()
+        self._stopped = stopped
+        self._stop_waiters = []  # Trio events of the dead run
+        self._trio_nursery = None
+        self._watcher_scope = None
+        self._finish(close_fds=False)
+        _internals.finish_abandoned_trio_run(exc)
 
     def stop(self, waiter=None):
-        """Stop after the callbacks already queued.  Called while the loop
-        is not running, the next run processes what is queued and stops."""
+        """Stop as asyncio's loops do: called from a callback, the run ends
+        once the current pass is over (what the pass's callbacks schedule
+        waits for the next run); called from Trio code, after the
+        callbacks already queued.  Called while the loop is not running,
+        the next run processes what is queued and stops."""
+        if waiter is None:
+            waiter = trio.Event()
         if not self.is_running():
             self._stop_before_run = True
-            if waiter is None:
-                waiter = trio.Event()
             waiter.set()
             return waiter
-        return super().stop(waiter)
+        if not self._core_stats()["in_burst"]:
+            return super().stop(waiter)
+        self._stop_waiters.append(waiter)
+        self._core_request_stop()
+        return waiter
 
     def close(self):
         if self.is_running():

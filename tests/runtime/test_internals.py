@@ -63,6 +63,32 @@ def test_present_trio_system_clock():
              and run_in_loop(main))
 
 
+class _FromAHandler(Exception):
+    pass
+
+
+def _raise_from_a_handler(signum, frame):
+    raise _FromAHandler
+
+
+def test_present_trio_abandoned_run():
+    # A signal handler raises while Trio waits for I/O: trio.run() lets the
+    # error out without finishing, and only finishing the run lets a new
+    # one start in this thread.
+    import signal
+    import threading
+    previous = signal.signal(signal.SIGUSR2, _raise_from_a_handler)
+    try:
+        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGUSR2)).start()
+        with pytest.raises(_FromAHandler) as info:
+            trio.run(trio.sleep, 30)
+        found = _internals.finish_abandoned_trio_run(info.value)
+    finally:
+        signal.signal(signal.SIGUSR2, previous)
+    _require("trio_abandoned_run", found)
+    assert trio.run(trio.sleep, 0) is None
+
+
 def test_present_trio_task_next_send():
     _require("trio_task_next_send", _internals.HAVE_NEXT_SEND)
 
@@ -125,6 +151,7 @@ def test_present_asyncio_loop_methods():
     ("_asyncio", "_get_running_loop"),
     ("_asyncio", "_set_running_loop"),
     ("asyncio.format_helpers", "_format_callback_source"),
+    ("asyncio.base_events", "_format_handle"),
 ])
 def test_the_private_names_the_c_core_imports_exist(module, name):
     mod = __import__(module, fromlist=[name])

@@ -13,11 +13,13 @@ import pytest
 import trio
 
 import trioaio
+from trioaio import _internals
 from _testbase import (TIMEOUT, IS_REFERENCE, RunUntilCompleteCase,
                        needs_internal)
 import test_callbacks
 import test_edges
 import test_io
+import test_run_control
 from test_io import tls  # noqa: F401  (the TLS mixin's fixture)
 
 pytestmark = pytest.mark.skipif(
@@ -63,6 +65,12 @@ class TestBulk_sync(test_io._TestBulk, SyncTrioAioCase):
 
 class TestSubprocess_sync(test_io._TestSubprocess, SyncTrioAioCase):
     pass
+
+
+class TestRunControl_sync(test_run_control._TestRunControl, SyncTrioAioCase):
+    loop_imports = "import trioaio"
+    loop_source = "trioaio.SyncTrioEventLoop()"
+    abandoned_runs_finish = "trio_abandoned_run" not in _internals.AVOIDED
 
 
 async def answer(x=21):
