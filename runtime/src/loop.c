@@ -1,7 +1,7 @@
 #include "loop.h"
 
 #include "internals.h"
-#include "loop_internal.h"
+#include "loop_shared.h"
 #include "loop_io.h"
 #include "module.h"
 

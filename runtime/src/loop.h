@@ -8,7 +8,7 @@
  * requested.  The Python side decides how to wait between bursts.
  *
  * This is the interface for the rest of the extension; the object's layout
- * is internal to loop.c and loop_io.c (loop_internal.h).
+ * is internal to loop.c and loop_io.c (loop_shared.h).
  */
 #ifndef TA_LOOP_H
 #define TA_LOOP_H

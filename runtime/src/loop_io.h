@@ -8,7 +8,7 @@
 #ifndef TA_LOOP_IO_H
 #define TA_LOOP_IO_H
 
-#include "loop_internal.h"
+#include "loop_shared.h"
 
 /* Create the libuv loop and the cross-thread wakeup.  -1 with an
  * exception set on failure. */

@@ -77,6 +77,9 @@ def test_present_trio_abandoned_run():
     # one start in this thread.
     import signal
     import threading
+    if "trio_abandoned_run" in _internals.AVOIDED:
+        # Abandoning a run here would leave its tasks to the collector.
+        pytest.skip("trio_abandoned_run is forced off")
     previous = signal.signal(signal.SIGUSR2, _raise_from_a_handler)
     try:
         threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGUSR2)).start()

@@ -5,8 +5,8 @@
  * loop_io.c (loop_io.h), and both use this header; loop_io.c never calls
  * into loop.c.  The rest of the extension sees only loop.h.
  */
-#ifndef TA_LOOP_INTERNAL_H
-#define TA_LOOP_INTERNAL_H
+#ifndef TA_LOOP_SHARED_H
+#define TA_LOOP_SHARED_H
 
 #include "loop.h"
 #include "ta_heap.h"
