@@ -135,9 +135,10 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
             self._watcher_scope.cancel()  # started, but no loop task yet
 
     def _recover_abandoned_run(self, exc):
-        """After trio.run() raised without finishing the run (see
-        _close_abandoned_trio_run), leave the loop stopped: what the run's
-        tasks would have done on their way out, done here."""
+        """After trio.run() raised without finishing the run (a Python
+        signal handler raised inside Trio's scheduler: see
+        _internals.finish_abandoned_trio_run), leave the loop stopped,
+        doing what the run's tasks would have done on their way out."""
         self._sync_run = None
         if self._task is not None:
             self._task = None  # the loop task's own clean-up now skips
