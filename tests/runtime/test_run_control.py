@@ -1,7 +1,8 @@
 """Stopping and interrupting a loop driven from synchronous code.
 
-Asyncio's own behaviour, written once: bound here to stock asyncio, and in
-test_sync_conformance.py to trioaio's synchronous loop.  A case says how to
+Asyncio's own behaviour, written once: bound here to stock asyncio (and,
+for the signal tests, uvloop), and in test_sync_conformance.py to trioaio's
+synchronous loop.  A case says how to
 make its loop twice: ``new_loop()`` in this process, and ``loop_source``, a
 Python expression (with the imports in ``loop_imports``) that makes one in
 a child process.
@@ -212,3 +213,22 @@ class _TestRunControl:
 
 class TestRunControl_asyncio(_TestRunControl, AsyncioCase):
     loop_source = "asyncio.SelectorEventLoop()"
+
+
+class TestRunControl_uvloop(_TestRunControl, AsyncioCase):
+    """uvloop reacts to signals as asyncio does; its stop() and its
+    introspection are its own, so those two tests are asyncio's only."""
+
+    impl_name = "uvloop"
+    loop_imports = "import uvloop"
+    loop_source = "uvloop.new_event_loop()"
+
+    def setup_method(self, method):
+        super().setup_method(method)
+        pytest.importorskip("uvloop")
+
+    def test_stop_in_an_io_callback_ends_the_run_after_this_iteration(self):
+        pytest.skip("uvloop runs a stopped iteration its own way")
+
+    def test_internal_fds_count_the_wakeup_fd(self):
+        pytest.skip("uvloop has no _internal_fds")
