@@ -196,6 +196,15 @@ def finish_abandoned_trio_run(exc):
     """
     if not _allowed("trio_abandoned_run"):
         return False
+    try:
+        return _finish_abandoned_trio_run(exc)
+    except Exception:
+        # Never hide the error that abandoned the run: without this clean-up
+        # the collector does it later.
+        return False
+
+
+def _finish_abandoned_trio_run(exc):
     tb = exc.__traceback__
     while tb is not None:
         gens = [value for value in tb.tb_frame.f_locals.values()
@@ -231,9 +240,12 @@ def finish_abandoned_trio_run(exc):
         # Trio's frames have returned: drop their locals (the run's state,
         # and the snapshot of them read above).
         while tb is not None:
-            if tb.tb_frame.f_globals.get("__name__", "").startswith("trio."):
-                tb.tb_frame.f_locals.clear()
-                tb.tb_frame.clear()
+            frame = tb.tb_frame
+            if frame.f_globals.get("__name__", "").startswith("trio."):
+                snapshot = frame.f_locals
+                if isinstance(snapshot, dict):  # before 3.13 (PEP 667)
+                    snapshot.clear()
+                frame.clear()
             tb = tb.tb_next
         gc.collect()
     finally:
