@@ -44,7 +44,8 @@ The binary is --binary, else $TRIOAIO_GEN, else build/gen/trioaio-gen.
 --record stores the figures under --label in bench/gen/seeded-results.json
 (so that "before" and "after" measurements stay side by side) and
 --write-doc renders every recorded label into the section of
-docs/generator-performance.md between its seeded-corpus markers.  Exit
+docs/generator-performance.md between its seeded-corpus markers (alone,
+--write-doc only re-renders what is recorded).  Exit
 status: 0, or 2 when the corpus is absent, the binary is missing, or
 `check` failed (exit 2 or a crash) on any run.
 """
@@ -460,6 +461,17 @@ def render_doc_section(recorded):
            "at once, and counts as flagged when a new finding appears in "
            "it. "
            "Goals (issue 8): recall >= 90%, precision >= 90%.", ""]
+    out += ["| project | source | checked | what |", "|---|---|---|---|"]
+    for p in corpus.load_manifest():
+        if p["source"] == "git":
+            src = f"`{p['repository']}` @ `{p['commit'][:12]}`"
+        else:
+            src = (f"PyPI `{p['package']}` {p['version']} sdist "
+                   f"(sha256 `{p['sha256'][:12]}`…)")
+        checked = ", ".join(f"`{x}`" for x in p["paths"])
+        out.append(f"| {p['name']} | {src} | {checked} | "
+                   f"{p.get('about', '')} |")
+    out.append("")
     for label in recorded:
         rec = recorded[label]
         out += [f"### {label}", "",
@@ -526,13 +538,23 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.jobs > 2:
         ap.error("-j is at most 2: the machine is shared")
+    if args.write_doc and not args.record:
+        # Only re-render what is recorded: no corpus or binary needed.
+        recorded = json.loads(RESULTS.read_text()) if RESULTS.exists() \
+            else {}
+        if not recorded:
+            print("seeded: nothing recorded yet: use --record",
+                  file=sys.stderr)
+            return 2
+        write_doc(recorded)
+        return 0
+    corpus_dir = pathlib.Path(args.corpus) if args.corpus \
+        else corpus.default_dest()
     binary = os.path.abspath(args.binary or default_binary())
     if not os.access(binary, os.X_OK):
         print(f"seeded: {binary} is missing: run `make gen-build` or pass "
               f"--binary", file=sys.stderr)
         return 2
-    corpus_dir = pathlib.Path(args.corpus) if args.corpus \
-        else corpus.default_dest()
     projects = corpus.load_manifest()
     if args.only:
         names = set(args.only.split(","))
