@@ -7,6 +7,13 @@
 static PyObject *
 ta_import_attr(const char *module, const char *name)
 {
+    /* ta_exec makes several of these calls before it checks them: after a
+     * failure, keep that error instead of calling into the import system
+     * with it set (which may clear it, and ta_exec would then fail without
+     * an exception). */
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
     PyObject *mod = PyImport_ImportModule(module);
     if (mod == NULL) {
         return NULL;
@@ -67,23 +74,34 @@ static PyMethodDef ta_module_methods[] = {
         }                                                                     \
     } while (0)
 
+/* One of this module's types.  When an allocation fails, CPython 3.11's
+ * PyType_FromModuleAndSpec can return NULL without an exception (found by
+ * tests/runtime/test_out_of_memory.py): say what happened. */
+static PyTypeObject *
+ta_new_type(PyObject *module, PyType_Spec *spec, PyTypeObject *base)
+{
+    PyObject *type = PyType_FromModuleAndSpec(module, spec, (PyObject *)base);
+    if (type == NULL && !PyErr_Occurred()) {
+        PyErr_NoMemory();
+    }
+    return (PyTypeObject *)type;
+}
+
 static int
 ta_exec(PyObject *module)
 {
     ta_state *st = PyModule_GetState(module);
 
-    st->HandleType = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &ta_handle_spec, NULL);
+    st->HandleType = ta_new_type(module, &ta_handle_spec, NULL);
     if (st->HandleType == NULL) {
         return -1;
     }
-    st->TimerHandleType = (PyTypeObject *)PyType_FromModuleAndSpec(
-        module, &ta_timer_handle_spec, (PyObject *)st->HandleType);
+    st->TimerHandleType =
+        ta_new_type(module, &ta_timer_handle_spec, st->HandleType);
     if (st->TimerHandleType == NULL) {
         return -1;
     }
-    st->LoopType =
-        (PyTypeObject *)PyType_FromModuleAndSpec(module, &ta_loop_spec, NULL);
+    st->LoopType = ta_new_type(module, &ta_loop_spec, NULL);
     if (st->LoopType == NULL) {
         return -1;
     }
