@@ -327,6 +327,38 @@ check_event(const struct gen_project *p, const struct gen_file *f,
     gen_buf_free(&fix);
 }
 
+/* A function handed to a runner of the other domain: the hand-over is
+ * where a shim is missing. */
+static void
+check_calls(const struct gen_file *f, struct gen_report *r)
+{
+    size_t i;
+
+    for (i = 0; i < f->ncalls; i++) {
+        const struct gen_call *c = &f->calls[i];
+        const struct gen_func *t = c->target;
+        struct gen_buf why = {0};
+        int td;
+
+        if (t == NULL || c->dom == GEN_DOM_NONE ||
+            (t->flags & GEN_FN_ERROR) || c->region == GEN_REGION_OTHER ||
+            (c->region && c->region != c->dom))
+            continue;
+        td = t->boundary ? t->iface : t->domain;
+        if ((td != GEN_DOM_AIO && td != GEN_DOM_TRIO) || td == c->dom)
+            continue;
+        gen_evid_reason(&why, t->why, f->path);
+        gen_report_add(
+            r, f, c->line, c->col, c->dom == GEN_DOM_TRIO ? "TA001" : "TA002",
+            "%s `%s` (%s) handed to %s runner `%s`; hand it over "
+            "as `%s(%s)`",
+            gen_domain_name(td), c->arg, why.data, gen_domain_name(c->dom),
+            c->callee, c->dom == GEN_DOM_TRIO ? "aio_as_trio" : "trio_as_aio",
+            c->arg);
+        gen_buf_free(&why);
+    }
+}
+
 static void
 check_file(const struct gen_project *p, const struct gen_file *f,
            struct gen_report *r)
@@ -337,6 +369,7 @@ check_file(const struct gen_project *p, const struct gen_file *f,
         gen_report_add(r, f, f->err_line, f->err_col, "TA900",
                        "syntax error; definitions containing it are not "
                        "checked");
+    check_calls(f, r);
     for (i = 0; i < f->nfuncs; i++) {
         const struct gen_func *fn = &f->funcs[i];
         int direction = 0;

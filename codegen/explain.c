@@ -12,7 +12,7 @@
 static const char *
 strength(int tier)
 {
-    return tier >= GEN_TIER_SHIM ? "strong" : "weak";
+    return tier >= GEN_TIER_LIB_WITH ? "strong" : "weak";
 }
 
 static void

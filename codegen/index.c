@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "libs.h"
 #include "load.h"
 #include "resolve.h"
@@ -29,6 +30,7 @@ static const char *const evk_names[GEN_EVK_COUNT] = {
     [GEN_EVK_PRAGMA] = "file comment",
     [GEN_EVK_MODULE] = "module imports",
     [GEN_EVK_PROPAGATED] = "project call",
+    [GEN_EVK_WRAPPED] = "wrapped by callers",
 };
 
 const char *
@@ -45,7 +47,10 @@ gen_evid_reason(struct gen_buf *b, const struct gen_evid *e, const char *here)
         return;
     }
     gen_buf_puts(b, e->what);
-    if (here != NULL && e->path != NULL && strcmp(here, e->path) == 0)
+    if (e->line == 0)
+        gen_buf_printf(b, " in %s",
+                       e->path ? gen_display_path(e->path) : "configuration");
+    else if (here != NULL && e->path != NULL && strcmp(here, e->path) == 0)
         gen_buf_printf(b, ", line %u", e->line);
     else
         gen_buf_printf(b, " at %s:%u",
@@ -352,6 +357,25 @@ event_evidence(struct gen_project *p, const struct gen_file *f,
     }
 }
 
+/* A shim around a project function says which domain its author knows
+ * it to be: `aio_as_trio(f)` wraps asyncio code.  Evidence for f, weaker
+ * than anything f's own body or runners say. */
+static void
+wrapped_evidence(const struct gen_file *f, const struct gen_event *ev)
+{
+    struct gen_func *t = (struct gen_func *)ev->target;
+
+    if (t == NULL || (t->flags & GEN_FN_CLASS) || !(t->flags & GEN_FN_ASYNC) ||
+        t->boundary)
+        return;
+    add_evid_at(
+        t, GEN_EVK_WRAPPED, GEN_TIER_WRAPPED,
+        ev->shim == GEN_SHIM_A2T ? GEN_DOM_AIO : GEN_DOM_TRIO, f->path,
+        ev->line, ev->col,
+        gen_xasprintf("wrapped in `%s`", ev->callee ? ev->callee : "a shim"),
+        NULL);
+}
+
 static void
 classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
 {
@@ -384,7 +408,10 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
                     af = gen_xstrdup(ev->arg);
                 ev->wrapped = (uint8_t)gen_lib_domain(p, f, af);
                 if (ev->wrapped == GEN_DOM_NONE)
-                    ev->target = gen_find_func(p, af, 0);
+                    ev->target = find_method(p, af, &lib, 0);
+                if (lib)
+                    ev->wrapped = (uint8_t)lib;
+                wrapped_evidence(f, ev);
             }
             ev->fqn = af ? af : cf;
             if (af != NULL)
@@ -440,7 +467,7 @@ classify_calls(struct gen_project *p, struct gen_file *f)
     size_t i;
 
     for (i = 0; i < f->ncalls; i++) {
-        const struct gen_call *c = &f->calls[i];
+        struct gen_call *c = &f->calls[i];
         const struct gen_func *scope = c->func >= 0 ? &f->funcs[c->func] : 0;
         char *fqn = gen_project_resolve(p, f, scope, c->callee), *af;
         const struct gen_func *t;
@@ -458,9 +485,15 @@ classify_calls(struct gen_project *p, struct gen_file *f)
         if (t == NULL || !(t->flags & GEN_FN_ASYNC) ||
             (t->flags & GEN_FN_CLASS))
             continue;
+        c->dom = (uint8_t)d;
+        c->target = t;
+        /* A dispatch branch hands it to each library in turn: checked at
+         * the call, no evidence for the function. */
+        if (c->region != GEN_REGION_NONE)
+            continue;
         /* The callee is const everywhere else; evidence is the one thing
          * added to other functions. */
-        add_evid_at((struct gen_func *)t, GEN_EVK_ENTRY, GEN_TIER_CONTEXT, d,
+        add_evid_at((struct gen_func *)t, GEN_EVK_ENTRY, GEN_TIER_RUNNER, d,
                     f->path, c->line, c->col,
                     gen_xasprintf("handed to `%s`", c->callee), NULL);
     }
@@ -468,8 +501,99 @@ classify_calls(struct gen_project *p, struct gen_file *f)
 
 /* ---- Deciding ----------------------------------------------------------- */
 
+/* Which worlds a module's absolute imports come from (enum gen_domain),
+ * or -1 when it imports the runtime: a module that imports trio_asyncio
+ * bridges the two, so its imports say nothing about one function. */
+static int
+module_worlds(struct gen_project *p, const struct gen_file *f)
+{
+    size_t i;
+    int d = 0;
+
+    for (i = 0; i < f->nimports; i++) {
+        const struct gen_import *im = &f->imports[i];
+
+        if (im->level != 0)
+            continue;
+        if (gen_is_runtime(p, im->module))
+            return -1;
+        d |= gen_lib_domain(p, f, im->module);
+    }
+    return d;
+}
+
+/* Whether pytest collects fn as a test or a fixture: test* functions
+ * (top level or in Test* classes) of test_*.py / *_test.py files, and
+ * fixtures anywhere (conftest.py). */
+static int
+pytest_collects(const struct gen_file *f, const struct gen_func *fn)
+{
+    const char *base = strrchr(f->path, '/');
+    size_t i, n;
+
+    base = base ? base + 1 : f->path;
+    n = strlen(base);
+    for (i = 0; i < fn->ndecos; i++) {
+        const char *d = fn->decos[i].name;
+
+        if (d != NULL && (strcmp(last_of(d), "fixture") == 0 ||
+                          strcmp(last_of(d), "trio_fixture") == 0))
+            return 1;
+    }
+    if (!(strncmp(base, "test_", 5) == 0 ||
+          (n > 8 && strcmp(base + n - 8, "_test.py") == 0)))
+        return 0;
+    if (strncmp(fn->name, "test", 4) != 0)
+        return 0;
+    if (strchr(fn->qualname, '.') == NULL)
+        return 1;
+    return (fn->flags & GEN_FN_METHOD) &&
+           strncmp(fn->qualname, "Test", 4) == 0 &&
+           strchr(strchr(fn->qualname, '.') + 1, '.') == NULL;
+}
+
+/* The directory of a file, for pytest's configuration. */
+static char *
+dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? gen_xstrndup(path, (size_t)(slash - path))
+                 : gen_xstrdup(".");
+}
+
 static void
-module_evidence(struct gen_file *f, struct gen_func *fn)
+config_evidence(struct gen_project *p, struct gen_file *f, struct gen_func *fn,
+                int *mode, const char **where)
+{
+    const struct gen_modrule *m;
+
+    if (p->config == NULL)
+        return;
+    m = f->modname[0] ? gen_config_match(p->config->defaults,
+                                         p->config->ndefaults, f->modname)
+                      : NULL;
+    if (m != NULL)
+        add_evid(
+            fn, GEN_EVK_DEFAULT, GEN_TIER_DEFAULT, m->dom, p->config->path, 0,
+            gen_xasprintf("[tool.trioaio-gen.domains] `%s`", m->module), NULL);
+    if (*mode < 0) {
+        char *dir = dir_of(f->path);
+
+        *mode = gen_config_pytest_mode(p->config, dir, where);
+        free(dir);
+    }
+    if (*mode != GEN_DOM_NONE && pytest_collects(f, fn))
+        add_evid(fn, GEN_EVK_PYTEST_MODE, GEN_TIER_CONTEXT, *mode, *where, 0,
+                 gen_xstrdup(*mode == GEN_DOM_TRIO ? "pytest-trio's "
+                                                     "`trio_mode = true`"
+                                                   : "pytest-asyncio's "
+                                                     "`asyncio_mode = auto`"),
+                 NULL);
+}
+
+static void
+module_evidence(struct gen_file *f, struct gen_func *fn, int worlds)
 {
     if (f->pragma_dom)
         add_evid(
@@ -478,58 +602,109 @@ module_evidence(struct gen_file *f, struct gen_func *fn)
             gen_xasprintf("`# trioaio-gen: domain=%s`",
                           f->pragma_dom == GEN_DOM_AIO ? "asyncio" : "trio"),
             NULL);
-    if (f->imports_aio != f->imports_trio)
-        add_evid(fn, GEN_EVK_MODULE, GEN_TIER_MODULE,
-                 f->imports_aio ? GEN_DOM_AIO : GEN_DOM_TRIO, f->path, 1,
-                 gen_xstrdup(f->imports_aio
+    if (worlds == GEN_DOM_AIO || worlds == GEN_DOM_TRIO)
+        add_evid(fn, GEN_EVK_MODULE, GEN_TIER_MODULE, worlds, f->path, 1,
+                 gen_xstrdup(worlds == GEN_DOM_AIO
                                  ? "the module imports asyncio, not Trio"
                                  : "the module imports Trio, not asyncio"),
                  NULL);
 }
 
-/* The first evidence of each domain at the highest tier, and that tier. */
-static int
-best_tier(const struct gen_func *fn, const struct gen_evid **a,
-          const struct gen_evid **t)
+/* Per tier and domain: how many pieces of evidence, and the first. */
+struct tally {
+    size_t n[GEN_TIER_BOUNDARY + 1][4];
+    const struct gen_evid *first[GEN_TIER_BOUNDARY + 1][4];
+};
+
+static void
+tally(const struct gen_func *fn, struct tally *t)
 {
     size_t i;
-    int tier = GEN_TIER_NONE;
 
-    *a = *t = NULL;
-    for (i = 0; i < fn->nevid; i++)
-        if (fn->evid[i].tier > tier)
-            tier = fn->evid[i].tier;
+    memset(t, 0, sizeof(*t));
     for (i = 0; i < fn->nevid; i++) {
         const struct gen_evid *e = &fn->evid[i];
 
-        if (e->tier != tier)
-            continue;
-        if (e->dom == GEN_DOM_AIO && *a == NULL)
-            *a = e;
-        if (e->dom == GEN_DOM_TRIO && *t == NULL)
-            *t = e;
+        if (t->n[e->tier][e->dom]++ == 0)
+            t->first[e->tier][e->dom] = e;
     }
-    return tier;
+}
+
+/* The decision from tier `from` down to `to`: the first tier with any
+ * evidence decides; where both domains appear, the majority of deliberate
+ * evidence (shims, boundary calls) wins, a tie looks further down, and
+ * anything else is mixed.  Sets *a and *t to the first evidence of the
+ * domains decided; returns the tier, or GEN_TIER_NONE. */
+static int
+resolve_tiers(const struct tally *tl, int from, int to,
+              const struct gen_evid **a, const struct gen_evid **t)
+{
+    int tier, tie = GEN_TIER_NONE;
+
+    *a = *t = NULL;
+    for (tier = from; tier >= to && tier > GEN_TIER_NONE; tier--) {
+        size_t na = tl->n[tier][GEN_DOM_AIO], nt = tl->n[tier][GEN_DOM_TRIO];
+        int deliberate = tier == GEN_TIER_SHIM || tier == GEN_TIER_BCALL;
+
+        if (na == 0 && nt == 0)
+            continue;
+        if (na && nt && deliberate && na == nt) {
+            if (tie == GEN_TIER_NONE)
+                tie = tier;
+            continue;
+        }
+        if (na && nt && !deliberate) {
+            *a = tl->first[tier][GEN_DOM_AIO];
+            *t = tl->first[tier][GEN_DOM_TRIO];
+            return tier;
+        }
+        if (na > nt)
+            *a = tl->first[tier][GEN_DOM_AIO];
+        else
+            *t = tl->first[tier][GEN_DOM_TRIO];
+        return tier;
+    }
+    if (tie != GEN_TIER_NONE) {
+        *a = tl->first[tie][GEN_DOM_AIO];
+        *t = tl->first[tie][GEN_DOM_TRIO];
+    }
+    return tie;
 }
 
 static void
 decide(struct gen_func *fn)
 {
     const struct gen_evid *a, *t;
-    int tier = best_tier(fn, &a, &t);
+    struct tally tl;
+    size_t i;
+    int tier;
 
-    fn->tier = (uint8_t)tier;
-    if (tier == GEN_TIER_NONE || tier == GEN_TIER_BOUNDARY) {
-        fn->why = tier ? &fn->evid[0] : NULL;
-        if (tier == GEN_TIER_BOUNDARY) {
-            size_t i;
-
-            for (i = 0; i < fn->nevid; i++)
-                if (fn->evid[i].kind == GEN_EVK_BOUNDARY)
-                    fn->why = &fn->evid[i];
-        }
+    tally(fn, &tl);
+    if (tl.n[GEN_TIER_BOUNDARY][GEN_DOM_AIO] +
+        tl.n[GEN_TIER_BOUNDARY][GEN_DOM_TRIO]) {
+        fn->tier = GEN_TIER_BOUNDARY;
+        for (i = 0; i < fn->nevid; i++)
+            if (fn->evid[i].kind == GEN_EVK_BOUNDARY)
+                fn->why = &fn->evid[i];
         return;
     }
+    tier = resolve_tiers(&tl, GEN_TIER_CONTEXT, GEN_TIER_PROPAGATED, &a, &t);
+    if (tier == GEN_TIER_RUNNER && !(a && t)) {
+        const struct gen_evid *ba, *bt;
+        int bier =
+            resolve_tiers(&tl, GEN_TIER_SHIM, GEN_TIER_LIB_WITH, &ba, &bt);
+
+        /* The body says one thing, the runner the other. */
+        if (bier != GEN_TIER_NONE && !(ba && bt) &&
+            (ba ? t != NULL : a != NULL)) {
+            a = ba;
+            t = bt;
+            tier = bier;
+        }
+    }
+    fn->tier = (uint8_t)tier;
+    if (tier == GEN_TIER_NONE)
+        return;
     fn->domain = (uint8_t)((a ? GEN_DOM_AIO : 0) | (t ? GEN_DOM_TRIO : 0));
     if (a && t) {
         /* TA003 is reported at the later of the two. */
@@ -658,13 +833,16 @@ gen_project_analyse(struct gen_project *p)
     }
     for (i = 0; i < p->nfiles; i++) {
         struct gen_file *f = p->files[i];
+        int worlds = module_worlds(p, f), mode = -1;
+        const char *where = NULL;
 
         for (j = 0; j < f->nfuncs; j++) {
             struct gen_func *fn = &f->funcs[j];
 
             if (!(fn->flags & GEN_FN_ASYNC) || (fn->flags & GEN_FN_CLASS))
                 continue;
-            module_evidence(f, fn);
+            config_evidence(p, f, fn, &mode, &where);
+            module_evidence(f, fn, worlds);
             decide(fn);
         }
     }

@@ -5,9 +5,13 @@
  * Every piece of evidence has a kind, a tier and a place.  The highest
  * tier that has any evidence decides; evidence of a lower tier never
  * overrides it.  Two domains at the deciding tier make the function mixed
- * (TA003).  Tiers from GEN_TIER_SHIM up are "strong"; the body's own
- * evidence is ranked the way it is most often right: what it awaits from
- * a library, then what it enters, then boundary functions, then shims. */
+ * (TA003).  Tiers from GEN_TIER_LIB_WITH up are "strong".  In the body,
+ * what the author wrote on purpose ranks first: shims and awaits of
+ * boundary functions (the majority wins when they disagree), then what it
+ * awaits from a library, then what it enters.  Runners rank above the
+ * body, except where the body's strong evidence all says the other
+ * domain: then the body decides and the hand-over is the mistake,
+ * reported at the runner call. */
 #ifndef GEN_INDEX_H
 #define GEN_INDEX_H
 
@@ -18,11 +22,13 @@ enum gen_tier {
     GEN_TIER_PROPAGATED, /* awaits project functions of that domain */
     GEN_TIER_MODULE,     /* the module imports only that library */
     GEN_TIER_DEFAULT,    /* configuration or a `# trioaio-gen:` comment */
-    GEN_TIER_SHIM,       /* calls shims that only make sense there */
-    GEN_TIER_BCALL,      /* awaits a boundary-decorated function */
+    GEN_TIER_WRAPPED,    /* callers wrap it in a shim: aio_as_trio(f) */
     GEN_TIER_LIB_WITH,   /* enters or iterates that library's objects */
     GEN_TIER_LIB_AWAIT,  /* awaits that library */
-    GEN_TIER_CONTEXT,    /* how it is run: runners, pytest marks */
+    GEN_TIER_BCALL,      /* awaits a boundary-decorated function */
+    GEN_TIER_SHIM,       /* calls shims that only make sense there */
+    GEN_TIER_RUNNER,     /* handed to a runner: trio.run, asyncio.run... */
+    GEN_TIER_CONTEXT,    /* how it is run: pytest marks, task_status */
     GEN_TIER_BOUNDARY,   /* a boundary decorator */
 };
 
@@ -41,6 +47,7 @@ enum gen_evk {
     GEN_EVK_PRAGMA,         /* `# trioaio-gen: domain=...` */
     GEN_EVK_MODULE,         /* the module's imports */
     GEN_EVK_PROPAGATED,     /* awaits a project function */
+    GEN_EVK_WRAPPED,        /* wrapped in a shim where it is called */
     GEN_EVK_COUNT
 };
 

@@ -48,6 +48,13 @@ static const char *const sym_names[SYM_COUNT] = {
     [SYM_AWAIT] = "await",
     [SYM_LIST_SPLAT] = "list_splat",
     [SYM_DICTIONARY_SPLAT] = "dictionary_splat",
+    [SYM_BINARY_OPERATOR] = "binary_operator",
+    [SYM_GENERIC_TYPE] = "generic_type",
+    [SYM_TYPE_PARAMETER] = "type_parameter",
+    [SYM_NONE] = "none",
+    [SYM_SUBSCRIPT] = "subscript",
+    [SYM_CASE_CLAUSE] = "case_clause",
+    [SYM_CASE_PATTERN] = "case_pattern",
 };
 
 /* Anonymous tokens; every other name above is a named node. */
@@ -75,6 +82,7 @@ static const char *const fld_names[FLD_COUNT] = {
     [FLD_CONDITION] = "condition",
     [FLD_CONSEQUENCE] = "consequence",
     [FLD_ALTERNATIVE] = "alternative",
+    [FLD_SUBJECT] = "subject",
 };
 
 static const char *const cap_names[CAP_COUNT] = {
@@ -92,6 +100,7 @@ static const char *const cap_names[CAP_COUNT] = {
     [CAP_COMMENT] = "comment",
     [CAP_CALL] = "call",
     [CAP_IF] = "if",
+    [CAP_MATCH] = "match",
 };
 
 /* Every pattern in facts.scm has the form `(node_type) @capture`.  The

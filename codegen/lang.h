@@ -42,6 +42,13 @@ enum gen_sym {
     SYM_AWAIT,
     SYM_LIST_SPLAT,
     SYM_DICTIONARY_SPLAT,
+    SYM_BINARY_OPERATOR,
+    SYM_GENERIC_TYPE,
+    SYM_TYPE_PARAMETER,
+    SYM_NONE,
+    SYM_SUBSCRIPT,
+    SYM_CASE_CLAUSE,
+    SYM_CASE_PATTERN,
     SYM_COUNT
 };
 
@@ -65,6 +72,7 @@ enum gen_field {
     FLD_CONDITION,
     FLD_CONSEQUENCE,
     FLD_ALTERNATIVE,
+    FLD_SUBJECT,
     FLD_COUNT
 };
 
@@ -84,6 +92,7 @@ enum gen_cap {
     CAP_COMMENT,
     CAP_CALL,
     CAP_IF,
+    CAP_MATCH,
     CAP_COUNT
 };
 

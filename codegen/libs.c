@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "util.h"
 
 static const char *const a2t_names[] = {"aio_as_trio", "asyncio_as_trio",
@@ -59,6 +60,12 @@ is_runtime(const struct gen_project *p, const char *mod, size_t n)
 }
 
 int
+gen_is_runtime(const struct gen_project *p, const char *mod)
+{
+    return is_runtime(p, mod, strcspn(mod, "."));
+}
+
+int
 gen_shim_of(const struct gen_project *p, const char *fqn)
 {
     const char *dot = strrchr(fqn, '.');
@@ -107,7 +114,6 @@ static const struct gen_libpkg gen_libtable[] = {
     {"motor", GEN_DOM_AIO},
     {"uvloop", GEN_DOM_AIO},
     {"zmq.asyncio", GEN_DOM_AIO},
-    {"sqlalchemy.ext.asyncio", GEN_DOM_AIO},
     {"databases", GEN_DOM_AIO},
     {"async_timeout", GEN_DOM_AIO},
     {"janus", GEN_DOM_AIO},
@@ -133,6 +139,9 @@ static const struct gen_libpkg gen_libtable[] = {
     {"trio_typing", GEN_DOM_NONE},
     {"asyncclick", GEN_DOM_NONE},
     {"hypercorn", GEN_DOM_NONE},
+    /* Its engine runs on whatever async driver the dialect uses:
+     * sqlalchemy_triopg runs it on Trio. */
+    {"sqlalchemy.ext.asyncio", GEN_DOM_NONE},
 };
 
 const struct gen_libpkg *
@@ -188,6 +197,27 @@ gen_is_project_package(struct gen_project *p, const struct gen_file *f,
     return r;
 }
 
+/* Names in the runtime: open_loop() is a Trio context; its loop is an
+ * asyncio loop whose asyncio methods are asyncio code, while its own
+ * additions (synchronize, wait_stopped) are Trio code and the shims are
+ * classified elsewhere.  Everything else is neutral. */
+static int
+runtime_domain(const char *rest)
+{
+    static const char *const trio_methods[] = {"synchronize", "wait_stopped",
+                                               "run_trio_task"};
+    const char *m;
+
+    if (strcmp(rest, ".open_loop") == 0)
+        return GEN_DOM_TRIO;
+    if (strncmp(rest, ".TrioEventLoop.", 15) != 0)
+        return GEN_DOM_NONE;
+    m = rest + 15;
+    if (IN_LIST(m, trio_methods))
+        return GEN_DOM_TRIO;
+    return GEN_DOM_AIO;
+}
+
 int
 gen_lib_domain(struct gen_project *p, const struct gen_file *f,
                const char *fqn)
@@ -196,10 +226,17 @@ gen_lib_domain(struct gen_project *p, const struct gen_file *f,
     const struct gen_libpkg *e;
 
     if (is_runtime(p, fqn, n))
-        return strcmp(fqn + n, ".open_loop") == 0 ? GEN_DOM_TRIO
-                                                  : GEN_DOM_NONE;
+        return runtime_domain(fqn + n);
     if (n == 7 && memcmp(fqn, "asyncio", 7) == 0)
         return GEN_DOM_AIO; /* the standard library, never the project */
+    /* What the configuration says comes first: the user knows. */
+    if (p->config != NULL) {
+        const struct gen_modrule *m =
+            gen_config_match(p->config->libs, p->config->nlibs, fqn);
+
+        if (m != NULL)
+            return m->dom;
+    }
     e = table_entry(fqn);
     if (e == NULL && !(n > 3 && memcmp(fqn, "aio", 3) == 0) &&
         !(n > 5 && memcmp(fqn, "trio_", 5) == 0))
@@ -253,7 +290,7 @@ gen_lib_factory_type(const struct gen_project *p, const char *fqn)
     size_t i, n = strcspn(fqn, ".");
 
     if (is_runtime(p, fqn, n) && strcmp(fqn + n, ".open_loop") == 0)
-        return "asyncio.AbstractEventLoop";
+        return "trio_asyncio.TrioEventLoop";
     for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
         if (strcmp(fqn, f[i].factory) == 0)
             return f[i].type;

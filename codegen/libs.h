@@ -10,6 +10,11 @@
 int
 gen_is_boundary_name(const char *last);
 
+/* Whether a dotted module name is in the runtime (trioaio, trio_asyncio,
+ * or the --runtime module). */
+int
+gen_is_runtime(const struct gen_project *p, const char *mod);
+
 /* Which boundary shim a resolved name is (enum gen_shim), also accepting
  * the legacy loop methods (run_asyncio, run_trio...). */
 int

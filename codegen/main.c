@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "config.h"
 #include "explain.h"
 #include "gen.h"
 #include "index.h"
@@ -24,6 +25,9 @@
 #include "util.h"
 
 #define GEN_VERSION "0.1.0"
+
+/* The configuration file's settings; read by load(), freed by main(). */
+static struct gen_config config;
 
 struct opts {
     const char **select, **ignore, **exclude;
@@ -188,11 +192,29 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 /* Scan the paths left in argv (default ".") and load them into p. */
 static int
-load(int argc, char **argv, const struct opts *o, struct gen_scan *s,
+load(int argc, char **argv, struct opts *o, struct gen_scan *s,
      struct gen_project *p)
 {
     int i, rc = 0;
+    size_t k;
 
+    /* [tool.trioaio-gen] from the nearest pyproject.toml above the first
+     * path; a flag given on the command line replaces the file's value. */
+    if (gen_config_load(&config, optind < argc ? argv[optind] : ".") < 0)
+        exit(GEN_EXIT_ERROR);
+    if (o->nselect == 0)
+        for (k = 0; k < config.nselect; k++)
+            GEN_PUSH(o->select, o->nselect, o->capsel,
+                     (const char *)config.select[k]);
+    if (o->nignore == 0)
+        for (k = 0; k < config.nignore; k++)
+            GEN_PUSH(o->ignore, o->nignore, o->capign,
+                     (const char *)config.ignore[k]);
+    if (o->nexclude == 0)
+        for (k = 0; k < config.nexclude; k++)
+            GEN_PUSH(o->exclude, o->nexclude, o->capexc,
+                     (const char *)config.exclude[k]);
+    p->config = &config;
     s->excludes = o->exclude;
     s->nexcludes = o->nexclude;
     if (optind >= argc)
@@ -423,8 +445,12 @@ main(int argc, char **argv)
     if (strcmp(argv[1], "--version") == 0)
         return cmd_version(argc, argv);
     for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-        if (strcmp(argv[1], cmds[i].name) == 0)
-            return cmds[i].fn(argc - 1, argv + 1);
+        if (strcmp(argv[1], cmds[i].name) == 0) {
+            int rc = cmds[i].fn(argc - 1, argv + 1);
+
+            gen_config_free(&config);
+            return rc;
+        }
     gen_warn("unknown command '%s'", argv[1]);
     usage(stderr);
     return GEN_EXIT_ERROR;

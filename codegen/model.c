@@ -360,7 +360,8 @@ static const char *const first_arg_runners[] = {
 };
 
 static void
-do_call(struct gen_file *f, long fi, TSNode n, const char *src)
+do_call(struct gen_modeler *m, struct gen_file *f, long fi, TSNode n,
+        const char *src)
 {
     TSNode fnode = unparen(gen_field(n, FLD_FUNCTION));
     char *callee;
@@ -410,6 +411,7 @@ do_call(struct gen_file *f, long fi, TSNode n, const char *src)
         if (c.arg != NULL) {
             c.callee = gen_xstrdup(callee);
             c.func = fi;
+            c.region = region_at(m, ts_node_start_byte(n));
             node_pos(a, src, &c.line, &c.col);
             GEN_PUSH(f->calls, f->ncalls, f->capcalls, c);
         }
@@ -467,7 +469,8 @@ dispatch_test(TSNode cond, const char *src)
                     strcmp(last_part(fn), "current_async_library") == 0;
             free(fn);
         }
-        else if (gen_is(ch, SYM_IDENTIFIER) || gen_is(ch, SYM_ATTRIBUTE)) {
+        else if (gen_is(ch, SYM_IDENTIFIER) || gen_is(ch, SYM_ATTRIBUTE) ||
+                 gen_is(ch, SYM_SUBSCRIPT)) {
             other = 1;
         }
     }
@@ -530,6 +533,85 @@ do_if(struct gen_modeler *m, TSNode n, const char *src)
     ts_tree_cursor_delete(&c);
 }
 
+static int
+text_is(TSNode n, const char *src, const char *s)
+{
+    char *d = gen_dotted(n, src);
+    int r = d != NULL && strcmp(d, s) == 0;
+
+    free(d);
+    return r;
+}
+
+/* The library a string literal names: GEN_DOM_TRIO for "trio",
+ * GEN_DOM_AIO for "asyncio", else 0. */
+static int
+lib_literal(TSNode str, const char *src)
+{
+    uint32_t j, m = ts_node_named_child_count(str);
+
+    for (j = 0; j < m; j++) {
+        TSNode sc = ts_node_named_child(str, j);
+        uint32_t a = ts_node_start_byte(sc), e = ts_node_end_byte(sc);
+
+        if (!gen_is(sc, SYM_STRING_CONTENT))
+            continue;
+        if (e - a == 4 && memcmp(src + a, "trio", 4) == 0)
+            return GEN_DOM_TRIO;
+        if (e - a == 7 && memcmp(src + a, "asyncio", 7) == 0)
+            return GEN_DOM_AIO;
+    }
+    return 0;
+}
+
+/* `match backend: case "trio": ...`: each case on a library literal is a
+ * region of that domain, every other case is neither.  The subject must
+ * be a name, a subscript or current_async_library(). */
+static void
+do_match(struct gen_modeler *m, TSNode n, const char *src)
+{
+    TSNode subj = unparen(gen_field(n, FLD_SUBJECT)), body;
+    uint32_t i, k;
+    int any = 0;
+
+    if (ts_node_is_null(subj))
+        return;
+    if (gen_is(subj, SYM_CALL)) {
+        char *fn = gen_dotted(gen_field(subj, FLD_FUNCTION), src);
+        int ok =
+            fn != NULL && strcmp(last_part(fn), "current_async_library") == 0;
+
+        free(fn);
+        if (!ok)
+            return;
+    }
+    else if (!gen_is(subj, SYM_IDENTIFIER) && !gen_is(subj, SYM_ATTRIBUTE) &&
+             !gen_is(subj, SYM_SUBSCRIPT)) {
+        return;
+    }
+    body = gen_field(n, FLD_BODY);
+    k = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+    for (i = 0; i < k; i++) {
+        TSNode cl = ts_node_named_child(body, i), pat;
+        int dom = 0;
+
+        if (!gen_is(cl, SYM_CASE_CLAUSE) || ts_node_named_child_count(cl) < 1)
+            continue;
+        pat = ts_node_named_child(cl, 0);
+        if (gen_is(pat, SYM_CASE_PATTERN) &&
+            ts_node_named_child_count(pat) == 1 &&
+            gen_is(ts_node_named_child(pat, 0), SYM_STRING))
+            dom = lib_literal(ts_node_named_child(pat, 0), src);
+        any |= dom;
+        push_region(m, gen_field(cl, FLD_CONSEQUENCE),
+                    dom ? (uint8_t)dom : GEN_REGION_OTHER);
+    }
+    if (!any) /* not a dispatch after all: drop its regions */
+        while (m->nregions > 0 &&
+               m->regions[m->nregions - 1].start >= ts_node_start_byte(n))
+            m->nregions--;
+}
+
 /* The dotted name an annotation spells: `T`, `a.T`, or the same in a
  * string ("a.T"); NULL for anything else (Optional[T]...). */
 static char *
@@ -542,6 +624,25 @@ annot_name(TSNode type, const char *src)
     e = gen_is(type, SYM_TYPE) && ts_node_named_child_count(type) > 0
             ? ts_node_named_child(type, 0)
             : type;
+    /* `T | None` and `Optional[T]` are T for what its methods are. */
+    if (gen_is(e, SYM_BINARY_OPERATOR)) {
+        TSNode l = gen_field(e, FLD_LEFT), r = gen_field(e, FLD_RIGHT);
+
+        if (!ts_node_is_null(r) && gen_is(r, SYM_NONE))
+            return annot_name(l, src);
+        if (!ts_node_is_null(l) && gen_is(l, SYM_NONE))
+            return annot_name(r, src);
+        return NULL;
+    }
+    if (gen_is(e, SYM_GENERIC_TYPE) && ts_node_named_child_count(e) == 2) {
+        TSNode g = ts_node_named_child(e, 0), tp = ts_node_named_child(e, 1);
+
+        if (text_is(g, src, "Optional") || text_is(g, src, "typing.Optional"))
+            if (gen_is(tp, SYM_TYPE_PARAMETER) &&
+                ts_node_named_child_count(tp) == 1)
+                return annot_name(ts_node_named_child(tp, 0), src);
+        return NULL;
+    }
     if (gen_is(e, SYM_STRING)) {
         uint32_t j, m = ts_node_named_child_count(e);
 
@@ -633,23 +734,12 @@ add_import(struct gen_file *f, const char *local, size_t nlocal,
            const char *module, const char *name, uint8_t level)
 {
     struct gen_import im;
-    const char *top = module;
 
     im.local = gen_xstrndup(local, nlocal);
     im.module = gen_xstrdup(module);
     im.name = name ? gen_xstrdup(name) : NULL;
     im.level = level;
     GEN_PUSH(f->imports, f->nimports, f->capimports, im);
-    if (level == 0) {
-        size_t n = strcspn(top, ".");
-
-        /* Which worlds the module lives in, from its absolute imports. */
-        if ((n == 7 && memcmp(top, "asyncio", 7) == 0) ||
-            (n > 3 && memcmp(top, "aio", 3) == 0))
-            f->imports_aio = 1;
-        else if (n == 4 && memcmp(top, "trio", 4) == 0)
-            f->imports_trio = 1;
-    }
 }
 
 static void
@@ -1042,10 +1132,13 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
             cur = -1;
         switch (cap) {
         case CAP_CALL:
-            do_call(f, inner, n, src);
+            do_call(m, f, inner, n, src);
             break;
         case CAP_IF:
             do_if(m, n, src);
+            break;
+        case CAP_MATCH:
+            do_match(m, n, src);
             break;
         case CAP_IMPORT:
             do_import(f, n, src);
@@ -1169,25 +1262,32 @@ done:
 /* The type a bound value has as written: the callee of `C(...)` or of
  * `await f(...)`; NULL for anything else. */
 static char *
-value_type(TSNode v, const char *src)
+value_type_at(TSNode v, const char *src, int depth)
 {
+    char *fn;
+
     v = unparen(v);
     if (!ts_node_is_null(v) && gen_is(v, SYM_AWAIT) &&
         ts_node_named_child_count(v) > 0)
         v = unparen(ts_node_named_child(v, 0));
     if (ts_node_is_null(v) || !gen_is(v, SYM_CALL))
         return NULL;
-    return gen_dotted(gen_field(v, FLD_FUNCTION), src);
+    fn = gen_dotted(gen_field(v, FLD_FUNCTION), src);
+    /* `await aio_as_trio(redis.from_url(...))` is what the inner call
+     * makes. */
+    if (fn != NULL && depth < 4 &&
+        (strcmp(last_part(fn), "aio_as_trio") == 0 ||
+         strcmp(last_part(fn), "trio_as_aio") == 0)) {
+        free(fn);
+        return value_type_at(nth_arg(v, 0), src, depth + 1);
+    }
+    return fn;
 }
 
-static int
-text_is(TSNode n, const char *src, const char *s)
+static char *
+value_type(TSNode v, const char *src)
 {
-    char *d = gen_dotted(n, src);
-    int r = d != NULL && strcmp(d, s) == 0;
-
-    free(d);
-    return r;
+    return value_type_at(v, src, 0);
 }
 
 /* Every binding of `name` in the subtree at top: assignments (with an

@@ -98,7 +98,11 @@ struct gen_call {
     char *callee; /* dotted, e.g. "nursery.start_soon" */
     char *arg;    /* callable named by the argument: f in `f` or `f(...)` */
     uint32_t line, col;
-    long func; /* enclosing definition in f->funcs, or -1 */
+    long func;      /* enclosing definition in f->funcs, or -1 */
+    uint8_t region; /* GEN_REGION_* of the dispatch branch around it */
+    /* Filled in by the index. */
+    uint8_t dom; /* the domain the runner runs it in, or GEN_DOM_NONE */
+    const struct gen_func *target; /* borrowed: the function handed over */
 };
 
 struct gen_func {
@@ -161,7 +165,6 @@ struct gen_file {
     uint8_t explicit_; /* reported on (not only loaded to resolve names) */
     uint8_t io_error;  /* could not be read; errno in err */
     uint8_t syntax_error;
-    uint8_t imports_aio, imports_trio;
     int err;
     uint32_t err_line, err_col;
     size_t nbytes;

@@ -12,6 +12,8 @@
 #include "model.h"
 #include "scan.h"
 
+struct gen_config;
+
 enum gen_shim {
     GEN_SHIM_NONE = 0,
     GEN_SHIM_A2T = 1, /* aio_as_trio / trio2aio: asyncio code, Trio caller */
@@ -33,6 +35,7 @@ struct gen_project {
     struct gen_map tops;   /* top-level name -> 1 library, 2 project (cache) */
     struct gen_scan *scan; /* borrowed, for module names */
     const char *runtime;   /* module of the generated shims: trioaio */
+    struct gen_config *config; /* borrowed; NULL: none */
     int threads;
     int parse_only;   /* benchmark floor: parse, build nothing */
     int keep_sources; /* gen: keep source and tree of marked files */

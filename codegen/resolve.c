@@ -94,6 +94,36 @@ top_level_def(const struct gen_file *f, const char *name, size_t n)
     return NULL;
 }
 
+/* A function defined inside fn or inside a function around it that
+ * `name` (n bytes) names: the qualname, or NULL.  Class bodies are not
+ * enclosing scopes for their methods, as in Python. */
+static char *
+nested_def(const struct gen_file *f, const struct gen_func *fn,
+           const char *name, size_t n)
+{
+    size_t len = strlen(fn->qualname);
+
+    for (;;) {
+        char *k =
+            gen_xasprintf("%.*s.%.*s", (int)len, fn->qualname, (int)n, name);
+        const struct gen_func *d = top_level_def(f, k, strlen(k));
+        const struct gen_func *scope;
+
+        if (d != NULL)
+            return k;
+        free(k);
+        /* Up one scope, skipping classes. */
+        do {
+            while (len > 0 && fn->qualname[len - 1] != '.')
+                len--;
+            if (len == 0)
+                return NULL;
+            len--;
+            scope = top_level_def(f, fn->qualname, len);
+        } while (scope != NULL && (scope->flags & GEN_FN_CLASS));
+    }
+}
+
 char *
 gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
                     const struct gen_func *fn, const char *dotted)
@@ -114,6 +144,14 @@ gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
             return gen_xasprintf("%s.%.*s%s", f->modname,
                                  (int)(dot - fn->qualname), fn->qualname,
                                  rest);
+    }
+    if (fn != NULL && (base = nested_def(f, fn, dotted, n)) != NULL) {
+        char *r = f->modname[0]
+                      ? gen_xasprintf("%s.%s%s", f->modname, base, rest)
+                      : gen_xasprintf("%s%s", base, rest);
+
+        free(base);
+        return r;
     }
     base = import_target(f, dotted, n);
     if (base != NULL) {

@@ -28,6 +28,7 @@
 
 ; Calls that hand a function to a runner (trio.run, asyncio.run,
 ; nursery.start_soon...) and branches that dispatch on the running library
-; (sniffio.current_async_library() == "trio").
+; (sniffio.current_async_library() == "trio", or match/case on it).
 (call) @call
 (if_statement) @if
+(match_statement) @match

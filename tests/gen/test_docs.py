@@ -16,7 +16,9 @@ SECTIONS = {
 }
 
 
-def _codes(tmp_path, src):
+def _codes(tmp_path, src, toml=None):
+    if toml is not None:
+        (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
     (tmp_path / "example.py").write_text(src, encoding="utf-8")
     proc = run_gen("check", "example.py", cwd=tmp_path)
     assert proc.returncode in (0, 1), proc.stderr
@@ -56,7 +58,8 @@ def test_examples_cover_each_kind():
     titles = " ".join(EXAMPLES).lower()
     for word in ("pytest mark", "trio runner", "asyncio runner", "nursery",
                  "cancel scope", "boundary function", "file comment",
-                 "asyncio library", "typed parameter", "dispatch"):
+                 "asyncio library", "typed parameter", "dispatch",
+                 "match", "configured default"):
         assert word in titles, word
 
 
@@ -65,13 +68,19 @@ def test_evidence_wrong_example_is_reported(title, tmp_path):
     code, text = EXAMPLES[title]
     m = re.search(r"Wrong:\n\n```python\n(.*?)```", text, re.S)
     assert m, f"{title} has no Wrong example"
-    codes = _codes(tmp_path, m.group(1))
+    codes = _codes(tmp_path, m.group(1), _toml(text))
     assert codes and set(codes) == {code}
 
 
 @pytest.mark.parametrize("title", sorted(EXAMPLES))
 def test_evidence_right_example_is_clean(title, tmp_path):
-    m = re.search(r"Right:\n\n```python\n(.*?)```", EXAMPLES[title][1],
-                  re.S)
+    text = EXAMPLES[title][1]
+    m = re.search(r"Right:\n\n```python\n(.*?)```", text, re.S)
     assert m, f"{title} has no Right example"
-    assert _codes(tmp_path, m.group(1)) == []
+    assert _codes(tmp_path, m.group(1), _toml(text)) == []
+
+
+def _toml(text):
+    """The pyproject.toml an example comes with, if any."""
+    m = re.search(r"```toml\n(.*?)```", text, re.S)
+    return m.group(1) if m else None

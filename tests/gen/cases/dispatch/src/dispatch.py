@@ -35,3 +35,30 @@ async def negated(seconds):
 async def user():
     await trio.sleep(0)
     await sleep(1)
+
+
+async def matched(backend):
+    match backend:
+        case "trio":
+            await trio.sleep(0)
+        case "asyncio":
+            await trio.sleep(0)
+        case _:
+            await asyncio.sleep(0)
+
+
+async def subscripted(aiolib):
+    if aiolib[0] == "trio":
+        await asyncio.sleep(0)
+
+
+async def job():
+    await asyncio.sleep(0)
+
+
+async def spawns(aiolib):
+    if aiolib[0] == "trio":
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(job)
+    else:
+        await asyncio.gather(job(), job())
