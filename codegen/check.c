@@ -340,8 +340,8 @@ check_calls(const struct gen_file *f, struct gen_report *r)
         struct gen_buf why = {0};
         int td;
 
-        if (t == NULL || c->dom == GEN_DOM_NONE ||
-            (t->flags & GEN_FN_ERROR) || c->region == GEN_REGION_OTHER ||
+        if (t == NULL || c->dom == GEN_DOM_NONE || (t->flags & GEN_FN_ERROR) ||
+            c->region == GEN_REGION_OTHER ||
             (c->region && c->region != c->dom))
             continue;
         td = t->boundary ? t->iface : t->domain;
