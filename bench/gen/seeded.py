@@ -214,7 +214,9 @@ def load_annotations(path=ANNOTATIONS):
 
 def load_bugs(path=ANNOTATIONS):
     """The known real crossings in the unmutated corpus ([[bug]] tables):
-    {project: [(file, line, reason)]}."""
+    {project: [(file, line, reason, also)]}.  `also` lists other lines of
+    the same file where a finding names the same crossing (for instance
+    the call of a function whose body awaits the other library)."""
     if not path.exists():
         return {}
     with open(path, "rb") as f:
@@ -224,14 +226,18 @@ def load_bugs(path=ANNOTATIONS):
         for key in ("project", "file", "line", "reason"):
             if key not in b:
                 raise SystemExit(f"{path}: [[bug]] #{i} lacks `{key}`")
-        out[b["project"]].append((b["file"], int(b["line"]), b["reason"]))
+        also = tuple(int(x) for x in b.get("also", []))
+        out[b["project"]].append((b["file"], int(b["line"]), b["reason"],
+                                  also))
     return dict(out)
 
 
 def bugs_reported(bugs, findings):
-    """Which known bugs have a finding (not TA900) on their line."""
+    """Which known bugs have a finding (not TA900) on their line, or on
+    one of their `also` lines."""
     at = {(f.file, f.line) for f in findings if f.code != "TA900"}
-    return [(file, line) in at for file, line, _ in bugs]
+    return [any((file, ln) in at for ln in (line, *also))
+            for file, line, _, also in bugs]
 
 
 def judge(project, findings, annotations):
@@ -340,7 +346,7 @@ def evaluate_project(project, corpus_dir, binary, jobs, annotations,
         stripped=[{"file": p, "shims": n, "outcome": o}
                   for p, n, o in strips],
         bugs=[{"file": f, "line": ln, "reason": why, "reported": ok}
-              for (f, ln, why), ok in zip(known, seen)],
+              for (f, ln, why, _), ok in zip(known, seen)],
         breaking_fixes=len(breaking),
         files=sum(1 for p in paths for f in ((src / p).rglob("*.py")
                                               if (src / p).is_dir()

@@ -270,11 +270,20 @@ def test_known_bugs_count_when_a_finding_is_on_their_line(tmp_path):
         file = "m.py"
         line = 9
         reason = "the same"
+
+        [[bug]]
+        project = "p"
+        file = "m.py"
+        line = 20
+        also = [31]
+        reason = "a helper awaiting aiortc, awaited from Trio at line 31"
         '''))
     bugs = seeded.load_bugs(path)
-    assert [b[:2] for b in bugs["p"]] == [("m.py", 7), ("m.py", 9)]
-    found = [F("m.py", 7, 3, "TA003", ""), F("m.py", 9, 1, "TA900", "")]
-    assert seeded.bugs_reported(bugs["p"], found) == [True, False]
+    assert [b[:2] for b in bugs["p"]] == [("m.py", 7), ("m.py", 9),
+                                          ("m.py", 20)]
+    found = [F("m.py", 7, 3, "TA003", ""), F("m.py", 9, 1, "TA900", ""),
+             F("m.py", 31, 1, "TA001", "")]
+    assert seeded.bugs_reported(bugs["p"], found) == [True, False, True]
     path.write_text("[[bug]]\nproject = \"p\"\n")
     with pytest.raises(SystemExit, match="#1 lacks `file`"):
         seeded.load_bugs(path)
