@@ -22,16 +22,17 @@ _core._configure(_trio.lowlevel.reschedule, _internals.SYSTEM_CLOCK,
                  _boundary.rewrite_bad_yield, _internals.STEP_WRAPPER_TYPE)
 
 from . import _policy  # noqa: E402
+from ._sync import SyncTrioEventLoop  # noqa: E402
 
-_policy.install()
+_policy.install(SyncTrioEventLoop)
 
 from ._deprecate import TrioAsyncioDeprecationWarning  # noqa: E402
 from ._util import run_aio_future, run_aio_generator  # noqa: E402
 from ._executor import TrioExecutor  # noqa: E402
 from ._base import BaseTrioEventLoop  # noqa: E402
 from ._async import TrioEventLoop, open_loop, run  # noqa: E402
-from ._sync import SyncTrioEventLoop  # noqa: E402
-from ._policy import current_loop, TrioPolicy  # noqa: E402
+from ._policy import TrioPolicy  # noqa: E402
+from ._state import current_loop  # noqa: E402
 from ._adapter import (  # noqa: E402
     aio_as_trio,
     trio_as_aio,

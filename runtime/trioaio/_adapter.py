@@ -7,7 +7,7 @@ from functools import partial
 import trio
 
 from ._base import BaseTrioEventLoop
-from ._policy import _orig, current_loop
+from ._state import current_loop, originals as _orig
 from ._util import run_aio_future, run_aio_generator, run_trio_generator
 
 

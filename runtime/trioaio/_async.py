@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 import trio
 
 from ._base import BaseTrioEventLoop
-from ._policy import current_loop
+from ._state import current_loop
 from ._util import run_aio_future
 
 

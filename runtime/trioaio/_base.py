@@ -23,7 +23,7 @@ import trio
 from . import _boundary, _core, _internals, _policy
 from ._asyncgens import AsyncGenHooks
 from ._executor import TrioExecutor
-from ._policy import _orig as _orig_asyncio
+from ._state import originals as _orig_asyncio
 from ._util import run_aio_future
 
 _BURST_MORE = 1

@@ -15,42 +15,15 @@ import asyncio
 import sys
 import threading
 from asyncio import events as _events
-from contextvars import ContextVar
-
-import trio
 
 from . import _internals
+from ._state import current_loop, originals as _orig, shared as _shared
+from ._state import in_trio as _in_trio, sync_runs
 
 _PATCH_MARK = "__trioaio_patch__"
 
-
-# The root task of the parent's Trio run that this (forked) process was
-# forked inside: that run can never go on here, so it does not count.  A
-# plain global: only the forking thread lives on in the child.
-_dead_root = None
-
-
-def _in_trio():
-    try:
-        trio.lowlevel.current_task()
-    except RuntimeError:
-        return False
-    return _dead_root is None or (
-        trio.lowlevel.current_root_task() is not _dead_root)
-
-
-def _shared(name, factory):
-    """One object per process, even when this module is imported twice."""
-    holder = sys.modules.setdefault("trioaio._shared_state",
-                                    type(sys)("trioaio._shared_state"))
-    if not hasattr(holder, name):
-        setattr(holder, name, factory())
-    return getattr(holder, name)
-
-
-#: The loop of the innermost enclosing ``open_loop()``, or None.
-current_loop = _shared("current_loop",
-                       lambda: ContextVar("trioaio_loop", default=None))
+#: What new_event_loop() creates outside Trio: set by install().
+_sync_loop_class = None
 
 # Python 3.14 deprecates the policy system's public names (removal is
 # planned for 3.16).  Its private names are the same objects and do not
@@ -60,24 +33,6 @@ POLICY_DEPRECATED = sys.version_info >= (3, 14)
 
 _AbstractPolicy = _internals.AbstractPolicy
 _DefaultPolicy = _internals.DefaultPolicy
-
-_orig = _shared("originals", lambda: {
-    "_get_running_loop": _internals.get_running_loop_or_none,
-    "current_task": asyncio.tasks.current_task,
-    "policy": _internals.get_policy(),
-})
-
-
-class _SyncRuns(threading.local):
-    loop = None  # the SyncTrioEventLoop whose trio.run this thread is in
-
-
-#: Set by SyncTrioEventLoop for the length of its trio.run.  A thread-local,
-#: not the current_loop context variable: asyncio code may run in a context
-#: copied before the run began (IsolatedAsyncioTestCase does), where that
-#: variable is unset.
-sync_runs = _shared("sync_runs", _SyncRuns)
-
 
 def _in_sync_loop_run():
     """Is this Trio run a synchronous loop's (where asyncio code may create
@@ -148,8 +103,7 @@ class TrioPolicy(_DefaultPolicy):
         user = _outside_policy()
         if user is not None:
             return user.new_event_loop()
-        from ._sync import SyncTrioEventLoop
-        return SyncTrioEventLoop()
+        return _sync_loop_class()
 
     def get_event_loop(self):
         if _in_trio():
@@ -255,8 +209,11 @@ def set_event_loop_policy(new_policy):
 set_event_loop_policy.__doc__ = _set_policy.__doc__
 
 
-def install():
-    """Patch asyncio's loop lookups (once per process)."""
+def install(sync_loop_class):
+    """Patch asyncio's loop lookups (once per process).  Outside Trio,
+    ``new_event_loop()`` then creates a *sync_loop_class*."""
+    global _sync_loop_class
+    _sync_loop_class = sync_loop_class
     if getattr(_events.get_running_loop, _PATCH_MARK, False):
         return
     for fn in (_get_running_loop, get_running_loop, get_event_loop,
@@ -283,18 +240,3 @@ def install():
 def policy():
     return _shared("policy", TrioPolicy)
 
-
-# Fork safety: a child must not believe it is inside the parent's Trio run.
-def _after_fork_in_child():
-    current_loop.set(None)
-    global _dead_root
-    try:
-        _dead_root = trio.lowlevel.current_root_task()
-    except RuntimeError:
-        pass  # not forked inside a Trio run
-
-
-import os as _os  # noqa: E402
-
-if hasattr(_os, "register_at_fork"):
-    _os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -17,7 +17,7 @@ import trio
 
 from . import _core, _internals, _unclosed
 from ._base import BaseTrioEventLoop
-from ._policy import _in_trio, current_loop, sync_runs
+from ._state import current_loop, in_trio as _in_trio, sync_runs
 
 
 def _single_error(group):

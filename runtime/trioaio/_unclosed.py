@@ -13,7 +13,7 @@ import threading
 import warnings
 import weakref
 
-from ._policy import _shared
+from ._state import shared as _shared
 
 #: Every open sync loop, with the name of the thread that last used it.
 _owners = _shared("sync_loop_owners", weakref.WeakKeyDictionary)
