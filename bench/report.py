@@ -210,7 +210,10 @@ def render_markdown(med, units, callgrind, versions, reps=None,
                   "callbacks, so start-up cancels out; objects alive before "
                   "the run are frozen out of the garbage collector "
                   "(`gc.freeze()`), so the count does not jump with one "
-                  "full collection more or less.", "",
+                  "full collection more or less, and trioaio's 1 ms time "
+                  "budget is scaled by valgrind's slowdown (50×), so that "
+                  "a burst runs as many callbacks between two Trio rounds "
+                  "as it does natively.", "",
                   "| backend | instructions |", "|---|---|"]
         for b, ir in callgrind.items():
             lines.append("| %s | %s |" % (b, format(ir, ",")))

@@ -74,6 +74,13 @@ def _run_asyncio(factory, wl, n):
 
 #: Trio instruments for the bridges' runs (--count-rounds).
 INSTRUMENTS = []
+#: trioaio's loop yields to Trio after this long running callbacks (its
+#: default budget); --slowdown multiplies it.
+TRIOAIO_BUDGET = 0.001
+#: How much slower than native this process runs (--slowdown): under
+#: valgrind about 50 times.  Only trioaio's time budget is scaled by it, so
+#: that a burst runs as many callbacks as it would natively.
+SLOWDOWN = [1.0]
 
 
 def _round_counter():
@@ -96,7 +103,9 @@ def _run_bridge(modname, wl, n):
     import trio
 
     async def main():
-        async with mod.open_loop():
+        async with mod.open_loop() as loop:
+            if SLOWDOWN[0] != 1.0 and hasattr(loop, "_core_set_budget"):
+                loop._core_set_budget(TRIOAIO_BUDGET * SLOWDOWN[0])
             if wl.bridge is not None:
                 return await wl.bridge(mod, n)
             return await mod.aio_as_trio(wl.body)(n)
@@ -181,7 +190,7 @@ def _env():
 
 
 def _subprocess_row(backend, workload, n=None, with_versions=False,
-                    prefix=(), timeout=600, freeze_gc=False):
+                    prefix=(), timeout=600, freeze_gc=False, slowdown=None):
     """run_one() in a fresh process; the row, or None if it failed."""
     argv = list(prefix) + [sys.executable, os.path.abspath(__file__), "one",
                            "--backend", backend, "--workload", workload]
@@ -191,6 +200,8 @@ def _subprocess_row(backend, workload, n=None, with_versions=False,
         argv.append("--versions")
     if freeze_gc:
         argv.append("--freeze-gc")
+    if slowdown is not None:
+        argv += ["--slowdown", str(slowdown)]
     done = subprocess.run(argv, env=_env(), capture_output=True, text=True,
                           timeout=timeout)
     if done.returncode != 0:
@@ -253,11 +264,16 @@ def cmd_all(args, log):
     log("results in %s" % args.out)
 
 
+# Roughly how much slower callgrind runs Python than the CPU does.
+VALGRIND_SLOWDOWN = 50
+
+
 def instructions(backend, n, workdir):
     """Instructions (callgrind's Ir) of a whole call_soon run of size n."""
     path = os.path.join(workdir, "cg.%s.%d.out" % (backend, n))
     row = _subprocess_row(
         backend, "call_soon", n, timeout=1800, freeze_gc=True,
+        slowdown=VALGRIND_SLOWDOWN,
         prefix=["valgrind", "--tool=callgrind", "--callgrind-out-file=" + path])
     if row is None:
         return None
@@ -297,6 +313,9 @@ def main(argv=None):
     one.add_argument("--n", type=int)
     one.add_argument("--versions", action="store_true")
     one.add_argument("--freeze-gc", action="store_true")
+    one.add_argument("--slowdown", type=float, default=1.0,
+                     help="this run is that many times slower than native "
+                     "(valgrind: ~50); scales trioaio's time budget")
     one.add_argument("--count-rounds", action="store_true",
                      help="bridges: Trio scheduler rounds and steps per op")
     every = sub.add_parser("all", help="all runs, alternating backends")
@@ -320,6 +339,7 @@ def main(argv=None):
         print(text, file=sys.stderr, flush=True)
 
     if args.cmd == "one":
+        SLOWDOWN[0] = args.slowdown
         print(json.dumps(run_one(args.backend, args.workload, args.n,
                                  args.versions, args.freeze_gc,
                                  args.count_rounds)), flush=True)

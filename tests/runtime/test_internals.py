@@ -36,6 +36,13 @@ def _require(name, ok):
                                                                without))
 
 
+def test_every_internal_is_in_the_docs():
+    with open(os.path.join(ROOT, "docs", "internals.md")) as f:
+        text = f.read()
+    missing = [n for n in _internals.INTERNALS if "`%s`" % n not in text]
+    assert not missing, "docs/internals.md does not list %s" % missing
+
+
 def test_every_internal_has_a_test_here():
     names = {n[len("test_present_"):] for n in globals()
              if n.startswith("test_present_")}
