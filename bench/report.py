@@ -7,8 +7,9 @@
 
 RESULTS_DIR is what bench/run.py wrote: results.jsonl (one JSON line per
 run), optionally versions.jsonl and callgrind.md, plus sync.jsonl (the
-synchronous loop against stock asyncio, in runs of their own).  The report gives the median rate per workload and backend,
-ratios to stock asyncio and to trio-asyncio, and checks trioaio's loops
+synchronous loop against stock asyncio, in runs of their own).  The report
+gives the median rate per workload and backend, ratios to stock asyncio
+and to trio-asyncio, and checks trioaio's loops
 against the targets of the runtime issue (the synchronous loop has the same
 targets against stock asyncio).
 The bar chart is plain SVG written here, so no plotting library is needed.

@@ -274,7 +274,8 @@ def instructions(backend, n, workdir):
     row = _subprocess_row(
         backend, "call_soon", n, timeout=1800, freeze_gc=True,
         slowdown=VALGRIND_SLOWDOWN,
-        prefix=["valgrind", "--tool=callgrind", "--callgrind-out-file=" + path])
+        prefix=["valgrind", "--tool=callgrind",
+                "--callgrind-out-file=" + path])
     if row is None:
         return None
     with open(path) as f:
