@@ -1,13 +1,14 @@
-"""Build the C core (trioaio._core) and, when its sources are present, the
-trioaio-gen binary that `pip install .` puts on PATH."""
+"""Build the C core (trioaio._core) and the trioaio-gen binary that
+`pip install .` puts on PATH."""
 import os
-import shutil
 import subprocess
 import sys
 from glob import glob
 
 from setuptools import Extension, setup
-from setuptools.command.build_py import build_py
+
+# setuptools has no build_scripts of its own; this is its bundled distutils.
+from distutils.command.build_scripts import build_scripts  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEBUG = os.environ.get("TRIOAIO_DEBUG") == "1"
@@ -36,9 +37,13 @@ if COVERAGE:
     cflags += ["--coverage"]
     ldflags += ["--coverage"]
 
+# Relative to HERE: setuptools wants setup.py-relative paths.
+GEN_BIN = "build/gen/trioaio-gen"
+
 core = Extension(
     "trioaio._core",
     sources=sorted(glob("runtime/src/*.c")),
+    depends=sorted(glob("runtime/src/*.h")),
     include_dirs=["runtime/src"],
     libraries=["uv"],
     define_macros=macros,
@@ -47,18 +52,33 @@ core = Extension(
 )
 
 
-class BuildPyWithGen(build_py):
-    """Also build trioaio-gen (a C program) and ship it inside the package."""
+class BuildScriptsWithGen(build_scripts):
+    """Build trioaio-gen (a C program) and ship the binary itself as the
+    wheel's `trioaio-gen` script, as ruff's wheel does: the command on PATH
+    is the program, with no Python start-up in front of it.
+
+    The binary is a build product, not a source file: it is not part of
+    the sdist, and it is copied as is (distutils would read its first line
+    as text to look for a shebang).
+    """
+
+    def get_source_files(self):
+        return []
 
     def run(self):
-        super().run()
-        if not os.path.exists(os.path.join(HERE, "codegen", "gen.mk")):
-            return
         subprocess.check_call(["make", "-C", HERE, "gen-build",
                                "PYTHON=" + sys.executable])
-        dest = os.path.join(self.build_lib, "trioaio", "_bin")
-        os.makedirs(dest, exist_ok=True)
-        shutil.copy2(os.path.join(HERE, "build", "gen", "trioaio-gen"), dest)
+        self.mkpath(self.build_dir)
+        for script in self.scripts:
+            self.copy_file(os.path.join(HERE, script), self.build_dir)
+        # copy_file keeps the mode; make it executable in any case.
+        for script in self.scripts:
+            out = os.path.join(self.build_dir, os.path.basename(script))
+            os.chmod(out, os.stat(out).st_mode | 0o755)
 
 
-setup(ext_modules=[core], cmdclass={"build_py": BuildPyWithGen})
+setup(
+    ext_modules=[core],
+    scripts=[GEN_BIN],
+    cmdclass={"build_scripts": BuildScriptsWithGen},
+)
