@@ -1,5 +1,9 @@
-# One entry point.  `make demo` and `make test` work on a fresh machine:
-# both install what they need first (see scripts/install-deps.sh).
+# One entry point.  `make` / `make all` builds and installs nothing: it
+# never runs apt-get, sudo or pip install -r, and says what is missing and
+# how to get it.  `make deps` installs the Debian and Python packages that
+# requirements-dev.txt lists (scripts/install-deps.sh); `make test`,
+# `make demo` and the other test targets do that first, so they work on a
+# fresh machine.
 PYTHON ?= python3
 PYTEST = $(PYTHON) -m pytest
 CC ?= cc
@@ -7,34 +11,53 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
 C_SOURCES = $(wildcard runtime/src/*.c runtime/src/*.h)
 
-.PHONY: all deps build test test-c test-py test-format test-compat bench \
-	bench-quick bench-reference \
-	test-matrix coverage \
-	demo asan clean format
+.PHONY: all deps check-deps build test test-c test-py test-format \
+	test-install test-compat test-wheel bench bench-quick bench-reference \
+	test-matrix coverage demo asan clean format
+
+# Goals that only build (or clean): everything else installs first.
+BUILD_ONLY_GOALS := all build check-deps gen-build clean gen-clean format
+ifeq ($(filter-out $(BUILD_ONLY_GOALS),$(or $(MAKECMDGOALS),all)),)
+DEPS :=
+else
+DEPS := deps
+endif
 
 all: build
 
-deps: build/.deps-stamp
-build/.deps-stamp: scripts/install-deps.sh requirements-dev.txt
+# One stamp per interpreter, so that `make test PYTHON=...` installs into
+# the interpreter it runs.
+DEPS_STAMP := build/.deps-$(shell $(PYTHON) -c \
+	'import sys, hashlib; print(hashlib.sha1(sys.prefix.encode()).hexdigest()[:12])' \
+	2>/dev/null)
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): scripts/install-deps.sh requirements-dev.txt
 	PYTHON=$(PYTHON) sh scripts/install-deps.sh
-	$(MAKE) --no-print-directory gen-deps-if-present
 	mkdir -p build && touch $@
 
-# The extension is built in place (editable install), so tests run the tree.
-build: deps build/.ext-stamp
-build/.ext-stamp: $(C_SOURCES) setup.py pyproject.toml
-	$(PYTHON) -m pip install -q --no-build-isolation -e .
-	touch $@
+check-deps:
+	@PYTHON=$(PYTHON) sh scripts/install-deps.sh --check
 
-test: build test-format test-c test-py gen-test-if-present
+# The extension is built in place (editable install), so tests run the tree.
+build: build/.ext-stamp
+build/.ext-stamp: $(C_SOURCES) setup.py pyproject.toml | $(DEPS)
+	@PYTHON=$(PYTHON) sh scripts/install-deps.sh --check
+	$(PYTHON) -m pip install -q --no-build-isolation -e .
+	mkdir -p build && touch $@
+
+test: build test-format test-c test-py test-install gen-test-if-present
 
 test-py: build
 	$(PYTEST) -q tests/runtime examples
 
-test-c: deps
+# The installer and the make targets' install behaviour (stubbed apt-get).
+test-install: $(DEPS)
+	$(PYTEST) -q tests/install
+
+test-c: $(DEPS)
 	$(MAKE) --no-print-directory -C tests/c CC=$(CC)
 
-test-format: deps
+test-format: $(DEPS)
 	clang-format --dry-run --Werror runtime/src/*.c runtime/src/*.h \
 		tests/c/*.c
 
@@ -45,12 +68,12 @@ test-compat: build
 	$(MAKE) --no-print-directory -f tests/compat/compat.mk PYTHON=$(PYTHON)
 
 # The runtime tests under other interpreters: make test-matrix PYTHONS="..."
-test-matrix: deps
+test-matrix: $(DEPS)
 	PYTHONS="$(PYTHONS)" sh scripts/test-matrix.sh
 
 # The whole pytest suite under ASan/UBSan, with the debug build that counts
 # live handles.
-asan: deps
+asan: $(DEPS)
 	sh scripts/asan.sh
 
 # Line and branch coverage of the Python package and the C code, from
@@ -75,6 +98,12 @@ demo: build
 	$(PYTHON) examples/demo.py
 	$(MAKE) --no-print-directory gen-demo-if-present
 
+# The plain-install path: sdist and wheel from a clean clone of HEAD, the
+# wheel in a new venv, the examples and trioaio-gen run against it from
+# outside the tree.
+test-wheel: $(DEPS)
+	PYTHON=$(PYTHON) sh scripts/test-wheel.sh
+
 clean: gen-clean-if-present
 	rm -rf build runtime/trioaio/*.so runtime/*.egg-info
 	$(MAKE) --no-print-directory -C tests/c clean
@@ -82,13 +111,11 @@ clean: gen-clean-if-present
 # The generator lives in codegen/ with its own make fragment.
 -include codegen/gen.mk
 ifneq ($(wildcard codegen/gen.mk),)
-gen-deps-if-present: gen-deps
 gen-test-if-present: gen-test
 gen-demo-if-present: gen-demo
 gen-clean-if-present: gen-clean
 else
-gen-deps-if-present gen-test-if-present gen-demo-if-present gen-clean-if-present:
+gen-test-if-present gen-demo-if-present gen-clean-if-present:
 	@:
 endif
-.PHONY: gen-deps-if-present gen-test-if-present gen-demo-if-present \
-	gen-clean-if-present
+.PHONY: gen-test-if-present gen-demo-if-present gen-clean-if-present

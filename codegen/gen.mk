@@ -2,8 +2,9 @@
 #
 # Included from the top-level Makefile.  Every output goes under build/.
 # Targets: gen-build gen-test gen-test-update gen-fuzz gen-stdlib bench-gen
-#          gen-demo gen-deps gen-clean gen-asan gen-format-check
-#          gen-corpus gen-seeded
+#          gen-demo gen-clean gen-asan gen-format-check gen-corpus gen-seeded
+# What they need is installed by the top-level `make deps` (one manifest,
+# requirements-dev.txt); $(DEPS) is `deps` when the goal installs first.
 
 include grammar/pin.mk
 
@@ -37,12 +38,11 @@ GEN_TS_LIB := $(GEN_TS_A)
 endif
 
 .PHONY: gen-build gen-test gen-test-update gen-fuzz gen-stdlib bench-gen \
-        gen-demo gen-deps gen-clean gen-asan gen-format-check gen-corpus \
-        gen-seeded
+        gen-demo gen-clean gen-asan gen-format-check gen-corpus gen-seeded
 
 gen-build: $(GEN_BIN)
 
-$(GEN_STAMP): grammar/pin.mk grammar/fetch.sh
+$(GEN_STAMP): grammar/pin.mk grammar/fetch.sh | $(DEPS)
 	@PYTHON=$(PYTHON) sh grammar/fetch.sh $(GEN_GRAMMAR) $(TSPY_VERSION) \
 	    $(TSPY_SHA256) $(TSCORE_VERSION) $(TSCORE_SHA256) \
 	    $(TS_LANGUAGE_VERSION)
@@ -159,15 +159,6 @@ gen-demo: gen-build
 	@echo '$$ python examples/mixed_project/main.py'
 	PYTHONPATH=build/demo-adapters:examples/mixed_project \
 	    $(PYTHON) examples/mixed_project/main.py
-
-gen-deps:
-	@if ! dpkg -s libtree-sitter-dev >/dev/null 2>&1 || \
-	    ! command -v clang >/dev/null 2>&1; then \
-	    apt-get update && apt-get install -y libtree-sitter-dev \
-	        build-essential pkg-config clang; fi
-	$(PYTHON) -m pip install -q 'pytest>=7' 'trio>=0.22' \
-	    'trio-asyncio==0.16.0' 'black' 'pre-commit' 'flake8' 'flake8-async' \
-	    'ruff>=0.17'
 
 gen-format-check:
 	clang-format --dry-run --Werror codegen/*.c codegen/*.h
