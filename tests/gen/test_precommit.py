@@ -121,6 +121,9 @@ def test_published_hook_through_try_repo(tmp_path):
     (repo / "app" / "good.py").write_text(TRIO_GOOD)
     git(repo, "add", ".")
     env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"))
+    # As a user runs it: not with this test run's import path (make
+    # coverage puts a sitecustomize on it).
+    env.pop("PYTHONPATH", None)
     # One run (each try-repo builds the tool anew): the file that crosses
     # without a shim is reported, the one that wraps the call is not.
     run = subprocess.run(
