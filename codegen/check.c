@@ -376,7 +376,7 @@ check_file(const struct gen_project *p, const struct gen_file *f,
 
         /* Conservative on broken code: no finding from a definition the
          * parser had to repair. */
-        if (fn->flags & GEN_FN_ERROR)
+        if (fn->flags & (GEN_FN_ERROR | GEN_FN_HYBRID))
             continue;
         if (fn->boundary) {
             check_decorator(p, f, fn, r);

@@ -475,6 +475,17 @@ classify_calls(struct gen_project *p, struct gen_file *f)
 
         if (fqn == NULL)
             fqn = typed_name(p, f, scope, c->callee, c->line);
+        if (fqn != NULL && gen_is_runtime(p, fqn) &&
+            strcmp(last_of(fqn), "allow_asyncio") == 0) {
+            /* It may await both worlds: trio-asyncio lets it. */
+            af = gen_project_resolve(p, f, scope, c->arg);
+            t = af ? gen_find_func(p, af, 0) : NULL;
+            if (t != NULL)
+                ((struct gen_func *)t)->flags |= GEN_FN_HYBRID;
+            free(af);
+            free(fqn);
+            continue;
+        }
         d = gen_entry_domain(p, fqn, c->callee);
         free(fqn);
         if (d == GEN_DOM_NONE)

@@ -55,6 +55,9 @@ static const char *const sym_names[SYM_COUNT] = {
     [SYM_SUBSCRIPT] = "subscript",
     [SYM_CASE_CLAUSE] = "case_clause",
     [SYM_CASE_PATTERN] = "case_pattern",
+    [SYM_RETURN_STATEMENT] = "return_statement",
+    [SYM_RAISE_STATEMENT] = "raise_statement",
+    [SYM_BLOCK] = "block",
 };
 
 /* Anonymous tokens; every other name above is a named node. */

@@ -78,6 +78,7 @@ enum {
     GEN_FN_ERROR = 1 << 3,    /* its subtree has a syntax error */
     GEN_FN_CLASS = 1 << 4,    /* this entry is a class, not a function */
     GEN_FN_DISPATCH = 1 << 5, /* branches on the running async library */
+    GEN_FN_HYBRID = 1 << 6,   /* run under trio_asyncio.allow_asyncio */
 };
 
 /* A parameter, or what a local name was bound to: `x = Cls(...)`,
