@@ -281,17 +281,24 @@ check_event(const struct gen_project *p, const struct gen_file *f,
     int c = ev_ctx(ev);
     const char *name = ev_name(ev);
     /* The hint repeats the name as the user wrote it. */
-    const char *as_written = ev->callee ? ev->callee : name;
+    char *written = ev->callee == NULL ? gen_xstrdup(name)
+                    : strncmp(ev->callee, "super.", 6) == 0
+                        ? gen_xasprintf("super().%s", ev->callee + 6)
+                        : gen_xstrdup(ev->callee);
+    const char *as_written = written;
     struct gen_buf fix = {0};
     char *why, *cwhy;
     const char *code, *where = ev->region ? "branch of" : "function";
 
     if (ev->source == GEN_SRC_SHIM) {
         check_shim(f, fn, ev, dom, r);
+        free(written);
         return;
     }
-    if ((c != GEN_DOM_AIO && c != GEN_DOM_TRIO) || c == dom)
+    if ((c != GEN_DOM_AIO && c != GEN_DOM_TRIO) || c == dom) {
+        free(written);
         return;
+    }
     fix_text(&fix, p, ev, c, as_written);
     why = ev->region ? gen_xstrdup("the branch tests the running library")
                      : why_text(f, fn, dom);
@@ -324,6 +331,7 @@ check_event(const struct gen_project *p, const struct gen_file *f,
     }
     free(why);
     free(cwhy);
+    free(written);
     gen_buf_free(&fix);
 }
 

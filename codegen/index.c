@@ -164,6 +164,11 @@ classify_decorators(struct gen_project *p, struct gen_file *f,
 /* The resolved type a written type name denotes: a library factory's
  * result type, a project function's return annotation, else the name. */
 static char *
+typed_name_d(struct gen_project *p, const struct gen_file *f,
+             const struct gen_func *fn, const char *callee, uint32_t line,
+             int depth);
+
+static char *
 resolve_type(struct gen_project *p, const struct gen_file *f,
              const struct gen_func *fn, const char *written, int depth)
 {
@@ -171,6 +176,9 @@ resolve_type(struct gen_project *p, const struct gen_file *f,
     const char *ft;
     const struct gen_func *g;
 
+    /* `channel = redis.pubsub()`: what redis is says what pubsub makes. */
+    if (t == NULL && depth < 3)
+        t = typed_name_d(p, f, fn, written, UINT32_MAX, depth + 1);
     if (t == NULL)
         return NULL; /* unknown stays unknown */
     ft = gen_lib_factory_type(p, t);
@@ -188,12 +196,46 @@ resolve_type(struct gen_project *p, const struct gen_file *f,
     return t;
 }
 
+/* `super().m` in a method: m of the first base of its class that can be
+ * named (rest is ".m"). */
+static char *
+super_name(struct gen_project *p, const struct gen_file *f,
+           const struct gen_func *fn, const char *rest)
+{
+    const char *dot = strrchr(fn->qualname, '.');
+    char *k;
+    const struct gen_func *cls;
+    size_t i;
+
+    if (!(fn->flags & GEN_FN_METHOD) || dot == NULL)
+        return NULL;
+    k = f->modname[0]
+            ? gen_xasprintf("%s.%.*s", f->modname, (int)(dot - fn->qualname),
+                            fn->qualname)
+            : gen_xstrndup(fn->qualname, (size_t)(dot - fn->qualname));
+    cls = gen_find_func(p, k, 0);
+    free(k);
+    if (cls == NULL || !(cls->flags & GEN_FN_CLASS))
+        return NULL;
+    for (i = 0; i < cls->nparams; i++) {
+        char *b = gen_project_resolve(p, f, NULL, cls->params[i].type), *r;
+
+        if (b == NULL)
+            continue;
+        r = gen_xasprintf("%s%s", b, rest);
+        free(b);
+        return r;
+    }
+    return NULL;
+}
+
 /* The resolved name of `callee` through the type of its receiver: a
  * parameter's annotation, or what a local name or `self.x` was bound to
  * before `line`.  NULL when the receiver's type is unknown. */
 static char *
-typed_name(struct gen_project *p, const struct gen_file *f,
-           const struct gen_func *fn, const char *callee, uint32_t line)
+typed_name_d(struct gen_project *p, const struct gen_file *f,
+             const struct gen_func *fn, const char *callee, uint32_t line,
+             int depth)
 {
     const char *dot = strchr(callee, '.'), *type = NULL;
     size_t n, i;
@@ -203,6 +245,8 @@ typed_name(struct gen_project *p, const struct gen_file *f,
     if (fn == NULL || dot == NULL)
         return NULL;
     n = (size_t)(dot - callee);
+    if (n == 5 && memcmp(callee, "super", 5) == 0)
+        return super_name(p, f, fn, dot);
     if (n == 4 && memcmp(callee, "self", 4) == 0) {
         dot = strchr(dot + 1, '.');
         if (dot == NULL)
@@ -228,12 +272,19 @@ typed_name(struct gen_project *p, const struct gen_file *f,
     }
     if (type == NULL)
         return NULL;
-    t = resolve_type(p, f, fn, type, 0);
+    t = resolve_type(p, f, fn, type, depth);
     if (t == NULL)
         return NULL;
     r = gen_xasprintf("%s%s", t, callee + n);
     free(t);
     return r;
+}
+
+static char *
+typed_name(struct gen_project *p, const struct gen_file *f,
+           const struct gen_func *fn, const char *callee, uint32_t line)
+{
+    return typed_name_d(p, f, fn, callee, line, 0);
 }
 
 /* A method of a project class, looked up through its bases: the project

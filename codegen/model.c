@@ -157,6 +157,24 @@ dotted_into(TSNode n, const char *src, struct gen_buf *b, int depth)
         gen_buf_append(b, src + a, e - a);
         return 1;
     }
+    if (gen_is(n, SYM_CALL)) {
+        /* super() as the object of an attribute: `super().m` is spelled
+         * "super.m", which the index resolves through the bases. */
+        TSNode fnode = gen_field(n, FLD_FUNCTION);
+        TSNode args = gen_field(n, FLD_ARGUMENTS);
+        uint32_t a, e;
+
+        if (depth == 0 || ts_node_is_null(fnode) ||
+            !gen_is(fnode, SYM_IDENTIFIER) || ts_node_is_null(args) ||
+            ts_node_named_child_count(args) != 0)
+            return 0;
+        a = ts_node_start_byte(fnode);
+        e = ts_node_end_byte(fnode);
+        if (e - a != 5 || memcmp(src + a, "super", 5) != 0)
+            return 0;
+        gen_buf_append(b, "super", 5);
+        return 1;
+    }
     if (gen_is(n, SYM_DOTTED_NAME)) {
         uint32_t a = ts_node_start_byte(n), e = ts_node_end_byte(n);
         uint32_t i;
@@ -1334,10 +1352,45 @@ value_type(TSNode v, const char *src)
     return value_type_at(v, src, 0);
 }
 
+/* `self.x = conn` where conn is an annotated parameter of the function
+ * the assignment is in: the annotation. */
+static char *
+param_type(TSNode assign, TSNode value, const char *src)
+{
+    TSNode d = assign, ps;
+    uint32_t i, k;
+
+    value = unparen(value);
+    if (ts_node_is_null(value) || !gen_is(value, SYM_IDENTIFIER))
+        return NULL;
+    while (!ts_node_is_null(d) && !gen_is(d, SYM_FUNCTION_DEFINITION))
+        d = ts_node_parent(d);
+    if (ts_node_is_null(d))
+        return NULL;
+    ps = gen_field(d, FLD_PARAMETERS);
+    k = ts_node_is_null(ps) ? 0 : ts_node_named_child_count(ps);
+    for (i = 0; i < k; i++) {
+        TSNode p = ts_node_named_child(ps, i), nm = {0};
+
+        if (gen_is(p, SYM_TYPED_PARAMETER) && ts_node_named_child_count(p))
+            nm = ts_node_named_child(p, 0);
+        else if (gen_is(p, SYM_TYPED_DEFAULT_PARAMETER))
+            nm = gen_field(p, FLD_NAME);
+        if (!ts_node_is_null(nm) &&
+            ts_node_end_byte(nm) - ts_node_start_byte(nm) ==
+                ts_node_end_byte(value) - ts_node_start_byte(value) &&
+            memcmp(src + ts_node_start_byte(nm),
+                   src + ts_node_start_byte(value),
+                   ts_node_end_byte(nm) - ts_node_start_byte(nm)) == 0)
+            return annot_name(gen_field(p, FLD_TYPE), src);
+    }
+    return NULL;
+}
+
 /* Every binding of `name` in the subtree at top: assignments (with an
  * annotation or from a call), `with ... as name`; `attr`, if not NULL, is
  * also accepted as a bare annotated name (a class body's `x: T`). */
-static void
+static int
 scan_binds(struct gen_func *fn, TSNode top, const char *name, const char *attr,
            const char *src)
 {
@@ -1358,6 +1411,8 @@ scan_binds(struct gen_func *fn, TSNode top, const char *name, const char *attr,
                 type = annot_name(ty, src);
                 if (type == NULL)
                     type = value_type(gen_field(n, FLD_RIGHT), src);
+                if (type == NULL)
+                    type = param_type(n, gen_field(n, FLD_RIGHT), src);
             }
         }
         else if (gen_is(n, SYM_AS_PATTERN) &&
@@ -1383,9 +1438,16 @@ scan_binds(struct gen_func *fn, TSNode top, const char *name, const char *attr,
     }
 done:
     ts_tree_cursor_delete(&c);
-    if (!found) /* searched: do not look again */
-        add_bind(&fn->binds, &fn->nbinds, &fn->capbinds, gen_xstrdup(name),
-                 NULL, 0);
+    return found;
+}
+
+/* Record that `name` was looked for and is not bound, so that it is not
+ * looked for again. */
+static void
+searched(struct gen_func *fn, const char *name)
+{
+    add_bind(&fn->binds, &fn->nbinds, &fn->capbinds, gen_xstrdup(name), NULL,
+             0);
 }
 
 static int
@@ -1419,13 +1481,47 @@ has_bind(const struct gen_func *fn, const char *s, size_t n)
 /* Find the bindings of the receiver of `cal` (a dotted callee used in
  * f->funcs[i]) unless they were looked for already. */
 static void
+want_bind_d(struct gen_modeler *m, struct gen_file *f, size_t i,
+            const char *cal, const char *src, int depth);
+
+/* The receivers the types just found are spelled with: `channel =
+ * r.pubsub()` needs what r is too. */
+static void
+want_chain(struct gen_modeler *m, struct gen_file *f, size_t i, size_t from,
+           const char *src, int depth)
+{
+    size_t j, end = f->funcs[i].nbinds;
+
+    if (depth >= 3)
+        return;
+    for (j = from; j < end; j++) {
+        char *t = f->funcs[i].binds[j].type
+                      ? gen_xstrdup(f->funcs[i].binds[j].type)
+                      : NULL;
+
+        if (t != NULL)
+            want_bind_d(m, f, i, t, src, depth + 1);
+        free(t);
+    }
+}
+
+static void
 want_bind(struct gen_modeler *m, struct gen_file *f, size_t i, const char *cal,
           const char *src)
+{
+    want_bind_d(m, f, i, cal, src, 0);
+}
+
+static void
+want_bind_d(struct gen_modeler *m, struct gen_file *f, size_t i,
+            const char *cal, const char *src, int depth)
 {
     struct gen_func *fn = &f->funcs[i];
     const char *dot, *dot2;
     size_t n;
     char *name;
+    long scope;
+    size_t from;
 
     if (cal == NULL || (dot = strchr(cal, '.')) == NULL)
         return;
@@ -1440,15 +1536,29 @@ want_bind(struct gen_modeler *m, struct gen_file *f, size_t i, const char *cal,
         if (has_bind(fn, cal, n))
             return;
         name = gen_xstrndup(cal, n);
-        scan_binds(fn, m->nodes[cls], name, name + 5, src);
+        from = fn->nbinds;
+        if (!scan_binds(fn, m->nodes[cls], name, name + 5, src))
+            searched(fn, name);
         free(name);
+        want_chain(m, f, i, from, src, depth);
         return;
     }
     if (bound_by_import(f, cal, n) || has_bind(fn, cal, n))
         return;
     name = gen_xstrndup(cal, n);
-    scan_binds(fn, m->nodes[i], name, NULL, src);
+    from = fn->nbinds;
+    /* Its own body first, then the functions around it (a closure), but
+     * not class bodies, which are no enclosing scope. */
+    for (scope = (long)i; scope >= 0; scope = m->parents[scope]) {
+        if (f->funcs[scope].flags & GEN_FN_CLASS)
+            break;
+        if (scan_binds(fn, m->nodes[scope], name, NULL, src))
+            break;
+    }
+    if (scope < 0 || (f->funcs[scope].flags & GEN_FN_CLASS))
+        searched(fn, name);
     free(name);
+    want_chain(m, f, i, from, src, depth);
 }
 
 /* For each function, the bindings of the local names and `self.x`

@@ -1,7 +1,9 @@
 import asyncio
 
+import pytest
 import sniffio
 import trio
+import trio_asyncio
 
 
 async def sleep(seconds):
@@ -62,3 +64,25 @@ async def spawns(aiolib):
             nursery.start_soon(job)
     else:
         await asyncio.gather(job(), job())
+
+
+async def guarded(seconds):
+    if sniffio.current_async_library() != "trio":
+        await asyncio.sleep(seconds)
+        return
+    await asyncio.sleep(seconds)
+
+
+async def expects_failure():
+    await trio.sleep(0)
+    with pytest.raises(RuntimeError):
+        await asyncio.sleep(0)
+
+
+async def hybrid():
+    await trio.sleep(0)
+    await asyncio.sleep(0)
+
+
+def run_hybrid():
+    trio_asyncio.run(trio_asyncio.allow_asyncio, hybrid)

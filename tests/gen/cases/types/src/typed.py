@@ -79,3 +79,30 @@ class Client:
 async def test_project_class():
     c = Client()
     await c.get()
+
+
+class Peer:
+    def __init__(self, client: redis.asyncio.Redis):
+        self.client = client
+
+    @pytest.mark.trio
+    async def test_parameter_attribute(self):
+        await self.client.get("k")
+
+
+class Connection(RTCPeerConnection):
+    @pytest.mark.trio
+    async def test_super(self):
+        await super().createOffer()
+
+
+@pytest.mark.trio
+async def test_closure_and_chain():
+    r = redis.asyncio.from_url("x")
+
+    async def inner(task_status=trio.TASK_STATUS_IGNORED):
+        channel = r.pubsub()
+        await channel.subscribe("c")
+
+    async with trio.open_nursery() as nursery:
+        await nursery.start(inner)
