@@ -40,8 +40,10 @@ if [ -f codegen/gen.mk ]; then
     # The normal binary too: the `trioaio-gen` entry point's test runs it.
     make --no-print-directory gen-build PYTHON="$PYTHON" >/dev/null
     echo "== building the instrumented generator into $out/gen"
+    # From scratch: make would not notice a change of GEN_CFLAGS.
+    rm -rf "$out/gen"
     make --no-print-directory gen-build PYTHON="$PYTHON" \
-        GEN_BUILD="$out/gen" GEN_CFLAGS="-O0 -g --coverage" >/dev/null
+        GEN_BUILD="$out/gen" GEN_CFLAGS="-O0 -g --coverage -fprofile-update=atomic" >/dev/null
     gen_dirs="$out/gen"
 fi
 
