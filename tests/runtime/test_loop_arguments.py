@@ -246,3 +246,51 @@ def test_os_pipe_watchers_are_cleaned_up_on_close():
     finally:
         os.close(r)
         os.close(w)
+
+
+class _TestCancelledWatcher:
+    """A reader whose handle was cancelled (not removed) is dropped when
+    its fd becomes ready, without running, as asyncio's selector loop
+    does; a reader ready at the same time still runs."""
+
+    def new_loop(self):
+        raise NotImplementedError
+
+    def test_cancelled_reader_is_dropped_when_ready(self):
+        loop = self.new_loop()
+        a, b = socket.socketpair()
+        c, d = socket.socketpair()
+        ran = []
+        try:
+            loop.add_reader(a, ran.append, "cancelled one")
+            loop._selector.get_key(a).data[0].cancel()
+
+            async def main():
+                other = loop.create_future()
+                loop.add_reader(c, lambda: other.done() or
+                                other.set_result(c.recv(1)))
+                b.send(b"x")
+                d.send(b"y")
+                assert await asyncio.wait_for(other, 5) == b"y"
+                loop.remove_reader(c)
+                # The ready-and-cancelled reader was seen in the same pass.
+                return loop.remove_reader(a)
+
+            assert loop.run_until_complete(main()) is False
+            assert ran == []
+        finally:
+            loop.close()
+            for s in (a, b, c, d):
+                s.close()
+
+
+class TestCancelledWatcher_asyncio(_TestCancelledWatcher):
+    def new_loop(self):
+        return asyncio.SelectorEventLoop()
+
+
+class TestCancelledWatcher_trioaio(_TestCancelledWatcher):
+    def new_loop(self):
+        _testbase.reference_lacks("its readers are Trio tasks")
+        sync = importlib.import_module(_testbase.IMPL_NAME + "._sync")
+        return sync.SyncTrioEventLoop()
