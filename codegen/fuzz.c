@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.runtime = "trioaio";
     gen_project_analyse(&p);
     gen_check_project(&p, &r);
-    gen_render(ml, f, src, size, "trioaio", &py, &pyi);
+    gen_render(ml, f, src, size, "trioaio", "fuzz", &py, &pyi);
     if ((py == NULL) != (pyi == NULL))
         abort();
     free(py);

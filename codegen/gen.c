@@ -8,8 +8,131 @@
 #include <unistd.h>
 
 #include "adapter.h"
+#include "emit.h"
 #include "util.h"
 #include "write.h"
+
+/* ---- The runtime and the line length ----------------------------------- */
+
+static int
+imports_module(const struct gen_file *f, const char *mod)
+{
+    size_t i, n = strlen(mod);
+
+    for (i = 0; i < f->nimports; i++) {
+        const struct gen_import *im = &f->imports[i];
+
+        if (im->level == 0 && im->module != NULL &&
+            strncmp(im->module, mod, n) == 0 &&
+            (im->module[n] == '\0' || im->module[n] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
+/* The runtime f's adapters import, and why, or NULL after saying why not:
+ * with --runtime auto, the one the source itself imports, since an
+ * adapter for trio_asyncio code must run inside trio_asyncio's loop. */
+static const char *
+choose_runtime(const struct gen_gen_opts *o, const struct gen_file *f,
+               const char **why)
+{
+    int ta, ti;
+
+    if (strcmp(o->runtime, "auto") != 0) {
+        *why = "--runtime";
+        return o->runtime;
+    }
+    ta = imports_module(f, "trio_asyncio");
+    ti = imports_module(f, "trioaio");
+    if (ta && ti) {
+        fprintf(stderr,
+                "%s: imports both trio_asyncio and trioaio, so the runtime "
+                "its adapters need is ambiguous; pass --runtime "
+                "trio_asyncio or --runtime trioaio\n",
+                f->path);
+        return NULL;
+    }
+    if (ta) {
+        *why = "the source imports trio_asyncio";
+        return "trio_asyncio";
+    }
+    if (ti) {
+        *why = "the source imports trioaio";
+        return "trioaio";
+    }
+    *why = "the default: the source imports neither trioaio nor "
+           "trio_asyncio";
+    return "trioaio";
+}
+
+/* line-length in the [tool.black] table of text, or 0. */
+static int
+black_line_length(const char *text)
+{
+    const char *p = strstr(text, "[tool.black]");
+
+    if (p == NULL)
+        return 0;
+    p = strchr(p, '\n');
+    while (p != NULL && *++p != '\0' && *p != '[') {
+        const char *q = p + strspn(p, " \t");
+
+        if (strncmp(q, "line-length", 11) == 0 ||
+            strncmp(q, "line_length", 11) == 0) {
+            q += 11;
+            q += strspn(q, " \t");
+            if (*q == '=')
+                return atoi(q + 1);
+        }
+        p = strchr(p, '\n');
+    }
+    return 0;
+}
+
+/* black reads the pyproject.toml of the files it formats: the nearest one
+ * above the output directory. */
+static int
+project_line_length(const char *out)
+{
+    char *dir = realpath(out, NULL), *slash;
+    char *abs = NULL;
+    int n = 0;
+
+    if (dir == NULL) {
+        /* OUT does not exist yet: start from the working directory, or
+         * the part of OUT that exists. */
+        char *cwd = getcwd(NULL, 0);
+
+        abs = out[0] == '/' ? gen_xstrdup(out)
+                            : gen_xasprintf("%s/%s", cwd ? cwd : ".", out);
+        free(cwd);
+        while ((dir = realpath(abs, NULL)) == NULL &&
+               (slash = strrchr(abs, '/')) != NULL && slash != abs)
+            *slash = '\0';
+        free(abs);
+        if (dir == NULL)
+            return 0;
+    }
+    for (;;) {
+        char *path = gen_xasprintf("%s/pyproject.toml", dir);
+        size_t len;
+        char *text = gen_read_file(path, &len);
+
+        free(path);
+        if (text != NULL) {
+            n = black_line_length(text);
+            free(text);
+            break;
+        }
+        slash = strrchr(dir, '/');
+        if (slash == NULL || slash == dir)
+            break;
+        *slash = '\0';
+    }
+    free(dir);
+    return n;
+}
 
 /* ---- Driving ----------------------------------------------------------- */
 
@@ -146,6 +269,7 @@ gen_file(const struct gen_gen_opts *o, struct outputs *st,
 {
     size_t len;
     char *src, *base, *path, *py = NULL, *pyi = NULL;
+    const char *runtime, *why = NULL;
 
     base = out_base(o, f);
     if (f->syntax_error) {
@@ -178,7 +302,12 @@ gen_file(const struct gen_gen_opts *o, struct outputs *st,
         free(base);
         return;
     }
-    gen_render(ml, f, src, len, o->runtime, &py, &pyi);
+    runtime = choose_runtime(o, f, &why);
+    if (runtime == NULL) {
+        st->errors++;
+        goto out;
+    }
+    gen_render(ml, f, src, len, runtime, why, &py, &pyi);
     if (py != NULL) {
         path = gen_xasprintf("%s.py", base);
         apply(o, st, path, py);
@@ -187,6 +316,7 @@ gen_file(const struct gen_gen_opts *o, struct outputs *st,
         apply(o, st, path, pyi);
         free(path);
     }
+out:
     free(py);
     free(pyi);
     if (src != f->src)
@@ -213,6 +343,10 @@ gen_generate(const struct gen_project *p, const struct gen_gen_opts *o)
         gen_warn("%s: %s", o->out, strerror(errno));
         return GEN_EXIT_ERROR;
     }
+    gen_line_length =
+        o->line_length ? o->line_length : project_line_length(o->out);
+    if (gen_line_length <= 0)
+        gen_line_length = 88;
     ml = gen_modeler_new();
     for (i = 0; i < p->nfiles; i++) {
         const struct gen_file *f = p->files[i];

@@ -6,7 +6,9 @@
 
 struct gen_gen_opts {
     const char *out;     /* output directory */
-    const char *runtime; /* module the adapters import shims from */
+    const char *runtime; /* module the adapters import shims from, or
+                            "auto": the one each source imports */
+    int line_length;     /* 0: from the project's [tool.black], else 88 */
     int check;           /* report what would change, write nothing */
     int diff;            /* print a unified diff, write nothing */
     int quiet;

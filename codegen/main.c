@@ -33,6 +33,7 @@ struct opts {
     const char **select, **ignore, **exclude;
     size_t nselect, nignore, nexclude, capsel, capign, capexc;
     int format, exit_zero, statistics, jobs, check, diff, quiet;
+    int line_length; /* 0: the project's black setting, else 88 */
     const char *out, *runtime;
     char **owned; /* copies split_list() cut up */
     size_t nowned, capowned;
@@ -57,7 +58,11 @@ usage(FILE *f)
             "  -o, --output=DIR     where adapter modules are written\n"
             "  --check              exit 1 if any adapter would change\n"
             "  --diff               print a unified diff, write nothing\n"
-            "  --runtime=MODULE     module providing the shims (trioaio)\n"
+            "  --runtime=MODULE     module providing the shims: auto (the\n"
+            "                       one the source imports), trioaio or\n"
+            "                       trio_asyncio\n"
+            "  --line-length=N      wrap at N (default: [tool.black] of the\n"
+            "                       pyproject.toml above OUT, else 88)\n"
             "common options:\n"
             "  --exclude=GLOB       skip matching files and directories\n"
             "  -j, --jobs=N         parser threads (default: all cores)\n"
@@ -100,6 +105,7 @@ enum {
     OPT_CHECK,
     OPT_DIFF,
     OPT_RUNTIME,
+    OPT_LINE_LENGTH,
 };
 
 static const struct option long_opts[] = {
@@ -113,6 +119,7 @@ static const struct option long_opts[] = {
     {"check", no_argument, NULL, OPT_CHECK},
     {"diff", no_argument, NULL, OPT_DIFF},
     {"runtime", required_argument, NULL, OPT_RUNTIME},
+    {"line-length", required_argument, NULL, OPT_LINE_LENGTH},
     {"output", required_argument, NULL, 'o'},
     {"jobs", required_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},
@@ -126,7 +133,7 @@ parse_opts(int argc, char **argv, struct opts *o)
     int c;
 
     memset(o, 0, sizeof(*o));
-    o->runtime = "trioaio";
+    o->runtime = "auto";
     optind = 1;
     while ((c = getopt_long(argc, argv, "o:j:qh", long_opts, NULL)) != -1) {
         switch (c) {
@@ -160,6 +167,13 @@ parse_opts(int argc, char **argv, struct opts *o)
             break;
         case OPT_RUNTIME:
             o->runtime = optarg;
+            break;
+        case OPT_LINE_LENGTH:
+            o->line_length = atoi(optarg);
+            if (o->line_length < 40 || o->line_length > 1000) {
+                gen_warn("--line-length needs a number from 40 to 1000");
+                return -1;
+            }
             break;
         case 'o':
             o->out = optarg;
@@ -223,7 +237,8 @@ load(int argc, char **argv, struct opts *o, struct gen_scan *s,
         rc |= gen_scan_path(s, argv[i]);
     p->scan = s;
     p->threads = o->jobs;
-    p->runtime = o->runtime;
+    /* check knows both runtimes' shims; "auto" is gen's choice per file. */
+    p->runtime = strcmp(o->runtime, "auto") == 0 ? "trioaio" : o->runtime;
     gen_lang_init();
     gen_project_load(p, s->paths, s->npaths, 1);
     return rc;
@@ -288,6 +303,7 @@ cmd_gen(int argc, char **argv)
     gen_project_analyse(&p);
     go.out = o.out;
     go.runtime = o.runtime;
+    go.line_length = o.line_length;
     go.check = o.check;
     go.diff = o.diff;
     go.quiet = o.quiet;

@@ -37,8 +37,9 @@ gen_write_atomic(const char *path, const char *data, size_t len);
 int
 gen_mkdirs(const char *dir);
 
-/* Append a unified diff (3 lines of context, one hunk around the changed
- * region) from old to new to b.  old or new may be NULL (file absent). */
+/* Append a minimal unified diff from old to new to b (3 lines of context;
+ * unchanged lines between changes are context, never removed and added
+ * again).  old or new may be NULL (file absent). */
 void
 gen_udiff(struct gen_buf *b, const char *path, const char *old,
           const char *new_);

@@ -1,6 +1,7 @@
 """Golden-file tests: every directory under cases/ holds a source tree
 (src/), the expected `check` output (check.txt) and, when it has boundary
-functions, the expected adapters and stubs (gen/).
+functions, the expected adapters and stubs (gen/), made with the options
+in gen-args if the case has that file.
 
 Regenerate the expected files with ``make gen-test-update`` (or
 TRIOAIO_GEN_UPDATE=1) and review the diff.
@@ -48,8 +49,11 @@ def test_check_output_is_the_same_on_one_thread(case):
 def test_gen_output(case, tmp_path):
     d = CASES / case
     out = tmp_path / "out"
-    proc = run_gen("gen", "--runtime", "trio_asyncio", "-q", "-o", out,
-                   "src", cwd=d)
+    # A case may need options (gen-args), e.g. a runtime for a source that
+    # imports both.
+    args = (d / "gen-args").read_text().split() if (d / "gen-args").exists() \
+        else []
+    proc = run_gen("gen", *args, "-q", "-o", out, "src", cwd=d)
     assert proc.returncode in (0, 1), proc.stderr
     produced = sorted(p.name for p in out.iterdir()) if out.exists() else []
     expected_dir = d / "gen"
@@ -68,13 +72,36 @@ def test_gen_output(case, tmp_path):
         _compare(expected_dir / name, (out / name).read_text("utf-8"))
 
 
+GOLDEN_FILES = sorted(CASES.glob("*/gen/*.py*"))
+
+
 def test_expected_adapters_are_black_formatted():
-    """The generator's output is already formatted: black (at the project's
-    79 columns) leaves every expected adapter and stub unchanged."""
+    """The generator's output is already formatted: black (at its default
+    88 columns, as no pyproject.toml is above the output) leaves every
+    expected adapter and stub unchanged."""
     black = pytest.importorskip("black")
-    files = sorted(CASES.glob("*/gen/*.py*"))
-    assert files
-    for path in files:
+    assert GOLDEN_FILES
+    for path in GOLDEN_FILES:
         src = path.read_text("utf-8")
-        m = black.Mode(line_length=79, is_pyi=path.suffix == ".pyi")
+        m = black.Mode(line_length=88, is_pyi=path.suffix == ".pyi")
         assert black.format_str(src, mode=m) == src, f"{path} not formatted"
+
+
+@pytest.mark.parametrize("path", [p for p in GOLDEN_FILES if p.suffix == ".py"],
+                         ids=lambda p: f"{p.parts[-3]}/{p.name}")
+def test_expected_adapters_compile(path):
+    compile(path.read_text("utf-8"), str(path), "exec")
+
+
+@pytest.mark.parametrize("case", sorted(
+    {p.parts[-3] for p in GOLDEN_FILES if p.suffix == ".pyi"}))
+def test_expected_stubs_pass_mypy_strict(case, tmp_path, monkeypatch):
+    """mypy --strict loads every stub next to its source, without an
+    error in the stubs (the sources themselves are not checked)."""
+    api = pytest.importorskip("mypy.api")
+    stubs = sorted(str(p) for p in (CASES / case / "gen").glob("*.pyi"))
+    monkeypatch.setenv("MYPYPATH", str(CASES / case / "src"))
+    out, err, status = api.run([
+        "--strict", "--follow-imports=silent", "--no-incremental",
+        "--cache-dir", str(tmp_path / "cache"), *stubs])
+    assert status == 0, out + err
