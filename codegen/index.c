@@ -196,6 +196,101 @@ resolve_type(struct gen_project *p, const struct gen_file *f,
     return t;
 }
 
+static int
+is_fixture(const struct gen_func *fn)
+{
+    size_t i;
+
+    for (i = 0; i < fn->ndecos; i++) {
+        const char *d = fn->decos[i].name;
+
+        if (d != NULL && (strcmp(last_of(d), "fixture") == 0 ||
+                          strcmp(last_of(d), "trio_fixture") == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* A test function (test* in a test_*.py or *_test.py file, top level or
+ * in a Test* class) or a fixture: its parameters are fixtures. */
+static int
+is_pytest_fn(const struct gen_file *f, const struct gen_func *fn)
+{
+    const char *base = strrchr(f->path, '/');
+    size_t n;
+
+    if (is_fixture(fn))
+        return 1;
+    base = base ? base + 1 : f->path;
+    n = strlen(base);
+    if (!(strncmp(base, "test_", 5) == 0 ||
+          (n > 8 && strcmp(base + n - 8, "_test.py") == 0)))
+        return 0;
+    return strncmp(fn->name, "test", 4) == 0;
+}
+
+/* The length of the directory part of a path (0 for none). */
+static size_t
+dir_len(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash ? (size_t)(slash - path) : 0;
+}
+
+/* The fixture `name` visible from f: in f itself, else in the conftest.py
+ * of the nearest directory at or above f's. */
+static const struct gen_func *
+find_fixture(const struct gen_project *p, const struct gen_file *f,
+             const char *name)
+{
+    const struct gen_func *best = NULL;
+    size_t i, j, bestlen = 0, fl = dir_len(f->path);
+
+    for (i = 0; i < p->nfiles; i++) {
+        const struct gen_file *g = p->files[i];
+        size_t gl = dir_len(g->path);
+        const char *base = g->path + gl + (gl ? 1 : 0);
+
+        if (g != f && strcmp(base, "conftest.py") != 0)
+            continue;
+        if (g != f && !(gl <= fl && strncmp(g->path, f->path, gl) == 0 &&
+                        (gl == 0 || f->path[gl] == '/')))
+            continue;
+        for (j = 0; j < g->nfuncs; j++) {
+            const struct gen_func *fx = &g->funcs[j];
+
+            if (strcmp(fx->qualname, name) != 0 || !is_fixture(fx))
+                continue;
+            if (g == f)
+                return fx;
+            if (best == NULL || gl > bestlen) {
+                best = fx;
+                bestlen = gl;
+            }
+        }
+    }
+    return best;
+}
+
+/* The type of what the fixture `name` yields, resolved, or NULL. */
+static char *
+fixture_type(struct gen_project *p, const struct gen_file *f, const char *name,
+             int depth)
+{
+    const struct gen_func *fx = find_fixture(p, f, name);
+    const char *type = NULL;
+    size_t i;
+
+    if (fx == NULL || fx->yields == NULL || fx->file == NULL)
+        return NULL;
+    for (i = 0; i < fx->nbinds; i++)
+        if (fx->binds[i].type != NULL &&
+            strcmp(fx->binds[i].name, fx->yields) == 0)
+            type = fx->binds[i].type;
+    return type ? resolve_type(p, fx->file, fx, type, depth + 1) : NULL;
+}
+
 /* `super().m` in a method: m of the first base of its class that can be
  * named (rest is ".m"). */
 static char *
@@ -266,9 +361,23 @@ typed_name_d(struct gen_project *p, const struct gen_file *f,
     for (i = 0; type == NULL && i < fn->nparams; i++) {
         const struct gen_bind *b = &fn->params[i];
 
-        if (b->name != NULL && b->type != NULL &&
-            strncmp(b->name, callee, n) == 0 && b->name[n] == '\0')
+        if (b->name == NULL || strncmp(b->name, callee, n) != 0 ||
+            b->name[n] != '\0')
+            continue;
+        if (b->type != NULL) {
             type = b->type;
+        }
+        else if (depth < 3 && is_pytest_fn(f, fn)) {
+            /* A test's or fixture's parameter is the fixture of that
+             * name: what the fixture yields. */
+            char *ft = fixture_type(p, f, b->name, depth);
+
+            if (ft != NULL) {
+                r = gen_xasprintf("%s%s", ft, callee + n);
+                free(ft);
+                return r;
+            }
+        }
     }
     if (type == NULL)
         return NULL;
@@ -329,6 +438,28 @@ find_method(struct gen_project *p, const char *fqn, int *lib, int depth)
 }
 
 /* ---- Events ------------------------------------------------------------- */
+
+/* The resolved callee of the last call bound to the local `name` before
+ * `line` (`coro = loop.create_connection(...)`), or NULL. */
+static char *
+bound_call(struct gen_project *p, const struct gen_file *f,
+           const struct gen_func *fn, const char *name, uint32_t line)
+{
+    const char *type = NULL;
+    char *r;
+    size_t i;
+
+    for (i = 0; i < fn->nbinds; i++)
+        if (fn->binds[i].type != NULL &&
+            strcmp(fn->binds[i].name, name) == 0 && fn->binds[i].line <= line)
+            type = fn->binds[i].type;
+    if (type == NULL)
+        return NULL;
+    r = gen_project_resolve(p, f, fn, type);
+    if (r == NULL)
+        r = typed_name(p, f, fn, type, line);
+    return r;
+}
 
 /* A project function that `async with`/`async for` over the class cf
  * would call, or cf itself. */
@@ -473,6 +604,17 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
         if (cf == NULL || ev->shape == GEN_SHAPE_CALLCALL) {
             free(cf);
             continue;
+        }
+        /* `await coro` where `coro = f(...)`: what f is. */
+        if (!resolved && ev->shape == GEN_SHAPE_NAME &&
+            strchr(ev->callee, '.') == NULL) {
+            char *tn = bound_call(p, f, fn, ev->callee, ev->line);
+
+            if (tn != NULL) {
+                free(cf);
+                cf = tn;
+                resolved = 1;
+            }
         }
         /* `self.x.m()`: the resolver names `Class.x.m`, but the type of
          * `self.x` is what tells. */

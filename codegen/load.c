@@ -188,6 +188,40 @@ want_name(struct gen_project *p, const struct gen_file *f, const char *fqn,
     free(s);
 }
 
+/* Queue conftest.py in f's directory and each one above it, up to the
+ * directory its top package lives in. */
+static void
+want_conftests(struct gen_project *p, const struct gen_file *f,
+               struct gen_map *queued, char ***paths, size_t *n, size_t *cap)
+{
+    char *dir = gen_xstrdup(f->path), *slash;
+    size_t rootlen = strlen(f->root);
+    int steps;
+
+    for (steps = 0; steps < 16; steps++) {
+        char *cand;
+
+        slash = strrchr(dir, '/');
+        if (slash == NULL)
+            break;
+        *slash = '\0';
+        cand = gen_xasprintf("%s/conftest.py", dir);
+        /* Not if the walk found it already: it is loaded as explicit. */
+        if (gen_map_get(queued, cand) == NULL &&
+            (p->scan == NULL || gen_map_get(&p->scan->seen, cand) == NULL) &&
+            strcmp(cand, f->path) != 0 && gen_is_file(cand)) {
+            gen_map_put(queued, cand, (void *)1);
+            GEN_PUSH(*paths, *n, *cap, cand);
+        }
+        else {
+            free(cand);
+        }
+        if (strlen(dir) <= rootlen)
+            break;
+    }
+    free(dir);
+}
+
 /* Queue what f needs to resolve the names it awaits, enters and iterates.
  * A package's __init__ (loaded for its re-exports) also gets every module
  * it imports from, and star imports are always followed. */
@@ -215,6 +249,9 @@ want_for_file(struct gen_project *p, const struct gen_file *f,
         }
         free(mod);
     }
+    /* The conftest.py files around a checked file: its tests' fixtures. */
+    if (f->explicit_ && f->root != NULL)
+        want_conftests(p, f, queued, paths, n, cap);
     for (i = 0; i < f->ncalls; i++) {
         const struct gen_call *c = &f->calls[i];
         const struct gen_func *scope = c->func >= 0 ? &f->funcs[c->func] : 0;

@@ -1291,8 +1291,13 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
             }
             break;
         case CAP_YIELD:
-            if (cur >= 0)
-                f->funcs[cur].flags |= GEN_FN_GEN;
+            if (cur >= 0) {
+                struct gen_func *g = &f->funcs[cur];
+
+                g->flags |= GEN_FN_GEN;
+                if (g->yields == NULL && ts_node_named_child_count(n) == 1)
+                    g->yields = gen_dotted(ts_node_named_child(n, 0), src);
+            }
             break;
         case CAP_COMMENT:
             do_comment(f, n, src);
@@ -1576,9 +1581,31 @@ bind_pass(struct gen_modeler *m, struct gen_file *f, const char *src)
         if (fn->flags & GEN_FN_CLASS)
             continue;
         for (j = 0; j < fn->nevents; j++) {
-            want_bind(m, f, i, fn->events[j].callee, src);
-            want_bind(m, f, i, fn->events[j].arg, src);
+            const struct gen_event *ev = &fn->events[j];
+
+            want_bind(m, f, i, ev->callee, src);
+            want_bind(m, f, i, ev->arg, src);
+            /* `coro = loop.create_connection(...)`, then `await coro`. */
+            if (ev->shape == GEN_SHAPE_NAME && ev->callee != NULL &&
+                strchr(ev->callee, '.') == NULL) {
+                char *k = gen_xasprintf("%s.x", ev->callee);
+
+                want_bind(m, f, i, k, src);
+                free(k);
+            }
         }
+    }
+    /* What a fixture yields: `async with open_loop() as loop: yield loop`
+     * types the tests' `loop` parameter. */
+    for (i = 0; i < f->nfuncs; i++) {
+        char *k;
+
+        if (f->funcs[i].yields == NULL ||
+            strchr(f->funcs[i].yields, '.') != NULL)
+            continue;
+        k = gen_xasprintf("%s.x", f->funcs[i].yields);
+        want_bind(m, f, i, k, src);
+        free(k);
     }
     for (j = 0; j < f->ncalls; j++) {
         long fi = f->calls[j].func;
@@ -1666,6 +1693,7 @@ gen_file_free(struct gen_file *f)
         }
         free(fn->binds);
         free(fn->ret);
+        free(fn->yields);
         for (j = 0; j < fn->nevid; j++)
             free(fn->evid[j].what);
         free(fn->evid);
