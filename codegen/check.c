@@ -261,7 +261,11 @@ fix_text(struct gen_buf *b, const struct gen_project *p,
     }
     switch (ev->kind) {
     case GEN_EV_AWAIT:
-        gen_buf_printf(b, "call it as `await %s(%s)(...)`", shim, as_written);
+        if (ev->shape == GEN_SHAPE_NAME) /* an awaitable, not a function */
+            gen_buf_printf(b, "await it as `await %s(%s)`", shim, as_written);
+        else
+            gen_buf_printf(b, "call it as `await %s(%s)(...)`", shim,
+                           as_written);
         break;
     case GEN_EV_WITH:
         gen_buf_printf(b, "use `async with %s(%s(...))`", shim, as_written);

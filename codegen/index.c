@@ -364,6 +364,9 @@ typed_name_d(struct gen_project *p, const struct gen_file *f,
         if (b->name == NULL || strncmp(b->name, callee, n) != 0 ||
             b->name[n] != '\0')
             continue;
+        if (b->type != NULL && b->resolved) {
+            return gen_xasprintf("%s%s", b->type, callee + n);
+        }
         if (b->type != NULL) {
             type = b->type;
         }
@@ -647,6 +650,75 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
         }
         ev->fqn = cf;
         event_evidence(p, f, fn, ev);
+    }
+}
+
+/* ---- Parameters typed by their callers ---------------------------------- */
+
+/* A helper's parameter with no annotation takes the type of what its
+ * callers pass, when that is known and the same at every call:
+ * `await run_subprocess_exec(loop)` from a test whose `loop` is the
+ * fixture's asyncio loop.  Only the first argument is recorded by the
+ * model, and only callers in the helper's own file count; one pass, before
+ * the events are classified. */
+static void
+type_params_from_callers(struct gen_project *p)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < p->nfiles; i++) {
+        struct gen_file *f = p->files[i];
+
+        for (j = 0; j < f->nfuncs; j++) {
+            struct gen_func *fn = &f->funcs[j];
+
+            for (k = 0; k < fn->nevents; k++) {
+                const struct gen_event *ev = &fn->events[k];
+                char *cf, *at, *probe;
+                struct gen_func *t;
+                struct gen_bind *b;
+                size_t pi;
+
+                if (ev->shape != GEN_SHAPE_CALL || ev->arg == NULL ||
+                    ev->callee == NULL || ev->arg_is_call ||
+                    strchr(ev->arg, '.') != NULL)
+                    continue;
+                cf = gen_project_resolve(p, f, fn, ev->callee);
+                t = cf ? (struct gen_func *)gen_find_func(p, cf, 0) : NULL;
+                free(cf);
+                /* Callers in the same file only, so that a file checked
+                 * alone gets the same answer as with the whole tree. */
+                if (t == NULL || !(t->flags & GEN_FN_ASYNC) ||
+                    (t->flags & GEN_FN_CLASS) || t == fn || t->file != f)
+                    continue;
+                pi = (t->flags & GEN_FN_METHOD) ? 1 : 0;
+                if (pi >= t->nparams)
+                    continue;
+                b = &t->params[pi];
+                if (b->name == NULL || (b->type != NULL && !b->resolved))
+                    continue;
+                probe = gen_xasprintf("%s.x", ev->arg);
+                at = typed_name(p, f, fn, probe, ev->line);
+                free(probe);
+                if (at != NULL)
+                    at[strlen(at) - 2] = '\0'; /* drop ".x" */
+                if (b->type == NULL && at != NULL) {
+                    b->type = at;
+                    b->resolved = 1;
+                }
+                else if (b->type != NULL &&
+                         (at == NULL || strcmp(at, b->type) != 0)) {
+                    /* Callers disagree: unknown stays unknown. */
+                    free(b->type);
+                    b->type = NULL;
+                    b->resolved = 2;
+                    free(at);
+                }
+                else {
+                    free(at);
+                }
+            }
+        }
     }
 }
 
@@ -1028,6 +1100,7 @@ gen_project_analyse(struct gen_project *p)
             classify_decorators(p, f, &f->funcs[j]);
         }
     }
+    type_params_from_callers(p);
     for (i = 0; i < p->nfiles; i++) {
         struct gen_file *f = p->files[i];
 

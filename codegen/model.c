@@ -730,6 +730,7 @@ add_bind(struct gen_bind **v, size_t *n, size_t *cap, char *name, char *type,
     b.name = name;
     b.type = type;
     b.line = line;
+    b.resolved = 0;
     GEN_PUSH(*v, *n, *cap, b);
 }
 

@@ -89,6 +89,8 @@ struct gen_bind {
     char *name; /* "x", or "self.x" */
     char *type; /* dotted name, or NULL (a parameter without annotation) */
     uint32_t line;
+    uint8_t resolved; /* type is already a resolved name (set by the index
+                         from what every caller passes) */
 };
 
 /* A call that hands a function to a runner or scheduler, wherever it is

@@ -55,3 +55,8 @@ def run_gen(*args, cwd=None, check=False):
 def _binary_exists():
     if not os.path.exists(gen_binary()):
         pytest.exit(f"{gen_binary()} is missing: run `make gen-build`", 2)
+
+
+# The golden cases are inputs, not tests: one of them has its own
+# conftest.py (a fixture the checker reads), which pytest must not load.
+collect_ignore = ["cases", "fuzz-regressions"]

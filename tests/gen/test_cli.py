@@ -146,6 +146,14 @@ def test_syntax_error_never_crashes(tmp_path):
     assert all(": TA900 syntax error" in line for line in lines)
 
 
+def test_fixtures_single_file_matches_full_run():
+    """conftest.py is loaded for a test file checked alone."""
+    d = CASES / "fixtures"
+    full = run_gen("check", "src", cwd=d).stdout
+    one = run_gen("check", "src/tests/test_loop.py", cwd=d).stdout
+    assert one == full and one.count("TA001") == 3
+
+
 @pytest.mark.parametrize("path", ["src/app/core.py",
                                   "src/app/jobs/worker.py",
                                   "src/app/helpers.py"])
