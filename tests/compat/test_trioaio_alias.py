@@ -113,3 +113,38 @@ def test_node_nodeid_is_writable(request):
     finally:
         node._nodeid = before
     assert node.nodeid == before
+
+
+def test_part_counts_split_cpython_from_trio_asyncio():
+    class Report:
+        def __init__(self, nodeid, when="call"):
+            self.nodeid, self.when = nodeid, when
+
+    cp = "/Python-3.11/test_asyncio/test_x.py::T::"
+    stats = {
+        "passed": [Report("tests/test_a.py::t1"), Report(cp + "a"),
+                   Report(cp + "b")],
+        # t1 passed its call and then failed its teardown: one failure.
+        "error": [Report("tests/test_a.py::t1", "teardown")],
+        "skipped": [Report(cp + "c", "setup")],
+        "xfailed": [Report("tests/test_a.py::t2")],
+        "deselected": [Report(cp + "d")],
+        "warnings": [object()],
+    }
+    parts = trioaio_alias.part_counts(stats)
+    assert parts["trio-asyncio's suite"] == {
+        "passed": 0, "failed": 1, "skipped": 1}
+    assert parts["CPython's asyncio suite"] == {
+        "passed": 2, "failed": 0, "skipped": 1}
+
+
+@pytest.mark.parametrize("category, version, expected", [
+    ("trio<0.23", "0.22.1", True),
+    ("trio<0.23", "0.23.0", False),
+    ("trio<0.23", "0.35.0", False),
+    ("trio<0.23", "0.22.2+dev", True),
+    ("must-pass", "0.35.0", True),
+    ("sync-loop", "0.22.1", True),
+])
+def test_trio_version_categories(category, version, expected):
+    assert trioaio_alias.applies(category, version) is expected

@@ -18,7 +18,8 @@ fails the session if the real trio_asyncio was imported while aliased,
 and lets the suite's conftest set ``Node._nodeid`` on pytest >= 9.2.
 Entries of the category ``must-pass`` work the other way round: they name
 tests that the suite's conftest marks as expected to fail (for the real
-trio-asyncio), and the plugin removes that mark, so they must pass.
+trio-asyncio), and the plugin removes that mark, so they must pass.  A category ``trio<X``
+applies only when the installed Trio is older than X.
 """
 import fnmatch
 import importlib
@@ -159,16 +160,43 @@ def _strict_trio_run(run):
     return strict_run
 
 
+def _version(text):
+    """``"0.22.1"`` -> ``(0, 22, 1)`` (a suffix such as ``+dev`` ends it)."""
+    parts = []
+    for piece in text.split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def applies(category, trio_version):
+    """Whether an exclusion of `category` applies with this Trio.
+
+    A category ``trio<X`` names tests that fail only on Trio older than X
+    (with the real trio-asyncio too); on a newer Trio they must run.
+    """
+    if category.startswith("trio<"):
+        return _version(trio_version) < _version(category[len("trio<"):])
+    return True
+
+
 def pytest_configure(config):
+    import trio
     config._compat_exclusions = [
-        e for e in read_exclusions() if e[1] not in INCLUDE]
+        e for e in read_exclusions()
+        if e[1] not in INCLUDE and applies(e[1], trio.__version__)]
     config._compat_deselected = {}
     # trio-asyncio 0.16's suite was written for Trio >= 0.25, where nurseries
     # wrap every error in an ExceptionGroup by default; it asserts that with
-    # pytest.RaisesGroup.  On the Trio 0.22 we pin, that is opt-in, so turn
+    # pytest.RaisesGroup.  On older Trio that is opt-in, so turn
     # it on for every trio.run (pytest-trio looks trio.run up per test).
     # COMPAT_STRICT_EG=0 keeps Trio 0.22's default.
-    import trio
     if os.environ.get("COMPAT_STRICT_EG", "1") == "1" and not hasattr(
             trio.run, "_compat_original"):
         trio.run = _strict_trio_run(trio.run)
@@ -273,9 +301,45 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
 
+# The suite's conftest maps CPython's test.test_asyncio under this prefix.
+CPYTHON_PREFIX = "/Python-"
+
+
+def part_counts(stats):
+    """Outcomes per part of the run from the terminal reporter's stats:
+    ``{part: {"passed": n, "failed": n, "skipped": n}}`` where part is
+    ``"trio-asyncio's suite"`` or ``"CPython's asyncio suite"``.  A test
+    counts once (a failed teardown after a pass counts as failed)."""
+    outcome = {}
+    rank = {"passed": 0, "skipped": 1, "failed": 2}
+    for category, reports in stats.items():
+        kind = {"passed": "passed", "xpassed": "passed", "failed": "failed",
+                "error": "failed", "skipped": "skipped",
+                "xfailed": "skipped"}.get(category)
+        if kind is None:
+            continue  # warnings, deselected, subtests
+        for report in reports:
+            nodeid = getattr(report, "nodeid", None)
+            if not nodeid:
+                continue
+            if rank[kind] >= rank[outcome.get(nodeid, "passed")]:
+                outcome[nodeid] = kind
+    parts = {}
+    for part in ("trio-asyncio's suite", "CPython's asyncio suite"):
+        parts[part] = {"passed": 0, "failed": 0, "skipped": 0}
+    for nodeid, kind in outcome.items():
+        part = ("CPython's asyncio suite" if nodeid.startswith(CPYTHON_PREFIX)
+                else "trio-asyncio's suite")
+        parts[part][kind] += 1
+    return parts
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     tr = terminalreporter
     tr.section("trio-asyncio compatibility")
+    for part, n in part_counts(tr.stats).items():
+        tr.write_line("compat: %s: %d passed, %d failed, %d skipped" % (
+            part, n["passed"], n["failed"], n["skipped"]))
     mod = sys.modules.get(ALIAS)
     tr.write_line("trio_asyncio is %s" % (
         getattr(mod, "__file__", None) if mod else "never imported"))
