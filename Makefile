@@ -70,7 +70,7 @@ test-compat: build
 # Every suite (runtime, trio-asyncio's, CPython's asyncio suite) under each
 # supported Python with the newest Trio, and under the oldest Trio that
 # pyproject.toml allows; see scripts/test-matrix.sh for the entry syntax.
-PYTHONS ?= python3.11 python3.11:oldest python3.12 python3.13
+PYTHONS ?= 3.11 3.11:oldest 3.12 3.13
 test-matrix: $(DEPS)
 	PYTHONS="$(PYTHONS)" sh scripts/test-matrix.sh
 

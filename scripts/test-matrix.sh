@@ -5,12 +5,13 @@
 #   - trio-asyncio 0.16's own suite and CPython's asyncio suite against the
 #     sync loop (tests/compat/compat.mk; MATRIX_COMPAT=0 skips both).
 #
-#   PYTHONS="python3.11 python3.11:oldest python3.12 /opt/py/bin/python3.14" \
-#       sh scripts/test-matrix.sh
+#   PYTHONS="3.11 3.11:oldest 3.12 /opt/py/bin/python3.14" sh scripts/test-matrix.sh
 #
-# An entry is an interpreter, optionally followed by ":<trio version>" or
-# ":oldest" (the floor of `trio>=` in pyproject.toml); without one, the
-# entry gets the Trio that requirements-dev.txt picks (the newest).  A
+# An entry is an interpreter (a command or path; a bare version X.Y means
+# pythonX.Y on PATH, else pyenv's newest X.Y), optionally followed by
+# ":<trio version>" or ":oldest" (the floor of `trio>=` in pyproject.toml);
+# without one, the entry gets the Trio that requirements-dev.txt picks (the
+# newest).  A
 # table of the results (passed/failed/skipped per suite) is printed at the
 # end and written to build/matrix/results.md.
 #
@@ -46,18 +47,35 @@ counts() {
     echo "${p:-0}/${f:-0}/${s:-0}"
 }
 
+# An interpreter for an entry's first part (see above), or nothing.
+interpreter() {
+    case $1 in
+    [0-9]*.[0-9]*)
+        set -- "python$1" $(ls -d "${PYENV_ROOT:-$HOME/.pyenv}/versions/$1".*/bin/python \
+            2>/dev/null | sort -t. -k3 -n -r) ;;
+    esac
+    for candidate in "$@"; do
+        if "$candidate" -c '' 2>/dev/null; then
+            echo "$candidate"
+            return
+        fi
+    done
+}
+
 status=0
 printf '| Python | Trio | runtime tests | trio-asyncio suite | CPython suite |\n' >"$results"
 printf '|---|---|---|---|---|\n' >>"$results"
 for entry in $PYTHONS; do
-    py=${entry%%:*}
+    want=${entry%%:*}
     trio=""
-    [ "$py" = "$entry" ] || trio=${entry#*:}
+    [ "$want" = "$entry" ] || trio=${entry#*:}
     [ "$trio" != oldest ] || trio=$(oldest_trio)
-    version=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])') || {
-        echo "matrix: cannot run $py; give a path to a Python interpreter" >&2
+    py=$(interpreter "$want")
+    [ -n "$py" ] || {
+        echo "matrix: cannot run Python $want; give a path to an interpreter" >&2
         exit 2
     }
+    version=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     name="py$version${trio:+-trio$trio}"
     venv="$matrix/$name"
     echo "== Python $version ($py)${trio:+, Trio $trio}"

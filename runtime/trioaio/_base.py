@@ -255,8 +255,9 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         asyncio.set_child_watcher() (Python < 3.14): then that watcher, as
         in asyncio, and an inactive one refuses to start the process."""
         watcher = _policy.child_watcher_in_use()
-        with (watcher if watcher is not None
-              else contextlib.nullcontext()) as watcher:
+        # As asyncio does: the watcher itself is used inside the block, not
+        # what its __enter__ returns.
+        with (watcher if watcher is not None else contextlib.nullcontext()):
             if watcher is None:
                 reap = _reap_in_thread
             elif watcher.is_active():

@@ -63,12 +63,33 @@ def get_event_loop():
     return policy().get_event_loop()
 
 
+# On 3.12 and 3.13 a policy's get_event_loop() warns "There is no current
+# event loop" at the first caller outside asyncio.  asyncio's own (C)
+# get_event_loop() adds no Python frame, and it already does what
+# get_event_loop() above does: its running loop, else the policy's
+# get_event_loop(), which inside Trio is open_loop()'s loop (TrioPolicy).
+# So keep it there, and the warning points at the user's line.
+_KEEP_ASYNCIO_GET_EVENT_LOOP = (3, 12) <= sys.version_info < (3, 14)
+_asyncio_get_event_loop = _shared("asyncio_get_event_loop",
+                                  lambda: _events.get_event_loop)
+
+
 def current_task(loop=None):
     if loop is None:
         loop = _get_running_loop()
         if loop is None:
             raise RuntimeError("no running event loop")
     return _orig["current_task"](loop)
+
+
+def _trio_event_loop():
+    """get_event_loop() inside Trio: the enclosing open_loop()'s loop."""
+    loop = current_loop.get()
+    if loop is None:
+        raise RuntimeError(
+            "no trioaio loop in this Trio context; wrap the code "
+            "in 'async with trioaio.open_loop():'")
+    return loop
 
 
 class _UserPolicy(threading.local):
@@ -105,18 +126,18 @@ class TrioPolicy(_DefaultPolicy):
             return user.new_event_loop()
         return _sync_loop_class()
 
+    @property
     def get_event_loop(self):
+        # A property that hands out the method to call, so that no trioaio
+        # frame sits between the caller and the policy that does the work:
+        # asyncio (3.12+) attributes its "no current event loop" warning to
+        # the first frame outside asyncio, which must be the user's.
         if _in_trio():
-            loop = current_loop.get()
-            if loop is None:
-                raise RuntimeError(
-                    "no trioaio loop in this Trio context; wrap the code "
-                    "in 'async with trioaio.open_loop():'")
-            return loop
+            return _trio_event_loop
         user = _outside_policy()
         if user is not None:
-            return user.get_event_loop()
-        return super().get_event_loop()
+            return user.get_event_loop
+        return super().get_event_loop
 
     if hasattr(_DefaultPolicy, "set_child_watcher"):
         # Python < 3.14.  One child watcher, inside Trio and out: the one
@@ -227,7 +248,9 @@ def install(sync_loop_class):
     for mod in (_events, asyncio):
         mod._get_running_loop = _get_running_loop
         mod.get_running_loop = get_running_loop
-        mod.get_event_loop = get_event_loop
+        mod.get_event_loop = (_asyncio_get_event_loop
+                              if _KEEP_ASYNCIO_GET_EVENT_LOOP
+                              else get_event_loop)
         mod.get_event_loop_policy = get_event_loop_policy
         mod.set_event_loop_policy = set_event_loop_policy
         mod.new_event_loop = new_event_loop

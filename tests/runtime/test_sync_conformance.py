@@ -5,6 +5,7 @@ implementation-neutral sync-loop tests are in test_sync_loop.py."""
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -112,6 +113,36 @@ def test_entry_points_raise_no_deprecation_warning():
         [sys.executable, "-W", "error::DeprecationWarning", "-c", script],
         capture_output=True, text=True, timeout=TIMEOUT)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.skipif(not (3, 12) <= sys.version_info < (3, 14),
+                    reason="asyncio warns 'no current event loop' on 3.12-3.13")
+@pytest.mark.parametrize("setup, call", [
+    ("", "asyncio.get_event_loop()"),
+    ("asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())",
+     "asyncio.get_event_loop()"),
+    ("", "asyncio.get_event_loop_policy().get_event_loop()"),
+    # CPython's TestCGetEventLoop: its C function, a policy of the user's.
+    ("asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())",
+     "asyncio.events._c_get_event_loop()"),
+])
+def test_no_current_loop_warning_points_at_the_caller(tmp_path, setup, call):
+    # asyncio attributes it to the first frame outside asyncio: the line
+    # that called get_event_loop(), never a trioaio frame in between.
+    script = tmp_path / "caller.py"
+    script.write_text(
+        "import asyncio, warnings, trioaio\n"
+        + setup + "\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    loop = " + call + "\n"
+        "loop.close()\n"
+        "[w] = [w for w in caught if 'no current event loop' in str(w.message)]\n"
+        "print(w.filename, w.lineno)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True,
+                          text=True, timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "%s 5\n" % script
 
 
 @pytest.mark.skipif(sys.version_info < (3, 14),
@@ -396,7 +427,9 @@ def test_an_explicit_child_watcher_is_honoured(recwarn):
             return False
 
         def __enter__(self):
-            return self
+            # asyncio uses the watcher itself inside `with watcher:`, never
+            # what this returns (an autospec mock returns a new mock).
+            return None
 
         def __exit__(self, *exc):
             pass
