@@ -255,9 +255,12 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         asyncio.set_child_watcher() (Python < 3.14): then that watcher, as
         in asyncio, and an inactive one refuses to start the process."""
         watcher = _policy.child_watcher_in_use()
-        # As asyncio does: the watcher itself is used inside the block, not
-        # what its __enter__ returns.
-        with (watcher if watcher is not None else contextlib.nullcontext()):
+        with (watcher if watcher is not None
+              else contextlib.nullcontext()) as entered:
+            # The one asyncio uses inside the block: what __enter__ returns
+            # up to 3.11, the watcher itself from 3.12 on.
+            if sys.version_info < (3, 12):
+                watcher = entered
             if watcher is None:
                 reap = _reap_in_thread
             elif watcher.is_active():

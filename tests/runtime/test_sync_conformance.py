@@ -418,30 +418,36 @@ def test_an_explicit_child_watcher_is_honoured(recwarn):
     # set_child_watcher() is not active; so does trioaio, rather than
     # silently reaping it elsewhere.
     from unittest import mock
+    # The watcher asyncio checks inside `with watcher:` is what __enter__
+    # returns up to 3.11, the watcher itself from 3.12 on (an autospec
+    # mock's __enter__ returns a new mock).  The one checked is inactive,
+    # the other active: using the wrong one starts the child.
+    checks_entered = sys.version_info < (3, 12)
 
-    class Inactive(asyncio.AbstractChildWatcher):
+    class Watcher(asyncio.AbstractChildWatcher):
         add_child_handler = mock.Mock()
         remove_child_handler = attach_loop = close = mock.Mock()
 
+        def __init__(self, active):
+            self.active = active
+
         def is_active(self):
-            return False
+            return self.active
 
         def __enter__(self):
-            # asyncio uses the watcher itself inside `with watcher:`, never
-            # what this returns (an autospec mock returns a new mock).
-            return None
+            return Watcher(not checks_entered)
 
         def __exit__(self, *exc):
             pass
 
     async def spawn():
-        asyncio.set_child_watcher(Inactive())
+        asyncio.set_child_watcher(Watcher(checks_entered))
         with pytest.raises(RuntimeError, match="not activated"):
             await asyncio.create_subprocess_exec(sys.executable, "-c", "")
 
     try:
         asyncio.run(spawn())
-        assert not Inactive.add_child_handler.called
+        assert not Watcher.add_child_handler.called
     finally:
         asyncio.set_event_loop_policy(None)  # a fresh policy, no watcher
     # With no watcher, trioaio reaps the child itself.
