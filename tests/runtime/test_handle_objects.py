@@ -9,6 +9,7 @@ and hashing the timer heap and user code rely on.
 import asyncio
 import contextvars
 import gc
+import sys
 import weakref
 
 import pytest
@@ -41,7 +42,9 @@ class _TestHandles:
     def test_repr_names_the_callback_and_its_arguments(self, loop):
         h = self.Handle(callback, (1, "x"), loop)
         text = repr(h)
-        assert text.startswith("<Handle callback(1, 'x') at ")
+        # Python 3.13 shows the arguments only in debug mode.
+        args = "(1, 'x')" if sys.version_info < (3, 13) else "()"
+        assert text.startswith("<Handle callback%s at " % args)
         assert text.endswith(">") and "cancelled" not in text
         h.cancel()
         # A cancelled handle forgets its callback (asyncio outside debug).
