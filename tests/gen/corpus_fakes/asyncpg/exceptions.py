@@ -1,0 +1,6 @@
+"""Stand-in for asyncpg.exceptions (triopg re-exports it)."""
+__all__ = ("PostgresError",)
+
+
+class PostgresError(Exception):
+    pass
