@@ -1112,7 +1112,10 @@ emit_top(struct module *m, struct gen_buf *out, TSNode d, int cond)
     if (body.len == 0)
         goto out;
     gen_map_put(&m->emitted, name, (void *)1);
-    add_all(m, name);
+    /* A conditional definition may be missing: a star import of a name in
+     * __all__ that is not there fails. */
+    if (!cond)
+        add_all(m, name);
     if (m->stub) {
         int is_class = strcmp(t, "class_definition") == 0;
 

@@ -439,3 +439,15 @@ def test_explain_names_a_missing_function(tmp_path):
     assert "no async function `nope`" in proc.stderr
     proc = run_gen("explain", "missing.py", cwd=tmp_path)
     assert proc.returncode == 2 and "no such file" in proc.stderr
+
+
+def test_gen_wraps_a_long_all_like_black(tmp_path):
+    names = [f"fetch_quote_number_{i}" for i in range(8)]
+    (tmp_path / "mod.py").write_text("from trioaio import aio_as_trio\n" + "".join(
+        f"\n\n@aio_as_trio\nasync def {n}(x):\n    return x\n" for n in names))
+    run_gen("gen", "-o", "out", "mod.py", cwd=tmp_path, check=True)
+    text = (tmp_path / "out/mod.py").read_text()
+    assert "__all__ = [\n" + "".join(f'    "{n}",\n' for n in names) + "]\n" \
+        in text
+    black = pytest.importorskip("black")
+    assert black.format_str(text, mode=black.Mode()) == text

@@ -16,7 +16,7 @@ import trio_asyncio as _rt
 if _typing.TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["Transaction", "CursorFactory", "Connection", "conditional", "back_in_trio"]
+__all__ = ["Transaction", "CursorFactory", "Connection"]
 
 
 def _under(obj, qualname, *above):
