@@ -468,17 +468,23 @@ gen_config_pytest_mode(struct gen_config *c, const char *dir,
         {"tox.ini", "pytest"},
         {"setup.cfg", "tool:pytest"},
     };
-    char *d = abs_dir(dir);
-    struct gen_pytest_cfg *pc;
+    struct gen_pytest_cfg *pc = gen_map_get(&c->pytest_dirs, dir);
+    char *d;
     int steps;
 
+    /* Cached by the directory as the walk spells it: most files share a
+     * directory, and realpath() is a system call per component. */
+    if (pc != NULL) {
+        *where = pc->where;
+        return pc->mode;
+    }
     *where = NULL;
+    d = abs_dir(dir);
     if (d == NULL)
         return GEN_DOM_NONE;
-    pc = gen_map_get(&c->pytest_dirs, d);
-    if (pc == NULL) {
+    {
         pc = gen_xcalloc(1, sizeof(*pc));
-        gen_map_put(&c->pytest_dirs, d, pc);
+        gen_map_put(&c->pytest_dirs, dir, pc);
         GEN_PUSH(c->pytest_cfgs, c->npytest_cfgs, c->cappytest_cfgs, pc);
         /* The first directory up that has one of pytest's files with its
          * section is pytest's rootdir configuration. */

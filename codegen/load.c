@@ -188,6 +188,25 @@ want_name(struct gen_project *p, const struct gen_file *f, const char *fqn,
     free(s);
 }
 
+/* Whether fn's events call a method on `name` (a parameter): only then
+ * is the module of its annotation worth loading. */
+static int
+used_as_receiver(const struct gen_func *fn, const char *name)
+{
+    size_t i, n;
+
+    if (name == NULL)
+        return 0;
+    n = strlen(name);
+    for (i = 0; i < fn->nevents; i++) {
+        const char *c = fn->events[i].callee;
+
+        if (c != NULL && strncmp(c, name, n) == 0 && c[n] == '.')
+            return 1;
+    }
+    return 0;
+}
+
 /* Queue conftest.py in f's directory and each one above it, up to the
  * directory its top package lives in. */
 static void
@@ -270,7 +289,8 @@ want_for_file(struct gen_project *p, const struct gen_file *f,
                 j < fn->nbinds ? &fn->binds[j] : &fn->params[j - fn->nbinds];
             char *fqn;
 
-            if (b->type == NULL)
+            if (b->type == NULL || b->resolved ||
+                (j >= fn->nbinds && !used_as_receiver(fn, b->name)))
                 continue;
             fqn = gen_project_resolve(p, f, fn, b->type);
             if (fqn != NULL)

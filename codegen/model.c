@@ -1397,8 +1397,55 @@ param_type(TSNode assign, TSNode value, const char *src)
  * annotation or from a call), `with ... as name`; `attr`, if not NULL, is
  * also accepted as a bare annotated name (a class body's `x: T`). */
 static int
+scan_binds_walk(struct gen_func *fn, TSNode top, const char *name,
+                const char *attr, const char *src);
+
+/* Whether the source of `top` spells a binding of `word` at all: the
+ * word, whole, followed by `=` (not `==`) or `:`, or preceded by `as`.
+ * Scanning bytes is much cheaper than walking the subtree, and most
+ * receivers are parameters or unknown. */
+static int
+maybe_bound(TSNode top, const char *word, const char *src)
+{
+    uint32_t a = ts_node_start_byte(top), e = ts_node_end_byte(top), i;
+    size_t n = strlen(word);
+
+    for (i = a; i + n <= e; i++) {
+        uint32_t j, k;
+
+        if (src[i] != word[0] || memcmp(src + i, word, n) != 0)
+            continue;
+        if (i > a && (isalnum((unsigned char)src[i - 1]) || src[i - 1] == '_'))
+            continue;
+        j = i + (uint32_t)n;
+        if (j < e && (isalnum((unsigned char)src[j]) || src[j] == '_'))
+            continue;
+        while (j < e && (src[j] == ' ' || src[j] == '\t'))
+            j++;
+        if (j < e && ((src[j] == '=' && (j + 1 >= e || src[j + 1] != '=')) ||
+                      src[j] == ':'))
+            return 1;
+        for (k = i; k > a && (src[k - 1] == ' ' || src[k - 1] == '\t'); k--)
+            ;
+        if (k >= a + 2 && memcmp(src + k - 2, "as", 2) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int
 scan_binds(struct gen_func *fn, TSNode top, const char *name, const char *attr,
            const char *src)
+{
+    if (!maybe_bound(top, name, src) &&
+        (attr == NULL || !maybe_bound(top, attr, src)))
+        return 0;
+    return scan_binds_walk(fn, top, name, attr, src);
+}
+
+static int
+scan_binds_walk(struct gen_func *fn, TSNode top, const char *name,
+                const char *attr, const char *src)
 {
     TSTreeCursor c = ts_tree_cursor_new(top);
     int found = 0;
