@@ -191,7 +191,9 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
         if sig in (signal.SIGKILL, signal.SIGSTOP):
             raise RuntimeError("sig {} cannot be caught".format(sig))
         if threading.current_thread() is not threading.main_thread():
-            raise ValueError("signals can only be handled in the main thread")
+            # RuntimeError, as asyncio's unix loop raises here.
+            raise RuntimeError(
+                "signals can only be handled in the main thread")
         handle = _core.Handle(callback, args, self, None)
         previous = self._sync_signals.get(sig)
 

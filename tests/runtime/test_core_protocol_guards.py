@@ -91,3 +91,33 @@ def test_burst_from_inside_a_callback_is_refused():
             await done.wait()
             return errors
     assert trio.run(main) == ["the loop's callbacks are already running"]
+
+
+def test_configure_needs_all_five_hooks():
+    with pytest.raises(TypeError, match="_configure"):
+        _core._configure(None)
+
+
+def test_core_reader_needs_fd_and_callback(loop):
+    with pytest.raises(TypeError, match=r"add_reader\(fd, callback"):
+        loop._add_reader(0)
+    with pytest.raises(TypeError, match=r"add_writer\(fd, callback"):
+        loop._add_writer()
+
+
+def test_closed_loop_has_no_backend_fd():
+    loop = SyncTrioEventLoop()
+    assert loop._uv_backend_fd() >= 0
+    loop.close()
+    with pytest.raises(RuntimeError, match="Event loop is closed"):
+        loop._uv_backend_fd()
+
+
+def test_source_traceback_is_readable_and_clearable(loop):
+    h = _core.Handle(print, (), loop)
+    assert h._source_traceback is None
+    tb = [("f.py", 3, "fn", "line")]
+    h._source_traceback = tb
+    assert h._source_traceback is tb
+    del h._source_traceback
+    assert h._source_traceback is None
