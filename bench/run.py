@@ -268,15 +268,15 @@ def cmd_all(args, log):
 VALGRIND_SLOWDOWN = 50
 
 
-def instructions(backend, n, workdir):
-    """Instructions (callgrind's Ir) of a whole call_soon run of size n."""
-    path = os.path.join(workdir, "cg.%s.%d.out" % (backend, n))
+def instructions(backend, n, workdir, workload="call_soon"):
+    """Instructions (callgrind's Ir) of a whole run of *workload*, size n."""
+    path = os.path.join(workdir, "cg.%s.%s.%d.out" % (backend, workload, n))
     row = _subprocess_row(
-        backend, "call_soon", n, timeout=1800, freeze_gc=True,
+        backend, workload, n, timeout=1800, freeze_gc=True,
         slowdown=VALGRIND_SLOWDOWN,
         prefix=["valgrind", "--tool=callgrind",
                 "--callgrind-out-file=" + path])
-    if row is None:
+    if row is None or row.get("skipped"):
         return None
     with open(path) as f:
         for line in f:
@@ -290,18 +290,29 @@ def cmd_callgrind(args, log):
         sys.exit("callgrind needs valgrind (Debian package valgrind)")
     os.makedirs(args.out, exist_ok=True)
     n1, n2 = args.n1, args.n2
-    lines = ["| backend | Ir total N=%d | Ir total N=%d | Ir per callback |"
+    workload = args.workload
+    if workload not in WORKLOADS:
+        sys.exit("unknown workload %s; known: %s" % (
+            workload, " ".join(WORKLOADS)))
+    if workload != "call_soon" and (n1, n2) == (20_000, 120_000):
+        # Sizes for the slower workloads: (Ir(2N) - Ir(N)) / N.
+        n2 = WORKLOADS[workload].n // 4 or 2
+        n1 = n2 // 2
+    lines = ["| backend | Ir total N=%d | Ir total N=%d | Ir per op |"
              % (n1, n2), "|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as workdir:
         for b in args.backends.split():
-            i1, i2 = instructions(b, n1, workdir), instructions(b, n2, workdir)
+            i1 = instructions(b, n1, workdir, workload)
+            i2 = instructions(b, n2, workdir, workload)
             if i1 is None or i2 is None:
                 log("callgrind: no figure for %s" % b)
                 continue
             lines.append("| %s | %d | %d | %d |" % (
                 b, i1, i2, round((i2 - i1) / (n2 - n1))))
             log(lines[-1])
-    with open(os.path.join(args.out, "callgrind.md"), "w") as f:
+    name = ("callgrind.md" if workload == "call_soon"
+            else "callgrind-%s.md" % workload)
+    with open(os.path.join(args.out, name), "w") as f:
         f.write("\n".join(lines) + "\n")
 
 
@@ -328,8 +339,10 @@ def main(argv=None):
     every.add_argument("--workloads", default=" ".join(WORKLOADS))
     every.add_argument("--no-sync", action="store_true",
                        help="leave out the synchronous-loop comparison")
-    cg = sub.add_parser("callgrind", help="instructions per call_soon")
+    cg = sub.add_parser("callgrind", help="instructions per operation")
     cg.add_argument("--out", required=True)
+    cg.add_argument("--workload", default="call_soon",
+                    help="the workload to count (default: call_soon)")
     cg.add_argument("--backends", default="asyncio uvloop trioaio")
     cg.add_argument("--n1", type=int, default=20_000)
     cg.add_argument("--n2", type=int, default=120_000)

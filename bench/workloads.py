@@ -199,6 +199,49 @@ async def _bridge_cross_a2t(mod, n):
     return await mod.aio_as_trio(from_asyncio)()
 
 
+@bridge_only("wake", 20_000,
+             "a Trio task wakes the parked loop with call_soon() and waits "
+             "for the callback (loop.synchronize()), n times (bridges only)")
+async def _bridge_wake(mod, n):
+    loop = asyncio.get_event_loop()
+    start = clock()
+    for _ in range(n):
+        await loop.synchronize()
+    return n, clock() - start
+
+
+@bridge_only("wake_io", 20_000,
+             "a Trio task writes a byte to a socket the parked loop watches "
+             "(add_reader) and waits for the reader, n times (bridges only)")
+async def _bridge_wake_io(mod, n):
+    import socket
+
+    import trio
+    loop = asyncio.get_event_loop()
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    b.setblocking(False)
+    waiting = [None]
+
+    def readable():
+        b.recv(64)
+        waiting[0].set()
+
+    loop.add_reader(b.fileno(), readable)
+    try:
+        start = clock()
+        for _ in range(n):
+            done = waiting[0] = trio.Event()
+            a.send(b"x")
+            await done.wait()
+        elapsed = clock() - start
+    finally:
+        loop.remove_reader(b.fileno())
+        a.close()
+        b.close()
+    return n, elapsed
+
+
 _PAYLOAD = b"p" * 64
 
 

@@ -212,7 +212,9 @@ loop_call_soon_threadsafe(TaLoopObject *self, PyObject *const *args,
     }
     /* Always through libuv, even from the loop's own thread: this may run
      * in a signal handler, in the middle of Trio's scheduler, where
-     * rescheduling a task directly is not safe. */
+     * rescheduling a task directly is not safe.  (The flag is read under
+     * the GIL, which this thread holds.) */
+    self->poll_due = 1;
     if (self->async != NULL) {
         uv_async_send(self->async);
     }
@@ -519,7 +521,7 @@ ta_loop_burst_passes(TaLoopObject *self)
         if (n == 0) {
             /* Before going idle, let libuv dispatch what it has (this also
              * drains the cross-thread wakeup). */
-            if (!polled) {
+            if (!polled && self->poll_due) {
                 if (ta_loop_poll_io(self) < 0 ||
                     ta_loop_move_due_timers(self) < 0) {
                     return -1;
@@ -679,20 +681,36 @@ loop_core_deadline(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
     return PyFloat_FromDouble(next ? next->when : INFINITY);
 }
 
+/* After every park.  Still parked means nothing in the core woke the loop
+ * task: Trio's I/O did, so libuv has something for the next burst. */
 static PyObject *
 loop_core_unpark(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
 {
+    if (self->parked) {
+        self->poll_due = 1;
+    }
     self->parked = 0;
     Py_RETURN_NONE;
 }
 
+/* _core_set_io_waiter(waiter or None): see TaLoopObject.io_waiter. */
+static PyObject *
+loop_core_set_io_waiter(TaLoopObject *self, PyObject *waiter)
+{
+    Py_XSETREF(self->io_waiter, waiter == Py_None ? NULL : Py_NewRef(waiter));
+    Py_RETURN_NONE;
+}
+
+/* Wake the parked loop task; True if this call rescheduled it (or Trio's
+ * I/O had), False if it was not parked. */
 static PyObject *
 loop_core_wake(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
 {
+    int woken = self->parked && !self->inline_mode;
     if (ta_loop_wake(self) < 0) {
         return NULL;
     }
-    Py_RETURN_NONE;
+    return PyBool_FromLong(woken);
 }
 
 /* Queue an existing Handle (signal handlers, Trio-side hand-offs). */
@@ -745,7 +763,7 @@ loop_core_attach(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     Py_XSETREF(self->task, Py_NewRef(args[0]));
-    Py_XSETREF(self->watcher, Py_NewRef(args[1]));
+    Py_XSETREF(self->watcher, args[1] == Py_None ? NULL : Py_NewRef(args[1]));
     Py_XSETREF(self->clock, Py_NewRef(clock));
     Py_XSETREF(self->runq, args[3] == Py_None ? NULL : Py_NewRef(args[3]));
     self->clock_is_system = (char)is_system;
@@ -757,6 +775,7 @@ loop_core_attach(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs)
      * backend fd readable (left over from an earlier run) and be waiting
      * for us to drain libuv. */
     self->stop_requested = 0;
+    self->poll_due = 1; /* wakeups sent while the loop was stopped */
     Py_RETURN_NONE;
 }
 
@@ -769,6 +788,7 @@ loop_core_detach(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
     self->watcher_waiting = 0;
     Py_CLEAR(self->task);
     Py_CLEAR(self->watcher);
+    Py_CLEAR(self->io_waiter);
     Py_CLEAR(self->runq);
     Py_RETURN_NONE;
 }
@@ -870,6 +890,7 @@ loop_traverse(TaLoopObject *self, visitproc visit, void *arg)
     Py_VISIT(self->module);
     Py_VISIT(self->task);
     Py_VISIT(self->watcher);
+    Py_VISIT(self->io_waiter);
     Py_VISIT(self->runq);
     Py_VISIT(self->clock);
     Py_VISIT(self->dict);
@@ -888,6 +909,7 @@ loop_clear(TaLoopObject *self)
 {
     Py_CLEAR(self->task);
     Py_CLEAR(self->watcher);
+    Py_CLEAR(self->io_waiter);
     Py_CLEAR(self->runq);
     Py_CLEAR(self->clock);
     Py_CLEAR(self->dict);
@@ -947,6 +969,8 @@ static PyMethodDef loop_methods[] = {
     {"_core_deadline", (PyCFunction)loop_core_deadline, METH_NOARGS, NULL},
     {"_core_unpark", (PyCFunction)loop_core_unpark, METH_NOARGS, NULL},
     {"_core_wake", (PyCFunction)loop_core_wake, METH_NOARGS, NULL},
+    {"_core_set_io_waiter", (PyCFunction)loop_core_set_io_waiter, METH_O,
+     NULL},
     {"_core_push", (PyCFunction)loop_core_push, METH_O, NULL},
     {"_core_request_stop", (PyCFunction)loop_core_request_stop, METH_NOARGS,
      NULL},

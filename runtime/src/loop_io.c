@@ -80,6 +80,7 @@ ta_poll_close(TaLoopObject *self, ta_poll *p)
     Py_CLEAR(p->writer);
     uv_poll_stop(&p->poll);
     uv_close((uv_handle_t *)&p->poll, ta_poll_free_on_close);
+    self->poll_due = 1; /* the close callback runs in uv_run */
 }
 
 void
@@ -200,6 +201,7 @@ ta_loop_poll_io(TaLoopObject *self)
     if (self->uv == NULL) {
         return 0;
     }
+    self->poll_due = 0;
     uv_run(self->uv, UV_RUN_NOWAIT);
     if (self->watcher_waiting && self->watcher != NULL) {
         self->watcher_waiting = 0;
@@ -439,6 +441,7 @@ PyObject *
 ta_loop_io_ready(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
 {
     self->watcher_waiting = 1;
+    self->poll_due = 1;
     if (ta_loop_wake(self) < 0) {
         return NULL;
     }

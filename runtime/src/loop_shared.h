@@ -37,8 +37,13 @@ struct TaLoopObject {
     size_t polls_capacity;
     size_t polls_active;
     /* Set while attached to a running Trio task (see _core_attach). */
-    PyObject *task;      /* the Trio task running the loop */
-    PyObject *watcher;   /* the Trio task waiting on libuv's backend fd */
+    PyObject *task;    /* the Trio task running the loop */
+    PyObject *watcher; /* the Trio task waiting on libuv's backend fd, or
+                          NULL when the loop task waits on it itself */
+    /* With the one-hop wake (internals.h): Trio's record of who waits to
+     * read libuv's backend fd, whose `read_task` is the loop task while it
+     * is parked.  NULL otherwise. */
+    PyObject *io_waiter;
     PyObject *runq;      /* Trio's run queue, to see if others wait; or NULL */
     PyObject *clock;     /* Trio's clock */
     double clock_offset; /* valid when clock_is_system */
@@ -49,6 +54,11 @@ struct TaLoopObject {
     char attached;
     char parked;          /* the loop task waits in wait_task_rescheduled */
     char watcher_waiting; /* the watcher waits for us to drain libuv */
+    /* libuv may have something to dispatch with no fd watched: a
+     * cross-thread wakeup, a watcher's close, a backend fd that Trio saw
+     * readable.  Without it (and no fd), an idle burst skips uv_run: a
+     * same-thread wakeup then costs no system call of the loop's own. */
+    char poll_due;
     char stop_requested;
     char in_burst;     /* a burst is running (no re-entry) */
     char inline_mode;  /* a Trio task runs a burst for the parked loop */
@@ -58,6 +68,26 @@ struct TaLoopObject {
     PyObject *weakreflist;
     PyObject *dict;
 };
+
+/* Take the parked loop task off Trio's list of readers of libuv's backend
+ * fd.  0 if it was there (the caller must now reschedule it), 1 if Trio's
+ * I/O has rescheduled it already, -1 with an exception set.  No system
+ * call: the fd's epoll registration stays armed for the next park. */
+static inline int
+ta_loop_take_reader(TaLoopObject *self)
+{
+    PyObject *reader =
+        PyObject_GetAttr(self->io_waiter, self->state->str_read_task);
+    if (reader == NULL) {
+        return -1;
+    }
+    Py_DECREF(reader); /* only compared */
+    if (reader != self->task) {
+        return 1;
+    }
+    return PyObject_SetAttr(self->io_waiter, self->state->str_read_task,
+                            Py_None);
+}
 
 /* Resume the parked loop task.  Same thread only: from other threads the
  * wakeup goes through uv_async_send().  Inline here because both halves of
@@ -75,6 +105,12 @@ ta_loop_wake(TaLoopObject *self)
         return 0;
     }
     self->parked = 0;
+    if (self->io_waiter != NULL) {
+        int taken = ta_loop_take_reader(self);
+        if (taken != 0) {
+            return taken < 0 ? -1 : 0;
+        }
+    }
     PyObject *res = PyObject_CallOneArg(self->state->reschedule, self->task);
     if (res == NULL) {
         return -1;

@@ -138,6 +138,7 @@ ta_exec(PyObject *module)
     TA_INTERN(str_timer_handle_cancelled, "_timer_handle_cancelled");
     TA_INTERN(str_check_thread, "_check_thread");
     TA_INTERN(str_slow_callback_duration, "slow_callback_duration");
+    TA_INTERN(str_read_task, "read_task");
     return 0;
 }
 
@@ -164,7 +165,8 @@ ta_exec(PyObject *module)
     X(str_offset)                                                             \
     X(str_timer_handle_cancelled)                                             \
     X(str_check_thread)                                                       \
-    X(str_slow_callback_duration)
+    X(str_slow_callback_duration)                                             \
+    X(str_read_task)
 
 static int
 ta_traverse(PyObject *module, visitproc visit, void *arg)

@@ -39,6 +39,7 @@ typedef struct {
     PyObject *str_timer_handle_cancelled;
     PyObject *str_check_thread;
     PyObject *str_slow_callback_duration;
+    PyObject *str_read_task;
     /* live object counters, checked by the tests of the debug build */
     Py_ssize_t live_handles;
     Py_ssize_t live_loops;

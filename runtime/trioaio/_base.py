@@ -177,6 +177,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         self._hooks = None
         self._boundary_token = None
         self._watcher_scope = None  # the libuv watcher's, while it runs
+        self._epoll_reader = None  # the one-hop wake's (see _run), or None
 
     def __repr__(self):
         state = ("closed" if self.is_closed() else
@@ -570,7 +571,13 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         self._hooks = _asyncgen_hooks()
         self._hooks.acquire()
         self._boundary_token = _boundary.acquire()
-        watcher = await system_nursery.start(self._watch_io)
+        # The loop task waits on libuv's backend fd itself where Trio's
+        # I/O manager allows it (the one-hop wake); else a watcher task
+        # does.
+        self._epoll_reader = _internals.epoll_reader(self._uv_backend_fd())
+        watcher = None
+        if self._epoll_reader is None:
+            watcher = await system_nursery.start(self._watch_io)
         self._stopped = trio.Event()
         self._thread_id = threading.get_ident()
         await system_nursery.start(self._run, watcher)
@@ -595,48 +602,83 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
                 await wait(abort)
 
     async def _run(self, watcher, task_status=trio.TASK_STATUS_IGNORED):
-        """The loop task: bursts of callbacks in C, Trio in between."""
+        """The loop task: bursts of callbacks in C, Trio in between.
+
+        Parked, it waits in ``wait_task_rescheduled`` and whatever has work
+        for it reschedules it directly, in one Trio task step: call_soon &
+        co. (the C core), libuv's backend fd becoming readable (Trio's I/O
+        manager, with the loop task as the fd's reader: see
+        ``_internals.EpollReader``; else the watcher task), and the next
+        timer, through one cancel scope whose deadline is moved as timers
+        come and go.  No Trio object is made per park: a new scope only
+        after the old one's deadline passed (Trio cannot uncancel one).
+        """
         task = trio.lowlevel.current_task()
         self._task = task
         self._core_attach(task, watcher, trio.lowlevel.current_clock(),
                           _internals.trio_run_queue())
+        reader = self._epoll_reader
+        arm = None
+        if reader is not None:
+            self._core_set_io_waiter(reader.waiters)
+            arm = reader.arm
         burst = self._core_burst
         checkpoint = trio.lowlevel.cancel_shielded_checkpoint
         wait = trio.lowlevel.wait_task_rescheduled
         unpark = self._core_unpark
+        wake = self._core_wake
         deadline_of = self._core_deadline
+        failed = trio.lowlevel.Abort.FAILED
+        succeeded = trio.lowlevel.Abort.SUCCEEDED
         inf = math.inf
+        expired = False
 
         def abort(raise_cancel):
-            unpark()
-            return trio.lowlevel.Abort.SUCCEEDED
+            # Only the timer scope can cancel the wait (the loop task is
+            # shielded), so the next timer is due: wake as a timer wakes
+            # us, without raising Cancelled into the task.
+            nonlocal expired
+            expired = True
+            if wake():
+                return failed
+            return succeeded  # not parked: let the scope take Cancelled
 
         task_status.started()
         try:
             # Shielded: the loop stops when stop() is processed, so that
             # everything queued before it runs (asyncio's guarantee).
             with trio.CancelScope(shield=True):
-                while True:
-                    status = burst()
-                    if status == _BURST_MORE:
-                        await checkpoint()
-                        continue
-                    if status == _BURST_STOPPED:
-                        break
-                    deadline = deadline_of()
-                    try:
-                        if deadline == inf:
-                            await wait(abort)
-                        else:
-                            with trio.CancelScope(deadline=deadline):
+                status = None
+                while status != _BURST_STOPPED:
+                    expired = False
+                    with trio.CancelScope() as timer:
+                        armed = inf  # the timer scope's deadline
+                        while not expired:
+                            status = burst()
+                            if status == _BURST_MORE:
+                                await checkpoint()
+                                continue
+                            if status == _BURST_STOPPED:
+                                break
+                            deadline = deadline_of()
+                            if deadline != armed:
+                                timer.deadline = armed = deadline
+                            if arm is not None:
+                                arm(task)
+                            try:
                                 await wait(abort)
-                    finally:
-                        unpark()
+                            finally:
+                                unpark()
         finally:
             # Unless a sync loop already cleaned up after an abandoned run
             # (a later run may be going on).
             if self._task is task:
-                self._watcher_scope.cancel()
+                if self._watcher_scope is not None:
+                    self._watcher_scope.cancel()
+                if reader is not None:
+                    self._core_set_io_waiter(None)
+                    reader.release()
+                    self._epoll_reader = None
                 self._core_detach()
                 self._task = None
                 self._thread_id = None

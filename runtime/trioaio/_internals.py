@@ -51,6 +51,14 @@ INTERNALS = {
         "to the garbage collector: until then Trio's SIGINT handler stays "
         "and a new run in that thread is refused, and its tasks print "
         "tracebacks when they are collected"),
+    "trio_epoll_reader": (
+        "trio's epoll I/O manager: runner.io_manager._registered (fd -> "
+        "EpollWaiters with read_task, write_task, current_flags) and "
+        "_update_registrations(fd), which arm the fd with EPOLLONESHOT",
+        "the parked loop waits for libuv's backend fd through a watcher "
+        "task (trio.lowlevel.wait_readable): an I/O or cross-thread wakeup "
+        "takes three Trio task steps (watcher, loop task, watcher) and an "
+        "epoll_ctl per park instead of one step"),
     "trio_task_next_send": (
         "trio.lowlevel.Task._next_send (what the next step sends in)",
         "asyncio code awaited directly in a Trio task gets Trio's generic "
@@ -255,6 +263,74 @@ def _finish_abandoned_trio_run(exc):
 
 def _ignore_unraisable(unraisable):
     pass
+
+
+class EpollReader:
+    """Makes the loop task itself Trio's reader of libuv's backend fd.
+
+    ``trio.lowlevel.wait_readable`` would do, but nothing other than the fd
+    can end that wait.  Here the loop task parks in
+    ``wait_task_rescheduled`` with itself as the fd's ``read_task`` in
+    Trio's epoll I/O manager: readiness reschedules it straight away, and
+    whatever else wakes it (call_soon, a due timer) first takes it off the
+    record (``waiters.read_task = None``; the C core does that, see
+    ``ta_loop_take_reader``).  The fd's registration then stays armed, so
+    the next park costs no ``epoll_ctl``; it is re-armed (one
+    ``epoll_ctl``, as ``wait_readable`` makes) only after it fired.
+    """
+
+    __slots__ = ("waiters", "_registered", "_update", "_fd")
+
+    def __init__(self, io_manager, waiters_type, fd):
+        self.waiters = waiters_type()
+        self._registered = io_manager._registered
+        self._update = io_manager._update_registrations
+        self._fd = fd
+
+    def arm(self, task):
+        """Record *task* as the fd's reader, before it parks."""
+        waiters = self.waiters
+        waiters.read_task = task
+        if not waiters.current_flags:
+            # New, or Trio disarmed (and forgot) the fd when it fired.
+            self._registered[self._fd] = waiters
+            self._update(self._fd)
+
+    def release(self):
+        """Forget the fd (when the loop task ends), as wait_readable's own
+        abort does: Trio's record must not outlive libuv's loop."""
+        waiters = self.waiters
+        waiters.read_task = None
+        if self._registered.get(self._fd) is waiters:
+            self._update(self._fd)
+
+
+def epoll_reader(fd):
+    """An `EpollReader` for *fd* in the current Trio run, or None if Trio's
+    I/O manager is not the epoll one this was written for.  Call inside
+    ``trio.run``."""
+    if not _allowed("trio_epoll_reader"):
+        return None
+    try:
+        from trio._core import _io_epoll
+        from trio._core._run import GLOBAL_RUN_CONTEXT
+        io_manager = GLOBAL_RUN_CONTEXT.runner.io_manager
+        if type(io_manager) is not _io_epoll.EpollIOManager:
+            return None
+        waiters_type = _io_epoll.EpollWaiters
+        probe = waiters_type()
+        if (probe.read_task, probe.write_task, probe.current_flags) != (
+                None, None, 0):
+            return None
+        registered = io_manager._registered
+        if not callable(io_manager._update_registrations) or (
+                registered.default_factory is not waiters_type):
+            return None
+        if fd in registered:
+            return None  # someone else waits on it: not ours to take
+        return EpollReader(io_manager, waiters_type, fd)
+    except Exception:
+        return None
 
 
 def _probe_next_send():

@@ -150,6 +150,7 @@ class SyncTrioEventLoop(BaseTrioEventLoop):
         self._stop_waiters = []  # Trio events of the dead run
         self._trio_nursery = None
         self._watcher_scope = None
+        self._epoll_reader = None  # of the dead run's I/O manager
         self._finish(close_fds=False)
         _internals.finish_abandoned_trio_run(exc)
 

@@ -16,6 +16,7 @@ import time
 import pytest
 import sniffio
 import trio
+import trio.testing
 
 import trioaio
 from trioaio import _boundary, _core, _internals
@@ -97,6 +98,17 @@ def test_present_trio_abandoned_run():
         signal.signal(signal.SIGUSR2, previous)
     _require("trio_abandoned_run", found)
     assert trio.run(trio.sleep, 0) is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="Trio uses epoll on Linux only")
+def test_present_trio_epoll_reader():
+    async def main(loop):
+        # The parked loop took libuv's backend fd as its own Trio read.
+        await trio.testing.wait_all_tasks_blocked()
+        reader = loop._epoll_reader
+        return reader is not None and reader.waiters.current_flags != 0
+    _require("trio_epoll_reader", run_in_loop(main))
 
 
 def test_present_trio_task_next_send():
