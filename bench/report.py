@@ -237,6 +237,23 @@ def render_markdown(med, units, callgrind, versions, reps=None,
     return "\n".join(lines)
 
 
+#: Sections after this line in docs/performance.md are written by hand
+#: (measurements this harness does not make) and survive regeneration.
+KEPT_MARKER = "<!-- hand-written sections below: kept by bench/report.py -->"
+
+
+def kept_sections(path):
+    """The hand-written tail of the report at *path* (from KEPT_MARKER on),
+    or an empty string."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return ""
+    at = text.find(KEPT_MARKER)
+    return "" if at < 0 else "\n" + text[at:]
+
+
 def render_sync_section(med, units, reps=None):
     """The synchronous loop (compatibility mode) against stock asyncio."""
     lines = ["## The synchronous loop (compatibility mode)", "",
@@ -335,6 +352,7 @@ def main(argv=None):
     md = render_markdown(med, units, callgrind, versions, args.reps,
                          sync_med, args.scale, args.note)
     if args.md:
+        md += kept_sections(args.md)
         with open(args.md, "w") as f:
             f.write(md)
     else:

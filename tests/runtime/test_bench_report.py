@@ -132,3 +132,16 @@ def test_sync_loop_section(report, results_dir, tmp_path):
 def test_main_without_results(report, tmp_path):
     (tmp_path / "results.jsonl").write_text("")
     assert report.main([str(tmp_path)]) == 1
+
+
+def test_hand_written_sections_survive_regeneration(report, results_dir,
+                                                   tmp_path):
+    md_path = tmp_path / "perf.md"
+    md_path.write_text("# Performance\n\nold figures\n\n"
+                       + report.KEPT_MARKER + "\n\n## By hand\n\nkept\n")
+    assert report.main([str(results_dir), "--md", str(md_path),
+                        "--svg", str(tmp_path / "perf.svg")]) == 0
+    md = md_path.read_text()
+    assert "old figures" not in md
+    assert md.count(report.KEPT_MARKER) == 1
+    assert md.endswith(report.KEPT_MARKER + "\n\n## By hand\n\nkept\n")
