@@ -50,6 +50,8 @@ struct TaLoopObject {
     unsigned long thread_id;
     double budget;        /* seconds of callbacks between Trio checkpoints */
     double park_deadline; /* when the parked loop wants to wake up */
+    /* When an inline burst last told its caller to yield to Trio. */
+    double inline_yielded_at;
     char clock_is_system;
     char attached;
     char parked;          /* the loop task waits in wait_task_rescheduled */

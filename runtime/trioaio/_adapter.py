@@ -66,8 +66,10 @@ class AioAsTrio(_Shim):
     _name = "aio_as_trio"
 
     async def __call__(self, *args, **kwargs):
-        return await self.loop.run_aio_coroutine(
-            _call(self.proc, args, kwargs))
+        loop = self._loop
+        if loop is None:
+            loop = _loop_or_raise(None, "aio_as_trio")
+        return await loop.run_aio_coroutine(_call(self.proc, args, kwargs))
 
     def __await__(self):
         proc = self.proc

@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 from functools import partial
+from types import CoroutineType as _CoroutineType
 
 import trio
 
@@ -314,8 +315,11 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         # (see _core_inline_enter in loop.c).
         inline = self._core_inline_enter()
         try:
-            self._check_closed()
-            if self._task_factory is None and asyncio.iscoroutine(coro):
+            if self._closed:
+                self._check_closed()
+            if self._task_factory is None and (
+                    type(coro) is _CoroutineType
+                    or asyncio.iscoroutine(coro)):
                 fut = asyncio.Task(coro, loop=self)  # ensure_future, inlined
             else:
                 fut = asyncio.ensure_future(coro, loop=self)
@@ -326,9 +330,11 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
                 coro.close()
             raise
         if inline:
-            self._core_inline_run()
-            if fut.done():
+            # The schedule point half of the checkpoint, unless nothing
+            # else waits for Trio (see _core_inline_run in loop.c).
+            if self._core_inline_run() and fut.done():
                 await trio.lowlevel.cancel_shielded_checkpoint()
+            if fut.done():
                 return fut.result()
         return await run_aio_future(fut)
 

@@ -48,8 +48,9 @@ def test_one_prints_a_json_row_and_counts_rounds():
     assert done.returncode == 0, done.stderr
     row = json.loads(done.stdout.strip().splitlines()[-1])
     assert row["n"] == 500
-    # The inline fast path: about one Trio round per cross call.
-    assert 0.5 < row["trio_rounds_per_op"] < 2
+    # The inline fast path: a Trio round only when one is due (start-up,
+    # and the loop's time budget), not one per cross call.
+    assert 0 < row["trio_rounds_per_op"] < 0.5
 
 
 def test_all_alternates_and_writes_what_report_reads(run, tmp_path):

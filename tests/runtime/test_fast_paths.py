@@ -119,3 +119,63 @@ def test_error_raised_by_a_task_cancelled_at_exit_is_not_lost():
     from _testbase import run_trio  # loose groups: the error arrives bare
     with pytest.raises(Unwind):
         run_trio(main)
+
+
+async def _answer():
+    return 42
+
+
+def test_inline_calls_do_not_starve_other_trio_tasks():
+    # A call that completes inline skips Trio's schedule point while
+    # nothing else waits, but never for longer than the loop's budget: a
+    # task that is ready keeps getting turns.
+    async def main(loop):
+        ticks = []
+        stop = trio.Event()
+
+        async def ticker():
+            while not stop.is_set():
+                ticks.append(len(ticks))
+                await trio.sleep(0)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(ticker)
+            await trio.sleep(0)
+            before = len(ticks)
+            call = trioaio.aio_as_trio(_answer)
+            for calls in range(10 ** 7):
+                assert await call() == 42
+                if len(ticks) - before >= 5:
+                    break
+            stop.set()
+        return calls
+
+    assert run(main) < 10 ** 7 - 1
+
+
+def test_a_deadline_ends_a_loop_of_inline_calls():
+    # Trio sees deadlines only in its scheduler rounds: inline calls that
+    # skip the schedule point must still give it one within the budget.
+    async def main(loop):
+        call = trioaio.aio_as_trio(_answer)
+        calls = 0
+        with trio.move_on_after(0.05) as scope:
+            for calls in range(10 ** 7):
+                await call()
+        return scope.cancelled_caught, calls
+
+    cancelled, calls = run(main)
+    assert cancelled
+    assert calls < 10 ** 7 - 1
+
+
+def test_inline_calls_are_checkpoints_for_cancellation():
+    async def main(loop):
+        call = trioaio.aio_as_trio(_answer)
+        with trio.CancelScope() as scope:
+            scope.cancel()
+            await call()
+            return "not cancelled"
+        return scope.cancelled_caught
+
+    assert run(main) is True
