@@ -35,7 +35,8 @@ INTERNALS = {
     "trio_run_queue": (
         "trio._core._run.GLOBAL_RUN_CONTEXT.runner.runq (its len())",
         "a burst of callbacks cannot see other Trio tasks waiting, so it "
-        "yields to Trio only when its time budget (1 ms) is spent"),
+        "yields to Trio only when its time budget (1 ms) is spent, and so "
+        "does a Trio -> asyncio call that completes inline"),
     "trio_system_clock": (
         "trio._core._run.SystemClock: its `offset`, its `offset=` "
         "argument, and current_time() == offset + time.perf_counter() "
