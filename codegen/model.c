@@ -1116,16 +1116,16 @@ find_keywords(struct gen_modeler *m, const char *src, size_t len)
     }
 }
 
-/* Cancel scopes entered with a plain `with` (trio.move_on_after(...),
- * trio.CancelScope()...): they only work in Trio code, so they are events
- * too.  Other plain context managers say nothing about a domain. */
+/* Calls fn with the value of each item of the `with` statement n (the
+ * expression before `as`), in source order. */
+typedef void (*with_item_fn)(struct gen_modeler *m, struct gen_file *f,
+                             long cur, TSNode with, TSNode value,
+                             const char *src);
+
 static void
-do_scopes(struct gen_modeler *m, struct gen_file *f, long cur, TSNode n,
-          const char *src)
+each_with_value(struct gen_modeler *m, struct gen_file *f, long cur, TSNode n,
+                const char *src, with_item_fn fn)
 {
-    static const char *const scopes[] = {"move_on_after", "move_on_at",
-                                         "fail_after",    "fail_at",
-                                         "CancelScope",   "open_loop"};
     uint32_t i, k = ts_node_named_child_count(n);
 
     for (i = 0; i < k; i++) {
@@ -1138,25 +1138,46 @@ do_scopes(struct gen_modeler *m, struct gen_file *f, long cur, TSNode n,
         for (j = 0; j < kk; j++) {
             TSNode it = ts_node_named_child(cl, j);
             TSNode v = gen_field(it, FLD_VALUE);
-            char *fn;
 
             if (!gen_is(it, SYM_WITH_ITEM) || ts_node_is_null(v))
                 continue;
             if (gen_is(v, SYM_AS_PATTERN) && ts_node_named_child_count(v) > 0)
                 v = ts_node_named_child(v, 0);
-            v = unparen(v);
-            if (!gen_is(v, SYM_CALL))
-                continue;
-            fn = gen_dotted(gen_field(v, FLD_FUNCTION), src);
-            if (fn != NULL && NAME_IN(last_part(fn), scopes))
-                add_event(m, f, cur, v, v, GEN_EV_SCOPE, src);
-            /* Code under pytest.raises() is expected to fail: a test that
-             * a crossing raises is not a crossing to report. */
-            if (fn != NULL && strcmp(fn, "pytest.raises") == 0)
-                push_region(m, gen_field(n, FLD_BODY), GEN_REGION_OTHER);
-            free(fn);
+            fn(m, f, cur, n, v, src);
         }
     }
+}
+
+/* Cancel scopes entered with a plain `with` (trio.move_on_after(...),
+ * trio.CancelScope()...): they only work in Trio code, so they are events
+ * too.  Other plain context managers say nothing about a domain. */
+static void
+scope_item(struct gen_modeler *m, struct gen_file *f, long cur, TSNode n,
+           TSNode v, const char *src)
+{
+    static const char *const scopes[] = {"move_on_after", "move_on_at",
+                                         "fail_after",    "fail_at",
+                                         "CancelScope",   "open_loop"};
+    char *fn;
+
+    v = unparen(v);
+    if (!gen_is(v, SYM_CALL))
+        return;
+    fn = gen_dotted(gen_field(v, FLD_FUNCTION), src);
+    if (fn != NULL && NAME_IN(last_part(fn), scopes))
+        add_event(m, f, cur, v, v, GEN_EV_SCOPE, src);
+    /* Code under pytest.raises() is expected to fail: a test that
+     * a crossing raises is not a crossing to report. */
+    if (fn != NULL && strcmp(fn, "pytest.raises") == 0)
+        push_region(m, gen_field(n, FLD_BODY), GEN_REGION_OTHER);
+    free(fn);
+}
+
+static void
+async_with_item(struct gen_modeler *m, struct gen_file *f, long cur, TSNode n,
+                TSNode v, const char *src)
+{
+    add_event(m, f, cur, v, v, GEN_EV_WITH, src);
 }
 
 static void
@@ -1255,32 +1276,8 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
                           GEN_EV_AWAIT, src);
             break;
         case CAP_WITH:
-            if (!starts_async(n)) {
-                do_scopes(m, f, cur, n, src);
-            }
-            else {
-                uint32_t i, k = ts_node_named_child_count(n);
-
-                for (i = 0; i < k; i++) {
-                    TSNode cl = ts_node_named_child(n, i);
-                    uint32_t j, kk;
-
-                    if (!gen_is(cl, SYM_WITH_CLAUSE))
-                        continue;
-                    kk = ts_node_named_child_count(cl);
-                    for (j = 0; j < kk; j++) {
-                        TSNode it = ts_node_named_child(cl, j);
-                        TSNode v = gen_field(it, FLD_VALUE);
-
-                        if (!gen_is(it, SYM_WITH_ITEM) || ts_node_is_null(v))
-                            continue;
-                        if (gen_is(v, SYM_AS_PATTERN) &&
-                            ts_node_named_child_count(v) > 0)
-                            v = ts_node_named_child(v, 0);
-                        add_event(m, f, cur, v, v, GEN_EV_WITH, src);
-                    }
-                }
-            }
+            each_with_value(m, f, cur, n, src,
+                            starts_async(n) ? async_with_item : scope_item);
             break;
         case CAP_FOR:
         case CAP_FOR_CLAUSE:
