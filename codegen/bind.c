@@ -1,0 +1,371 @@
+#include "bind.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lang.h"
+#include "syntax.h"
+#include "util.h"
+
+/* The tree nodes of the definitions and their nesting. */
+struct gen_bindctx {
+    const TSNode *nodes;
+    const long *parents; /* enclosing definition, or -1 */
+};
+
+void
+gen_bind_add(struct gen_bind **v, size_t *n, size_t *cap, char *name,
+             char *type, uint32_t line)
+{
+    struct gen_bind b;
+
+    b.name = name;
+    b.type = type;
+    b.line = line;
+    b.resolved = 0;
+    GEN_PUSH(*v, *n, *cap, b);
+}
+
+/* ---- Bindings: what the receivers of awaited methods are --------------- */
+
+/* The type a bound value has as written: the callee of `C(...)` or of
+ * `await f(...)`; NULL for anything else. */
+static char *
+value_type_at(TSNode v, const char *src, int depth)
+{
+    char *fn;
+
+    v = gen_unparen(v);
+    if (!ts_node_is_null(v) && gen_is(v, SYM_AWAIT) &&
+        ts_node_named_child_count(v) > 0)
+        v = gen_unparen(ts_node_named_child(v, 0));
+    if (ts_node_is_null(v) || !gen_is(v, SYM_CALL))
+        return NULL;
+    fn = gen_dotted(gen_field(v, FLD_FUNCTION), src);
+    /* `await aio_as_trio(redis.from_url(...))` is what the inner call
+     * makes. */
+    if (fn != NULL && depth < 4 &&
+        (strcmp(gen_last_part(fn), "aio_as_trio") == 0 ||
+         strcmp(gen_last_part(fn), "trio_as_aio") == 0)) {
+        free(fn);
+        return value_type_at(gen_nth_arg(v, 0), src, depth + 1);
+    }
+    return fn;
+}
+
+static char *
+value_type(TSNode v, const char *src)
+{
+    return value_type_at(v, src, 0);
+}
+
+/* `self.x = conn` where conn is an annotated parameter of the function
+ * the assignment is in: the annotation. */
+static char *
+param_type(TSNode assign, TSNode value, const char *src)
+{
+    TSNode d = assign, ps;
+    uint32_t i, k;
+
+    value = gen_unparen(value);
+    if (ts_node_is_null(value) || !gen_is(value, SYM_IDENTIFIER))
+        return NULL;
+    while (!ts_node_is_null(d) && !gen_is(d, SYM_FUNCTION_DEFINITION))
+        d = ts_node_parent(d);
+    if (ts_node_is_null(d))
+        return NULL;
+    ps = gen_field(d, FLD_PARAMETERS);
+    k = ts_node_is_null(ps) ? 0 : ts_node_named_child_count(ps);
+    for (i = 0; i < k; i++) {
+        TSNode p = ts_node_named_child(ps, i), nm = {0};
+
+        if (gen_is(p, SYM_TYPED_PARAMETER) && ts_node_named_child_count(p))
+            nm = ts_node_named_child(p, 0);
+        else if (gen_is(p, SYM_TYPED_DEFAULT_PARAMETER))
+            nm = gen_field(p, FLD_NAME);
+        if (!ts_node_is_null(nm) &&
+            ts_node_end_byte(nm) - ts_node_start_byte(nm) ==
+                ts_node_end_byte(value) - ts_node_start_byte(value) &&
+            memcmp(src + ts_node_start_byte(nm),
+                   src + ts_node_start_byte(value),
+                   ts_node_end_byte(nm) - ts_node_start_byte(nm)) == 0)
+            return gen_annot_name(gen_field(p, FLD_TYPE), src);
+    }
+    return NULL;
+}
+
+/* Every binding of `name` in the subtree at top: assignments (with an
+ * annotation or from a call), `with ... as name`; `attr`, if not NULL, is
+ * also accepted as a bare annotated name (a class body's `x: T`). */
+static int
+scan_binds_walk(struct gen_func *fn, TSNode top, const char *name,
+                const char *attr, const char *src);
+
+/* Whether the source of `top` spells a binding of `word` at all: the
+ * word, whole, followed by `=` (not `==`) or `:`, or preceded by `as`.
+ * Scanning bytes is much cheaper than walking the subtree, and most
+ * receivers are parameters or unknown. */
+static int
+maybe_bound(TSNode top, const char *word, const char *src)
+{
+    uint32_t a = ts_node_start_byte(top), e = ts_node_end_byte(top), i;
+    size_t n = strlen(word);
+
+    for (i = a; i + n <= e; i++) {
+        uint32_t j, k;
+
+        if (src[i] != word[0] || memcmp(src + i, word, n) != 0)
+            continue;
+        if (i > a && (isalnum((unsigned char)src[i - 1]) || src[i - 1] == '_'))
+            continue;
+        j = i + (uint32_t)n;
+        if (j < e && (isalnum((unsigned char)src[j]) || src[j] == '_'))
+            continue;
+        while (j < e && (src[j] == ' ' || src[j] == '\t'))
+            j++;
+        if (j < e && ((src[j] == '=' && (j + 1 >= e || src[j + 1] != '=')) ||
+                      src[j] == ':'))
+            return 1;
+        for (k = i; k > a && (src[k - 1] == ' ' || src[k - 1] == '\t'); k--)
+            ;
+        if (k >= a + 2 && memcmp(src + k - 2, "as", 2) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int
+scan_binds(struct gen_func *fn, TSNode top, const char *name, const char *attr,
+           const char *src)
+{
+    if (!maybe_bound(top, name, src) &&
+        (attr == NULL || !maybe_bound(top, attr, src)))
+        return 0;
+    return scan_binds_walk(fn, top, name, attr, src);
+}
+
+static int
+scan_binds_walk(struct gen_func *fn, TSNode top, const char *name,
+                const char *attr, const char *src)
+{
+    TSTreeCursor c = ts_tree_cursor_new(top);
+    int found = 0;
+
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&c);
+        char *type = NULL;
+
+        if (gen_is(n, SYM_ASSIGNMENT)) {
+            TSNode left = gen_field(n, FLD_LEFT);
+            TSNode ty = gen_field(n, FLD_TYPE);
+
+            if (gen_text_is(left, src, name) ||
+                (attr != NULL && !ts_node_is_null(ty) &&
+                 gen_is(left, SYM_IDENTIFIER) &&
+                 gen_text_is(left, src, attr))) {
+                type = gen_annot_name(ty, src);
+                if (type == NULL)
+                    type = value_type(gen_field(n, FLD_RIGHT), src);
+                if (type == NULL)
+                    type = param_type(n, gen_field(n, FLD_RIGHT), src);
+            }
+        }
+        else if (gen_is(n, SYM_AS_PATTERN) &&
+                 ts_node_named_child_count(n) > 1) {
+            TSNode al = gen_field(n, FLD_ALIAS);
+
+            if (!ts_node_is_null(al) && gen_is(al, SYM_AS_PATTERN_TARGET) &&
+                ts_node_named_child_count(al) > 0)
+                al = ts_node_named_child(al, 0);
+            if (gen_text_is(al, src, name))
+                type = value_type(ts_node_named_child(n, 0), src);
+        }
+        if (type != NULL) {
+            gen_bind_add(&fn->binds, &fn->nbinds, &fn->capbinds,
+                         gen_xstrdup(name), type,
+                         ts_node_start_point(n).row + 1);
+            found = 1;
+        }
+        if (ts_tree_cursor_goto_first_child(&c))
+            continue;
+        while (!ts_tree_cursor_goto_next_sibling(&c))
+            if (!ts_tree_cursor_goto_parent(&c))
+                goto done;
+    }
+done:
+    ts_tree_cursor_delete(&c);
+    return found;
+}
+
+/* Record that `name` was looked for and is not bound, so that it is not
+ * looked for again. */
+static void
+searched(struct gen_func *fn, const char *name)
+{
+    gen_bind_add(&fn->binds, &fn->nbinds, &fn->capbinds, gen_xstrdup(name),
+                 NULL, 0);
+}
+
+static int
+bound_by_import(const struct gen_file *f, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < f->nimports; i++)
+        if (strncmp(f->imports[i].local, s, n) == 0 &&
+            f->imports[i].local[n] == '\0')
+            return 1;
+    return 0;
+}
+
+static int
+has_bind(const struct gen_func *fn, const char *s, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < fn->nbinds; i++)
+        if (strncmp(fn->binds[i].name, s, n) == 0 &&
+            fn->binds[i].name[n] == '\0')
+            return 1;
+    for (i = 0; i < fn->nparams; i++)
+        if (fn->params[i].name && strncmp(fn->params[i].name, s, n) == 0 &&
+            fn->params[i].name[n] == '\0')
+            return 1;
+    return 0;
+}
+
+/* Find the bindings of the receiver of `cal` (a dotted callee used in
+ * f->funcs[i]) unless they were looked for already. */
+static void
+want_bind_d(const struct gen_bindctx *m, struct gen_file *f, size_t i,
+            const char *cal, const char *src, int depth);
+
+/* The receivers the types just found are spelled with: `channel =
+ * r.pubsub()` needs what r is too. */
+static void
+want_chain(const struct gen_bindctx *m, struct gen_file *f, size_t i,
+           size_t from, const char *src, int depth)
+{
+    size_t j, end = f->funcs[i].nbinds;
+
+    if (depth >= 3)
+        return;
+    for (j = from; j < end; j++) {
+        char *t = f->funcs[i].binds[j].type
+                      ? gen_xstrdup(f->funcs[i].binds[j].type)
+                      : NULL;
+
+        if (t != NULL)
+            want_bind_d(m, f, i, t, src, depth + 1);
+        free(t);
+    }
+}
+
+static void
+want_bind(const struct gen_bindctx *m, struct gen_file *f, size_t i,
+          const char *cal, const char *src)
+{
+    want_bind_d(m, f, i, cal, src, 0);
+}
+
+static void
+want_bind_d(const struct gen_bindctx *m, struct gen_file *f, size_t i,
+            const char *cal, const char *src, int depth)
+{
+    struct gen_func *fn = &f->funcs[i];
+    const char *dot, *dot2;
+    size_t n;
+    char *name;
+    long scope;
+    size_t from;
+
+    if (cal == NULL || (dot = strchr(cal, '.')) == NULL)
+        return;
+    n = (size_t)(dot - cal);
+    if ((n == 4 && memcmp(cal, "self", 4) == 0) &&
+        (fn->flags & GEN_FN_METHOD)) {
+        long cls = m->parents[i];
+
+        if ((dot2 = strchr(dot + 1, '.')) == NULL || cls < 0)
+            return;
+        n = (size_t)(dot2 - cal);
+        if (has_bind(fn, cal, n))
+            return;
+        name = gen_xstrndup(cal, n);
+        from = fn->nbinds;
+        if (!scan_binds(fn, m->nodes[cls], name, name + 5, src))
+            searched(fn, name);
+        free(name);
+        want_chain(m, f, i, from, src, depth);
+        return;
+    }
+    if (bound_by_import(f, cal, n) || has_bind(fn, cal, n))
+        return;
+    name = gen_xstrndup(cal, n);
+    from = fn->nbinds;
+    /* Its own body first, then the functions around it (a closure), but
+     * not class bodies, which are no enclosing scope. */
+    for (scope = (long)i; scope >= 0; scope = m->parents[scope]) {
+        if (f->funcs[scope].flags & GEN_FN_CLASS)
+            break;
+        if (scan_binds(fn, m->nodes[scope], name, NULL, src))
+            break;
+    }
+    if (scope < 0 || (f->funcs[scope].flags & GEN_FN_CLASS))
+        searched(fn, name);
+    free(name);
+    want_chain(m, f, i, from, src, depth);
+}
+
+/* For each function, the bindings of the local names and `self.x`
+ * attributes its events and runner calls use as receivers
+ * (`await conn.fetch()`, `nursery.start_soon(f)`), found by walking only
+ * the definitions that have such uses. */
+void
+gen_bind_pass(struct gen_file *f, const TSNode *nodes, const long *parents,
+              const char *src)
+{
+    struct gen_bindctx ctx = {nodes, parents};
+    const struct gen_bindctx *m = &ctx;
+    size_t i, j;
+
+    for (i = 0; i < f->nfuncs; i++) {
+        struct gen_func *fn = &f->funcs[i];
+
+        if (fn->flags & GEN_FN_CLASS)
+            continue;
+        for (j = 0; j < fn->nevents; j++) {
+            const struct gen_event *ev = &fn->events[j];
+
+            want_bind(m, f, i, ev->callee, src);
+            want_bind(m, f, i, ev->arg, src);
+            /* `coro = loop.create_connection(...)`, then `await coro`. */
+            if (ev->shape == GEN_SHAPE_NAME && ev->callee != NULL &&
+                strchr(ev->callee, '.') == NULL) {
+                char *k = gen_xasprintf("%s.x", ev->callee);
+
+                want_bind(m, f, i, k, src);
+                free(k);
+            }
+        }
+    }
+    /* What a fixture yields: `async with open_loop() as loop: yield loop`
+     * types the tests' `loop` parameter. */
+    for (i = 0; i < f->nfuncs; i++) {
+        char *k;
+
+        if (f->funcs[i].yields == NULL ||
+            strchr(f->funcs[i].yields, '.') != NULL)
+            continue;
+        k = gen_xasprintf("%s.x", f->funcs[i].yields);
+        want_bind(m, f, i, k, src);
+        free(k);
+    }
+    for (j = 0; j < f->ncalls; j++) {
+        long fi = f->calls[j].func;
+
+        if (fi >= 0 && !(f->funcs[fi].flags & GEN_FN_CLASS))
+            want_bind(m, f, (size_t)fi, f->calls[j].callee, src);
+    }
+}

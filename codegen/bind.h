@@ -1,0 +1,27 @@
+/* Bindings: what the receivers of awaited methods and runner calls are.
+ * After the walk, for each function, the assignments, annotations and
+ * `as` targets of the local names and `self.x` attributes its events use
+ * as receivers are recorded in gen_func.binds, as written; the index
+ * resolves them. */
+#ifndef GEN_BIND_H
+#define GEN_BIND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tree_sitter/api.h>
+
+#include "facts.h"
+
+/* Append a binding (taking ownership of name and type). */
+void
+gen_bind_add(struct gen_bind **v, size_t *n, size_t *cap, char *name,
+             char *type, uint32_t line);
+
+/* The binding pass over f: nodes[i] is the tree node of f->funcs[i] and
+ * parents[i] the index of its enclosing definition, or -1. */
+void
+gen_bind_pass(struct gen_file *f, const TSNode *nodes, const long *parents,
+              const char *src);
+
+#endif /* GEN_BIND_H */
