@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 C_SOURCES = $(wildcard runtime/src/*.c runtime/src/*.h)
 
 .PHONY: all deps check-deps build test test-c test-py test-format \
-	test-install test-compat test-wheel bench bench-quick bench-reference \
+	test-install test-stress test-compat test-wheel bench bench-quick bench-reference \
 	test-matrix coverage demo asan clean format
 
 # Goals that only build (or clean): everything else installs first.
@@ -49,6 +49,12 @@ test: build test-format test-c test-py test-install gen-test-if-present
 
 test-py: build
 	$(PYTEST) -q tests/runtime examples
+
+# Only the transport stress tests (part of test-py too): 10,000
+# connections, a 1 GiB transfer, on every loop.  Sizes:
+# TRIOAIO_STRESS_CONNECTIONS, TRIOAIO_STRESS_BYTES.
+test-stress: build
+	$(PYTEST) -q -m stress tests/runtime
 
 # The installer and the make targets' install behaviour (stubbed apt-get).
 test-install: $(DEPS)

@@ -8,6 +8,9 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "introspection: uses a private hook (loop._timer_count); "
         "adapt when the hook changes")
+    config.addinivalue_line(
+        "markers", "stress: transports under load (10,000 connections, a "
+        "1 GiB transfer); make test-stress")
 
 
 def pytest_ignore_collect(collection_path, config):
