@@ -12,6 +12,7 @@
 struct gen_bindctx {
     const TSNode *nodes;
     const long *parents; /* enclosing definition, or -1 */
+    const struct gen_file *f;
 };
 
 void
@@ -24,46 +25,108 @@ gen_bind_add(struct gen_bind **v, size_t *n, size_t *cap, char *name,
     b.type = type;
     b.line = line;
     b.resolved = 0;
+    b.kind = GEN_BIND_CALL;
+    b.site = -1;
     GEN_PUSH(*v, *n, *cap, b);
 }
 
 /* ---- Bindings: what the receivers of awaited methods are --------------- */
 
-/* The type a bound value has as written: the callee of `C(...)` or of
- * `await f(...)`; NULL for anything else. */
+static int
+is_shim_word(const char *last)
+{
+    return strcmp(last, "aio_as_trio") == 0 ||
+           strcmp(last, "trio_as_aio") == 0 ||
+           strcmp(last, "asyncio_as_trio") == 0 ||
+           strcmp(last, "trio2aio") == 0;
+}
+
+/* The type a bound value has as written, and (*kind) how the value
+ * relates to it: the callee of `C(...)` or of `await f(...)`, what a shim
+ * around a call makes (`await aio_as_trio(f(...))`,
+ * `await aio_as_trio(f)(...)`), the function a `partial(f, ...)` calls,
+ * or the object a plain or awaited name is; NULL for anything else. */
 static char *
-value_type_at(TSNode v, const char *src, int depth)
+value_type_at(TSNode v, const char *src, int depth, uint8_t *kind)
 {
     char *fn;
+    TSNode fnode;
+    int awaited = 0;
 
+    *kind = GEN_BIND_CALL;
     v = gen_unparen(v);
     if (!ts_node_is_null(v) && gen_is(v, SYM_AWAIT) &&
-        ts_node_named_child_count(v) > 0)
+        ts_node_named_child_count(v) > 0) {
         v = gen_unparen(ts_node_named_child(v, 0));
-    if (ts_node_is_null(v) || !gen_is(v, SYM_CALL))
+        awaited = 1;
+    }
+    if (ts_node_is_null(v))
         return NULL;
-    fn = gen_dotted(gen_field(v, FLD_FUNCTION), src);
+    if (gen_is(v, SYM_IDENTIFIER) || gen_is(v, SYM_ATTRIBUTE)) {
+        fn = gen_dotted(v, src);
+        if (fn != NULL)
+            *kind = awaited ? GEN_BIND_AWAITED : GEN_BIND_ALIAS;
+        return fn;
+    }
+    if (!gen_is(v, SYM_CALL))
+        return NULL;
+    fnode = gen_unparen(gen_field(v, FLD_FUNCTION));
+    if (!ts_node_is_null(fnode) && gen_is(fnode, SYM_CALL)) {
+        /* `aio_as_trio(f)(...)` makes what f(...) makes. */
+        char *g = gen_dotted(gen_field(fnode, FLD_FUNCTION), src);
+        int shim = g != NULL && is_shim_word(gen_last_part(g));
+
+        free(g);
+        return shim ? gen_callable_name(gen_nth_arg(fnode, 0), src) : NULL;
+    }
+    fn = gen_dotted(fnode, src);
+    if (fn == NULL || depth >= 4)
+        return fn;
     /* `await aio_as_trio(redis.from_url(...))` is what the inner call
      * makes. */
-    if (fn != NULL && depth < 4 &&
-        (strcmp(gen_last_part(fn), "aio_as_trio") == 0 ||
-         strcmp(gen_last_part(fn), "trio_as_aio") == 0)) {
+    if (is_shim_word(gen_last_part(fn))) {
         free(fn);
-        return value_type_at(gen_nth_arg(v, 0), src, depth + 1);
+        return value_type_at(gen_nth_arg(v, 0), src, depth + 1, kind);
+    }
+    /* Calling `partial(f, ...)` calls f. */
+    if (!awaited && strcmp(gen_last_part(fn), "partial") == 0) {
+        TSNode a = gen_unparen(gen_nth_arg(v, 0));
+
+        free(fn);
+        if (ts_node_is_null(a) ||
+            !(gen_is(a, SYM_IDENTIFIER) || gen_is(a, SYM_ATTRIBUTE)))
+            return NULL;
+        *kind = GEN_BIND_ALIAS;
+        return gen_dotted(a, src);
     }
     return fn;
 }
 
 static char *
-value_type(TSNode v, const char *src)
+value_type(TSNode v, const char *src, uint8_t *kind)
 {
-    return value_type_at(v, src, 0);
+    return value_type_at(v, src, 0, kind);
 }
 
-/* `self.x = conn` where conn is an annotated parameter of the function
- * the assignment is in: the annotation. */
+/* The index of the definition whose node starts at byte b, or -1. */
+static int32_t
+func_at(const struct gen_bindctx *m, uint32_t b)
+{
+    size_t i;
+
+    for (i = 0; i < m->f->nfuncs; i++)
+        if (m->f->funcs[i].start_byte == b)
+            return (int32_t)i;
+    return -1;
+}
+
+/* `self.x = conn` where conn is a parameter of the function the
+ * assignment is in: its annotation (*kind CALL), or, without one, the
+ * parameter itself (*kind PARAM, *site the function), which the index
+ * types from what callers pass. */
 static char *
-param_type(TSNode assign, TSNode value, const char *src)
+param_type(const struct gen_bindctx *m, TSNode assign, TSNode value,
+           const char *src, uint8_t *kind, int32_t *site)
 {
     TSNode d = assign, ps;
     uint32_t i, k;
@@ -82,15 +145,28 @@ param_type(TSNode assign, TSNode value, const char *src)
 
         if (gen_is(p, SYM_TYPED_PARAMETER) && ts_node_named_child_count(p))
             nm = ts_node_named_child(p, 0);
-        else if (gen_is(p, SYM_TYPED_DEFAULT_PARAMETER))
+        else if (gen_is(p, SYM_TYPED_DEFAULT_PARAMETER) ||
+                 gen_is(p, SYM_DEFAULT_PARAMETER))
             nm = gen_field(p, FLD_NAME);
-        if (!ts_node_is_null(nm) &&
-            ts_node_end_byte(nm) - ts_node_start_byte(nm) ==
-                ts_node_end_byte(value) - ts_node_start_byte(value) &&
+        else if (gen_is(p, SYM_IDENTIFIER))
+            nm = p;
+        if (ts_node_is_null(nm) ||
+            ts_node_end_byte(nm) - ts_node_start_byte(nm) !=
+                ts_node_end_byte(value) - ts_node_start_byte(value) ||
             memcmp(src + ts_node_start_byte(nm),
                    src + ts_node_start_byte(value),
-                   ts_node_end_byte(nm) - ts_node_start_byte(nm)) == 0)
+                   ts_node_end_byte(nm) - ts_node_start_byte(nm)) != 0)
+            continue;
+        if (gen_is(p, SYM_TYPED_PARAMETER) ||
+            gen_is(p, SYM_TYPED_DEFAULT_PARAMETER)) {
+            *kind = GEN_BIND_CALL;
             return gen_annot_name(gen_field(p, FLD_TYPE), src);
+        }
+        *site = func_at(m, ts_node_start_byte(d));
+        if (*site < 0)
+            return NULL;
+        *kind = GEN_BIND_PARAM;
+        return gen_node_text(nm, src);
     }
     return NULL;
 }
@@ -99,8 +175,8 @@ param_type(TSNode assign, TSNode value, const char *src)
  * annotation or from a call), `with ... as name`; `attr`, if not NULL, is
  * also accepted as a bare annotated name (a class body's `x: T`). */
 static int
-scan_binds_walk(struct gen_func *fn, TSNode top, const char *name,
-                const char *attr, const char *src);
+scan_binds_walk(const struct gen_bindctx *m, struct gen_func *fn, TSNode top,
+                const char *name, const char *attr, const char *src);
 
 /* Whether the source of `top` spells a binding of `word` at all: the
  * word, whole, followed by `=` (not `==`) or `:`, or preceded by `as`.
@@ -136,18 +212,18 @@ maybe_bound(TSNode top, const char *word, const char *src)
 }
 
 static int
-scan_binds(struct gen_func *fn, TSNode top, const char *name, const char *attr,
-           const char *src)
+scan_binds(const struct gen_bindctx *m, struct gen_func *fn, TSNode top,
+           const char *name, const char *attr, const char *src)
 {
     if (!maybe_bound(top, name, src) &&
         (attr == NULL || !maybe_bound(top, attr, src)))
         return 0;
-    return scan_binds_walk(fn, top, name, attr, src);
+    return scan_binds_walk(m, fn, top, name, attr, src);
 }
 
 static int
-scan_binds_walk(struct gen_func *fn, TSNode top, const char *name,
-                const char *attr, const char *src)
+scan_binds_walk(const struct gen_bindctx *m, struct gen_func *fn, TSNode top,
+                const char *name, const char *attr, const char *src)
 {
     TSTreeCursor c = ts_tree_cursor_new(top);
     int found = 0;
@@ -155,6 +231,8 @@ scan_binds_walk(struct gen_func *fn, TSNode top, const char *name,
     for (;;) {
         TSNode n = ts_tree_cursor_current_node(&c);
         char *type = NULL;
+        uint8_t kind = GEN_BIND_CALL;
+        int32_t site = -1;
 
         if (gen_is(n, SYM_ASSIGNMENT)) {
             TSNode left = gen_field(n, FLD_LEFT);
@@ -166,9 +244,16 @@ scan_binds_walk(struct gen_func *fn, TSNode top, const char *name,
                  gen_text_is(left, src, attr))) {
                 type = gen_annot_name(ty, src);
                 if (type == NULL)
-                    type = value_type(gen_field(n, FLD_RIGHT), src);
+                    type = param_type(m, n, gen_field(n, FLD_RIGHT), src,
+                                      &kind, &site);
                 if (type == NULL)
-                    type = param_type(n, gen_field(n, FLD_RIGHT), src);
+                    type = value_type(gen_field(n, FLD_RIGHT), src, &kind);
+                /* `x = None` and the like say nothing. */
+                if (type != NULL && kind == GEN_BIND_ALIAS &&
+                    strcmp(type, name) == 0) {
+                    free(type);
+                    type = NULL;
+                }
             }
         }
         else if (gen_is(n, SYM_AS_PATTERN) &&
@@ -178,13 +263,21 @@ scan_binds_walk(struct gen_func *fn, TSNode top, const char *name,
             if (!ts_node_is_null(al) && gen_is(al, SYM_AS_PATTERN_TARGET) &&
                 ts_node_named_child_count(al) > 0)
                 al = ts_node_named_child(al, 0);
-            if (gen_text_is(al, src, name))
-                type = value_type(ts_node_named_child(n, 0), src);
+            if (gen_text_is(al, src, name)) {
+                type = value_type(ts_node_named_child(n, 0), src, &kind);
+                /* `async with x as y`: what x's __aenter__ gives. */
+                if (kind != GEN_BIND_CALL) {
+                    free(type);
+                    type = NULL;
+                }
+            }
         }
         if (type != NULL) {
             gen_bind_add(&fn->binds, &fn->nbinds, &fn->capbinds,
                          gen_xstrdup(name), type,
                          ts_node_start_point(n).row + 1);
+            fn->binds[fn->nbinds - 1].kind = kind;
+            fn->binds[fn->nbinds - 1].site = site;
             found = 1;
         }
         if (ts_tree_cursor_goto_first_child(&c))
@@ -252,12 +345,18 @@ want_chain(const struct gen_bindctx *m, struct gen_file *f, size_t i,
     if (depth >= 3)
         return;
     for (j = from; j < end; j++) {
-        char *t = f->funcs[i].binds[j].type
-                      ? gen_xstrdup(f->funcs[i].binds[j].type)
-                      : NULL;
+        const struct gen_bind *b = &f->funcs[i].binds[j];
+        char *t, *probe;
 
-        if (t != NULL)
-            want_bind_d(m, f, i, t, src, depth + 1);
+        if (b->type == NULL || b->kind == GEN_BIND_PARAM)
+            continue;
+        t = gen_xstrdup(b->type);
+        /* `x = aio_as_trio(f)()` or `x = partial(f)` needs what f is,
+         * when f is itself a local or an attribute. */
+        probe = gen_xasprintf("%s.x", t);
+        want_bind_d(m, f, i, t, src, depth + 1);
+        want_bind_d(m, f, i, probe, src, depth + 1);
+        free(probe);
         free(t);
     }
 }
@@ -294,7 +393,7 @@ want_bind_d(const struct gen_bindctx *m, struct gen_file *f, size_t i,
             return;
         name = gen_xstrndup(cal, n);
         from = fn->nbinds;
-        if (!scan_binds(fn, m->nodes[cls], name, name + 5, src))
+        if (!scan_binds(m, fn, m->nodes[cls], name, name + 5, src))
             searched(fn, name);
         free(name);
         want_chain(m, f, i, from, src, depth);
@@ -309,7 +408,7 @@ want_bind_d(const struct gen_bindctx *m, struct gen_file *f, size_t i,
     for (scope = (long)i; scope >= 0; scope = m->parents[scope]) {
         if (f->funcs[scope].flags & GEN_FN_CLASS)
             break;
-        if (scan_binds(fn, m->nodes[scope], name, NULL, src))
+        if (scan_binds(m, fn, m->nodes[scope], name, NULL, src))
             break;
     }
     if (scope < 0 || (f->funcs[scope].flags & GEN_FN_CLASS))
@@ -326,7 +425,7 @@ void
 gen_bind_pass(struct gen_file *f, const TSNode *nodes, const long *parents,
               const char *src)
 {
-    struct gen_bindctx ctx = {nodes, parents};
+    struct gen_bindctx ctx = {nodes, parents, f};
     const struct gen_bindctx *m = &ctx;
     size_t i, j;
 
@@ -340,9 +439,12 @@ gen_bind_pass(struct gen_file *f, const TSNode *nodes, const long *parents,
 
             want_bind(m, f, i, ev->callee, src);
             want_bind(m, f, i, ev->arg, src);
-            /* `coro = loop.create_connection(...)`, then `await coro`. */
-            if (ev->shape == GEN_SHAPE_NAME && ev->callee != NULL &&
-                strchr(ev->callee, '.') == NULL) {
+            /* `coro = loop.create_connection(...)`, then `await coro`;
+             * `self.f = partial(g, ...)`, then `await self.f()`. */
+            if (ev->callee != NULL &&
+                (strchr(ev->callee, '.') == NULL ||
+                 (strncmp(ev->callee, "self.", 5) == 0 &&
+                  strchr(ev->callee + 5, '.') == NULL))) {
                 char *k = gen_xasprintf("%s.x", ev->callee);
 
                 want_bind(m, f, i, k, src);

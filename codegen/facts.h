@@ -72,12 +72,14 @@ struct gen_decorator {
 /* Function flags. */
 enum {
     GEN_FN_ASYNC = 1 << 0,
-    GEN_FN_GEN = 1 << 1,      /* contains yield */
-    GEN_FN_METHOD = 1 << 2,   /* defined directly in a class body */
-    GEN_FN_ERROR = 1 << 3,    /* its subtree has a syntax error */
-    GEN_FN_CLASS = 1 << 4,    /* this entry is a class, not a function */
-    GEN_FN_DISPATCH = 1 << 5, /* branches on the running async library */
-    GEN_FN_HYBRID = 1 << 6,   /* run under trio_asyncio.allow_asyncio */
+    GEN_FN_GEN = 1 << 1,        /* contains yield */
+    GEN_FN_METHOD = 1 << 2,     /* defined directly in a class body */
+    GEN_FN_ERROR = 1 << 3,      /* its subtree has a syntax error */
+    GEN_FN_CLASS = 1 << 4,      /* this entry is a class, not a function */
+    GEN_FN_DISPATCH = 1 << 5,   /* branches on the running async library */
+    GEN_FN_HYBRID = 1 << 6,     /* run under trio_asyncio.allow_asyncio */
+    GEN_FN_AIO_CALLER = 1 << 7, /* set by the index: awaited by a function
+                                   whose own evidence makes it asyncio */
 };
 
 /* A parameter, or what a local name was bound to: `x = Cls(...)`,
@@ -90,6 +92,21 @@ struct gen_bind {
     uint32_t line;
     uint8_t resolved; /* type is already a resolved name (set by the index
                          from what every caller passes) */
+    uint8_t kind;     /* enum gen_bind_kind: what `type` says of the value */
+    int32_t site;     /* GEN_BIND_PARAM: index of the function in f->funcs
+                         whose parameter `type` is; else -1 */
+};
+
+/* How a bound value relates to the name in gen_bind.type. */
+enum gen_bind_kind {
+    GEN_BIND_CALL,    /* made by calling it, or an instance of the
+                         annotation: `x = C(...)`, `x = await f(...)`,
+                         `x: T`, `x = await aio_as_trio(f)(...)` */
+    GEN_BIND_ALIAS,   /* the object it names, called as it would be:
+                         `x = y`, `x = partial(f, ...)` */
+    GEN_BIND_AWAITED, /* what awaiting it gives: `x = await y` */
+    GEN_BIND_PARAM,   /* a parameter of the function `site` (without an
+                         annotation): `self.x = x` in __init__ */
 };
 
 /* A call that hands a function to a runner or scheduler, wherever it is

@@ -31,6 +31,8 @@ static const char *const evk_names[GEN_EVK_COUNT] = {
     [GEN_EVK_MODULE] = "module imports",
     [GEN_EVK_PROPAGATED] = "project call",
     [GEN_EVK_WRAPPED] = "wrapped by callers",
+    [GEN_EVK_PROTOCOL] = "protocol partner",
+    [GEN_EVK_CLASS] = "class interface",
 };
 
 const char *
@@ -167,14 +169,106 @@ static char *
 typed_name_d(struct gen_project *p, const struct gen_file *f,
              const struct gen_func *fn, const char *callee, uint32_t line,
              int depth);
+static char *
+resolve_type(struct gen_project *p, const struct gen_file *f,
+             const struct gen_func *fn, const char *written, int depth);
+
+/* The last binding of name[0:n] in fn before `line` (any line for an
+ * attribute, which any method may bind), or NULL. */
+static const struct gen_bind *
+find_bind(const struct gen_func *fn, const char *name, size_t n, uint32_t line,
+          int attr)
+{
+    const struct gen_bind *found = NULL;
+    size_t i;
+
+    for (i = 0; i < fn->nbinds; i++) {
+        const struct gen_bind *b = &fn->binds[i];
+
+        if (b->type != NULL && strncmp(b->name, name, n) == 0 &&
+            b->name[n] == '\0' && (attr || b->line <= line))
+            found = b;
+    }
+    return found;
+}
+
+/* The resolved name of `rest` read from the value of binding b (in fn of
+ * f): `x.m` where `x = y` is `y.m`; where `x = await y`, the same if y
+ * is a library's; where x is a parameter typed by its callers, that type.
+ * NULL when unknown. */
+static char *
+bound_value_name(struct gen_project *p, const struct gen_file *f,
+                 const struct gen_func *fn, const struct gen_bind *b,
+                 const char *rest, int depth)
+{
+    char *k, *r;
+
+    if (depth > 3)
+        return NULL;
+    if (b->kind == GEN_BIND_PARAM) {
+        const struct gen_func *g = b->site >= 0 && (size_t)b->site < f->nfuncs
+                                       ? &f->funcs[b->site]
+                                       : NULL;
+        size_t i;
+
+        for (i = 0; g != NULL && i < g->nparams; i++) {
+            const struct gen_bind *pb = &g->params[i];
+
+            if (pb->name == NULL || strcmp(pb->name, b->type) != 0 ||
+                pb->type == NULL)
+                continue;
+            if (pb->resolved == 1)
+                return gen_xasprintf("%s%s", pb->type, rest);
+            k = resolve_type(p, f, g, pb->type, depth + 1);
+            if (k == NULL)
+                return NULL;
+            r = gen_xasprintf("%s%s", k, rest);
+            free(k);
+            return r;
+        }
+        return NULL;
+    }
+    k = gen_xasprintf("%s%s", b->type, rest);
+    r = gen_project_resolve(p, f, fn, k);
+    /* `self.x` resolves to the class's member, which is no type. */
+    if (r == NULL || strncmp(k, "self.", 5) == 0) {
+        char *t = typed_name_d(p, f, fn, k, b->line, depth + 1);
+
+        if (t != NULL || r == NULL) {
+            free(r);
+            r = t;
+        }
+    }
+    free(k);
+    if (r != NULL && b->kind == GEN_BIND_AWAITED &&
+        gen_lib_domain(p, f, r) == GEN_DOM_NONE) {
+        free(r); /* awaiting a project object gives something else */
+        r = NULL;
+    }
+    return r;
+}
 
 static char *
 resolve_type(struct gen_project *p, const struct gen_file *f,
              const struct gen_func *fn, const char *written, int depth)
 {
-    char *t = gen_project_resolve(p, f, fn, written);
+    char *t;
     const char *ft;
     const struct gen_func *g;
+    size_t n = strcspn(written, ".");
+    const struct gen_bind *b;
+
+    /* Calling a name bound to `partial(f, ...)` or to another callable
+     * calls that. */
+    if (fn != NULL && depth < 4) {
+        if (n == 4 && memcmp(written, "self", 4) == 0 && written[4] == '.')
+            n = 5 + strcspn(written + 5, ".");
+        b = written[n] == '\0' ? find_bind(fn, written, n, UINT32_MAX, 1)
+                               : NULL;
+        if (b != NULL && b->kind == GEN_BIND_ALIAS)
+            return resolve_type(p, f, fn, b->type, depth + 1);
+    }
+    t = gen_project_resolve(p, f, fn, written);
 
     /* `channel = redis.pubsub()`: what redis is says what pubsub makes. */
     if (t == NULL && depth < 3)
@@ -351,11 +445,12 @@ typed_name_d(struct gen_project *p, const struct gen_file *f,
     }
     /* The last binding before the use; an attribute may be bound in any
      * method (usually __init__), so any of its bindings counts. */
-    for (i = 0; i < fn->nbinds; i++) {
-        const struct gen_bind *b = &fn->binds[i];
+    {
+        const struct gen_bind *b = find_bind(fn, callee, n, line, attr);
 
-        if (b->type != NULL && strncmp(b->name, callee, n) == 0 &&
-            b->name[n] == '\0' && (attr || b->line <= line))
+        if (b != NULL && b->kind != GEN_BIND_CALL)
+            return bound_value_name(p, f, fn, b, callee + n, depth);
+        if (b != NULL)
             type = b->type;
     }
     for (i = 0; type == NULL && i < fn->nparams; i++) {
@@ -453,7 +548,7 @@ bound_call(struct gen_project *p, const struct gen_file *f,
     size_t i;
 
     for (i = 0; i < fn->nbinds; i++)
-        if (fn->binds[i].type != NULL &&
+        if (fn->binds[i].type != NULL && fn->binds[i].kind == GEN_BIND_CALL &&
             strcmp(fn->binds[i].name, name) == 0 && fn->binds[i].line <= line)
             type = fn->binds[i].type;
     if (type == NULL)
@@ -619,10 +714,33 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
                 resolved = 1;
             }
         }
+        /* `await f()` where `f = partial(g, ...)` (or `self.f`): g. */
+        if (ev->shape == GEN_SHAPE_CALL) {
+            size_t n = strncmp(ev->callee, "self.", 5) == 0
+                           ? 5 + strcspn(ev->callee + 5, ".")
+                           : strcspn(ev->callee, ".");
+            const struct gen_bind *b =
+                ev->callee[n] == '\0'
+                    ? find_bind(fn, ev->callee, n, ev->line, n > 5)
+                    : NULL;
+
+            if (b != NULL && b->kind == GEN_BIND_ALIAS) {
+                char *tn = gen_project_resolve(p, f, fn, b->type);
+
+                if (tn == NULL)
+                    tn = typed_name(p, f, fn, b->type, ev->line);
+                if (tn != NULL) {
+                    free(cf);
+                    cf = tn;
+                    resolved = 2;
+                }
+            }
+        }
         /* `self.x.m()`: the resolver names `Class.x.m`, but the type of
          * `self.x` is what tells. */
-        if (!resolved || (strncmp(ev->callee, "self.", 5) == 0 &&
-                          strchr(ev->callee + 5, '.') != NULL)) {
+        if (!resolved ||
+            (resolved == 1 && strncmp(ev->callee, "self.", 5) == 0 &&
+             strchr(ev->callee + 5, '.') != NULL)) {
             char *tn = typed_name(p, f, fn, ev->callee, ev->line);
 
             if (tn != NULL) {
@@ -1086,6 +1204,161 @@ propagate(struct gen_project *p)
     }
 }
 
+/* ---- Interfaces of methods ---------------------------------------------- */
+
+/* Whether fn's own evidence fixes its interface: a boundary decorator or
+ * strong evidence from its body or the way it is run. */
+static int
+strong_iface(const struct gen_func *fn)
+{
+    return (fn->flags & GEN_FN_ASYNC) && !(fn->flags & GEN_FN_CLASS) &&
+           (fn->boundary || fn->tier >= GEN_TIER_LIB_WITH) &&
+           (fn->iface == GEN_DOM_AIO || fn->iface == GEN_DOM_TRIO);
+}
+
+/* Mark the functions that functions with asyncio evidence of their own
+ * await directly: their callers are asyncio code. */
+static void
+mark_aio_callers(struct gen_project *p)
+{
+    size_t i, j, k;
+
+    for (i = 0; i < p->nfiles; i++) {
+        struct gen_file *f = p->files[i];
+
+        for (j = 0; j < f->nfuncs; j++) {
+            const struct gen_func *fn = &f->funcs[j];
+
+            if (fn->domain != GEN_DOM_AIO || fn->tier <= GEN_TIER_MODULE)
+                continue;
+            for (k = 0; k < fn->nevents; k++) {
+                const struct gen_event *ev = &fn->events[k];
+
+                if (ev->source == GEN_SRC_PROJ && ev->target != fn &&
+                    ev->region == GEN_REGION_NONE)
+                    ((struct gen_func *)ev->target)->flags |=
+                        GEN_FN_AIO_CALLER;
+            }
+        }
+    }
+}
+
+/* `async with` calls __aenter__ and __aexit__ in the same task, so the
+ * two have one interface domain: a boundary-decorated partner fixes it
+ * (CONTEXT: it outranks m's body, whose crossings are then reported); a
+ * partner with strong evidence of its own only fills a gap. */
+static void
+protocol_evidence(const struct gen_file *f, struct gen_func *m,
+                  const struct gen_func *partner)
+{
+    if (m->boundary || !(m->flags & GEN_FN_ASYNC) || !strong_iface(partner))
+        return;
+    if (!partner->boundary && m->tier >= GEN_TIER_LIB_WITH)
+        return; /* both decided by their bodies: nothing to add */
+    add_evid(m, GEN_EVK_PROTOCOL,
+             partner->boundary ? GEN_TIER_CONTEXT : GEN_TIER_WRAPPED,
+             partner->iface, f->path, partner->line,
+             gen_xasprintf("its partner `%s` is %s-facing", partner->name,
+                           gen_domain_name(partner->iface)),
+             partner);
+    m->clash = NULL;
+    decide(m);
+}
+
+/* The methods of the class at f->funcs[ci] are the definitions after it
+ * whose qualname is `Class.name` (nested ones follow their method). */
+static void
+class_evidence(struct gen_project *p, struct gen_file *f, size_t ci,
+               int worlds)
+{
+    const struct gen_func *cls = &f->funcs[ci];
+    size_t qn = strlen(cls->qualname), j, end, nb = 0, bad = 0;
+    struct gen_func *enter = NULL, *exit_ = NULL;
+    const struct gen_func *first = NULL;
+
+    (void)p;
+    for (end = ci + 1; end < f->nfuncs; end++) {
+        const char *q = f->funcs[end].qualname;
+
+        if (strncmp(q, cls->qualname, qn) != 0 || q[qn] != '.')
+            break;
+    }
+    for (j = ci + 1; j < end; j++) {
+        struct gen_func *m = &f->funcs[j];
+
+        if (!(m->flags & GEN_FN_METHOD) || !(m->flags & GEN_FN_ASYNC) ||
+            strchr(m->qualname + qn + 1, '.') != NULL)
+            continue;
+        if (strcmp(m->name, "__aenter__") == 0)
+            enter = m;
+        else if (strcmp(m->name, "__aexit__") == 0)
+            exit_ = m;
+        if (m->boundary == GEN_SHIM_A2T) {
+            if (first == NULL)
+                first = m;
+            nb++;
+        }
+        else if (strong_iface(m) && m->iface != GEN_DOM_TRIO) {
+            bad++;
+        }
+    }
+    if (enter != NULL && exit_ != NULL) {
+        protocol_evidence(f, enter, exit_);
+        protocol_evidence(f, exit_, enter);
+    }
+    /* A class whose methods are adapted for Trio callers with
+     * @aio_as_trio, in a module that bridges the two (it imports the
+     * runtime), and none of whose methods is asyncio-facing: its other
+     * async methods are for Trio callers too, unless asyncio code of the
+     * project awaits them. */
+    if (nb == 0 || bad > 1 || worlds != -1)
+        return;
+    for (j = ci + 1; j < end; j++) {
+        struct gen_func *m = &f->funcs[j];
+        int self_bad =
+            !m->boundary && strong_iface(m) && m->iface != GEN_DOM_TRIO;
+
+        if (bad - (size_t)self_bad != 0)
+            continue;
+        if (!(m->flags & GEN_FN_METHOD) || !(m->flags & GEN_FN_ASYNC) ||
+            m->boundary || (m->flags & GEN_FN_AIO_CALLER) ||
+            (m->flags & GEN_FN_GEN) || m->acm ||
+            strchr(m->qualname + qn + 1, '.') != NULL ||
+            (m->tier >= GEN_TIER_LIB_WITH && m->domain == GEN_DOM_TRIO))
+            continue;
+        add_evid(m, GEN_EVK_CLASS, GEN_TIER_CONTEXT, GEN_DOM_TRIO, f->path,
+                 first->bdeco->line,
+                 gen_xasprintf(
+                     "a method of `%s`, whose %s `%s` %s "
+                     "`@%s` for Trio callers",
+                     cls->name, nb > 1 ? "methods such as" : "method",
+                     first->name, nb > 1 ? "are" : "is", first->bdeco->name),
+                 first);
+        m->clash = NULL;
+        decide(m);
+    }
+}
+
+static void
+interface_pass(struct gen_project *p)
+{
+    size_t i, j;
+
+    mark_aio_callers(p);
+    for (i = 0; i < p->nfiles; i++) {
+        struct gen_file *f = p->files[i];
+        int worlds = -2;
+
+        for (j = 0; j < f->nfuncs; j++) {
+            if (!(f->funcs[j].flags & GEN_FN_CLASS))
+                continue;
+            if (worlds == -2)
+                worlds = module_worlds(p, f);
+            class_evidence(p, f, j, worlds);
+        }
+    }
+}
+
 void
 gen_project_analyse(struct gen_project *p)
 {
@@ -1123,5 +1396,6 @@ gen_project_analyse(struct gen_project *p)
             decide(fn);
         }
     }
+    interface_pass(p);
     propagate(p);
 }

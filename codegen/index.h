@@ -48,6 +48,8 @@ enum gen_evk {
     GEN_EVK_MODULE,         /* the module's imports */
     GEN_EVK_PROPAGATED,     /* awaits a project function */
     GEN_EVK_WRAPPED,        /* wrapped in a shim where it is called */
+    GEN_EVK_PROTOCOL,       /* its __aenter__/__aexit__ partner's domain */
+    GEN_EVK_CLASS,          /* its class's other methods are @aio_as_trio */
     GEN_EVK_COUNT
 };
 

@@ -59,7 +59,8 @@ def test_examples_cover_each_kind():
     for word in ("pytest mark", "trio runner", "asyncio runner", "nursery",
                  "cancel scope", "boundary function", "file comment",
                  "asyncio library", "typed parameter", "dispatch",
-                 "match", "configured default"):
+                 "match", "configured default", "protocol partner",
+                 "trio-facing class", "partial through a shim"):
         assert word in titles, word
 
 
