@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 C_SOURCES = $(wildcard runtime/src/*.c runtime/src/*.h)
 
 .PHONY: all deps check-deps build test test-c test-py test-format \
-	test-install test-stress test-compat test-wheel bench bench-quick bench-reference \
+	test-install test-stress test-compat test-wheel bench bench-deps bench-quick bench-reference \
 	test-matrix coverage demo asan clean format
 
 # Goals that only build (or clean): everything else installs first.
@@ -92,10 +92,15 @@ asan: $(DEPS)
 coverage: build
 	PYTHON=$(PYTHON) COVERAGE_COMPAT=$(COVERAGE_COMPAT) sh scripts/coverage.sh
 
-bench: build
+# The benchmarks' Debian packages (# debian-bench: PostgreSQL, wrk,
+# valgrind) are installed by the bench targets only.
+bench-deps:
+	PYTHON=$(PYTHON) sh scripts/install-deps.sh --bench
+
+bench: build bench-deps
 	$(MAKE) --no-print-directory -f bench/bench.mk bench PYTHON=$(PYTHON)
 
-bench-quick: build
+bench-quick: build bench-deps
 	$(MAKE) --no-print-directory -f bench/bench.mk bench-quick PYTHON=$(PYTHON)
 
 # ../shared/bench's loopbench, an optional outside reference.

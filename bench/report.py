@@ -6,10 +6,11 @@
                                        [--reps N] [--scale F] [--note TEXT]
 
 RESULTS_DIR is what bench/run.py wrote: results.jsonl (one JSON line per
-run), optionally versions.jsonl and callgrind.md, plus sync.jsonl (the
-synchronous loop against stock asyncio, in runs of their own).  The report
-gives the median rate per workload and backend, ratios to stock asyncio
-and to trio-asyncio, and checks trioaio's loops
+run), optionally versions.jsonl, callgrind.md (call_soon) and
+callgrind-WORKLOAD.md (instructions per operation of the others), plus
+sync.jsonl (the synchronous loop against stock asyncio, in runs of their
+own).  The report gives the median rate per workload and backend, ratios
+to stock asyncio, uvloop and trio-asyncio, and checks trioaio's loops
 against the targets of the runtime issue (the synchronous loop has the same
 targets against stock asyncio).
 The bar chart is plain SVG written here, so no plotting library is needed.
@@ -23,6 +24,7 @@ import sys
 from xml.sax.saxutils import escape
 
 BASELINE = "asyncio"
+UVLOOP = "uvloop"
 REFERENCE = "trio_asyncio"
 OURS = "trioaio"
 OURS_SYNC = "trioaio_sync"
@@ -43,9 +45,24 @@ TARGETS = [
     ("aiohttp", 1.0, BASELINE),
     ("cross_t2a", 5.0, REFERENCE),
     ("cross_a2t", 2.0, REFERENCE),
+    # the I/O issue: ahead of uvloop on real traffic
+    ("tcp_echo", 1.1, UVLOOP),
+    ("tcp_bulk", 1.0, UVLOOP),
+    ("aiohttp", 1.05, UVLOOP),
+    ("aiohttp_wrk", 1.05, UVLOOP),
+    ("unix_echo", 1.1, UVLOOP),
+    ("udp_echo", 1.0, UVLOOP),
+    ("tls_echo", 1.0, UVLOOP),
+    ("streams_echo", 1.0, UVLOOP),
+    ("asyncpg", 1.0, UVLOOP),
 ]
 # Callgrind instructions per call_soon callback: at most this many.
 IR_TARGET = 6000
+# Instructions per operation of other workloads (callgrind-W.md): at most.
+IR_OP_TARGETS = [("tcp_echo", 45_000), ("aiohttp", 430_000),
+                 ("cross_t2a", 40_000)]
+WHO = {BASELINE: "stock asyncio", UVLOOP: "uvloop",
+       REFERENCE: "trio-asyncio"}
 
 
 def load_results(path):
@@ -90,6 +107,22 @@ def load_callgrind(path):
     return result
 
 
+def load_op_callgrind(results_dir):
+    """{workload: {backend: instructions per operation}} from the
+    callgrind-WORKLOAD.md files of a run, in name order."""
+    found = {}
+    try:
+        names = sorted(os.listdir(results_dir))
+    except OSError:
+        return found
+    for name in names:
+        if name.startswith("callgrind-") and name.endswith(".md"):
+            per = load_callgrind(os.path.join(results_dir, name))
+            if per:
+                found[name[len("callgrind-"):-len(".md")]] = per
+    return found
+
+
 def load_versions(path):
     """Merge the "versions" dicts of versions.jsonl into one."""
     merged = {}
@@ -108,10 +141,12 @@ def ratio(med, workload, backend, against):
     return None
 
 
-def evaluate_targets(med, callgrind, ours=OURS):
+def evaluate_targets(med, callgrind, ours=OURS, op_callgrind=None):
     """One dict per target: workload, goal, against, ratio, passed (or None
     when the run has no figure for it).  For the synchronous loop
-    (ours=OURS_SYNC) only the targets against stock asyncio apply."""
+    (ours=OURS_SYNC) only the targets against stock asyncio apply.
+    op_callgrind: load_op_callgrind()'s figures, for the instruction
+    targets of single workloads."""
     out = []
     for workload, goal, against in TARGETS:
         if ours == OURS_SYNC and against != BASELINE:
@@ -125,6 +160,11 @@ def evaluate_targets(med, callgrind, ours=OURS):
     out.append({"workload": "Ir per call_soon callback", "goal": IR_TARGET,
                 "against": "instructions", "ratio": ir,
                 "passed": None if ir is None else ir <= IR_TARGET})
+    for workload, goal in IR_OP_TARGETS:
+        ir = (op_callgrind or {}).get(workload, {}).get(OURS)
+        out.append({"workload": "Ir per %s operation" % workload,
+                    "goal": goal, "against": "instructions", "ratio": ir,
+                    "passed": None if ir is None else ir <= goal})
     return out
 
 
@@ -171,7 +211,7 @@ def backends_in(med):
 
 
 def render_markdown(med, units, callgrind, versions, reps=None,
-                    sync_med=None, scale=None, note=None):
+                    sync_med=None, scale=None, note=None, op_callgrind=None):
     """The whole docs/performance.md as a string."""
     backends = backends_in(med)
     sized = "" if scale in (None, 1.0) else (
@@ -185,11 +225,12 @@ def render_markdown(med, units, callgrind, versions, reps=None,
         lines += ["**Note: %s**" % note, ""]
     lines += ["Machine: " + machine_line(versions), "",
              "## Rates (median) and ratios", "",
-             "Ratios in brackets are to stock asyncio; the last two columns "
-             "compare trioaio with stock asyncio and with trio-asyncio 0.16.",
+             "Ratios in brackets are to stock asyncio; the last three "
+             "columns compare trioaio with stock asyncio, uvloop and "
+             "trio-asyncio 0.16.",
              ""]
     head = ["workload", "unit"] + backends + [
-        "trioaio / asyncio", "trioaio / trio-asyncio"]
+        "trioaio / asyncio", "trioaio / uvloop", "trioaio / trio-asyncio"]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "---|" * len(head))
     for w, per in med.items():
@@ -202,6 +243,7 @@ def render_markdown(med, units, callgrind, versions, reps=None,
             cells.append(fmt_rate(per[b]) + (
                 "" if r is None or b == BASELINE else " (%.2f×)" % r))
         cells.append(fmt_ratio(ratio(med, w, OURS, BASELINE)))
+        cells.append(fmt_ratio(ratio(med, w, OURS, UVLOOP)))
         cells.append(fmt_ratio(ratio(med, w, OURS, REFERENCE)))
         lines.append("| " + " | ".join(cells) + " |")
     if callgrind:
@@ -218,16 +260,16 @@ def render_markdown(med, units, callgrind, versions, reps=None,
                   "| backend | instructions |", "|---|---|"]
         for b, ir in callgrind.items():
             lines.append("| %s | %s |" % (b, format(ir, ",")))
+    if op_callgrind:
+        lines += render_op_callgrind(op_callgrind)
     lines += ["", "## Targets (runtime issue)", "",
               "| workload | target | trioaio | result |", "|---|---|---|---|"]
-    for t in evaluate_targets(med, callgrind):
+    for t in evaluate_targets(med, callgrind, op_callgrind=op_callgrind):
         if t["against"] == "instructions":
             goal = "≤ %s" % format(t["goal"], ",")
             got = "–" if t["ratio"] is None else format(t["ratio"], ",")
         else:
-            who = "stock asyncio" if t["against"] == BASELINE else \
-                "trio-asyncio"
-            goal = "≥ %.1f× %s" % (t["goal"], who)
+            goal = "≥ %s× %s" % (fmt_goal(t["goal"]), WHO[t["against"]])
             got = fmt_ratio(t["ratio"])
         lines.append("| %s | %s | %s | %s |" % (
             t["workload"], goal, got, mark(t["passed"])))
@@ -240,6 +282,32 @@ def render_markdown(med, units, callgrind, versions, reps=None,
 #: Sections after this line in docs/performance.md are written by hand
 #: (measurements this harness does not make) and survive regeneration.
 KEPT_MARKER = "<!-- hand-written sections below: kept by bench/report.py -->"
+
+
+def fmt_goal(goal):
+    """1.0 -> "1.0", 1.05 -> "1.05"."""
+    text = "%.2f" % goal
+    return text[:-1] if text.endswith("0") else text
+
+
+def render_op_callgrind(op_callgrind):
+    """The instructions-per-operation table (lower is better)."""
+    backends = [b for b in BACKEND_ORDER
+                if any(b in per for per in op_callgrind.values())]
+    lines = ["", "## Instructions per operation (callgrind)", "",
+             "`bench/run.py callgrind --workload W`: (Ir(2N) − Ir(N)) / N "
+             "for each workload, measured the same way as the `call_soon` "
+             "figure above (lower is better).", "",
+             "| workload | " + " | ".join(backends)
+             + " | trioaio / uvloop |",
+             "|" + "---|" * (len(backends) + 2)]
+    for w, per in op_callgrind.items():
+        cells = [format(per[b], ",") if b in per else "–" for b in backends]
+        r = (per[OURS] / per[UVLOOP] if per.get(OURS) and per.get(UVLOOP)
+             else None)
+        lines.append("| %s | %s | %s |" % (w, " | ".join(cells),
+                                           fmt_ratio(r)))
+    return lines
 
 
 def kept_sections(path):
@@ -343,6 +411,7 @@ def main(argv=None):
         return 1
     med, units = medians(rows)
     callgrind = load_callgrind(os.path.join(args.results_dir, "callgrind.md"))
+    op_callgrind = load_op_callgrind(args.results_dir)
     versions = load_versions(os.path.join(args.results_dir, "versions.jsonl"))
     sync_path = os.path.join(args.results_dir, "sync.jsonl")
     sync_med = None
@@ -350,7 +419,7 @@ def main(argv=None):
         sync_med, sync_units = medians(load_results(sync_path))
         units = dict(sync_units, **units)
     md = render_markdown(med, units, callgrind, versions, args.reps,
-                         sync_med, args.scale, args.note)
+                         sync_med, args.scale, args.note, op_callgrind)
     if args.md:
         md += kept_sections(args.md)
         with open(args.md, "w") as f:

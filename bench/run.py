@@ -26,6 +26,7 @@ package is missing is skipped with a note.
 """
 import argparse
 import asyncio
+import contextlib
 import gc
 import importlib
 import json
@@ -40,6 +41,7 @@ from functools import partial
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+import services  # noqa: E402
 from workloads import WORKLOADS  # noqa: E402
 
 BACKENDS = ["asyncio", "uvloop", "trio_asyncio", "trioaio"]
@@ -156,6 +158,10 @@ def run_one(backend, workload, n=None, with_versions=False,
     less)."""
     wl = WORKLOADS[workload]
     n = wl.n if n is None else n
+    why = wl.missing()
+    if why:
+        return {"backend": backend, "workload": workload, "skipped": True,
+                "why": why}
     gc.collect()
     if freeze_gc:
         gc.freeze()
@@ -255,13 +261,51 @@ def cmd_all(args, log):
     n_of = sizes(args.scale, WORKLOADS)
     results = os.path.join(args.out, "results.jsonl")
     open(results, "w").close()
-    alternate(args.reps, workloads, backends, results, n_of, log)
-    if not args.no_sync:
-        sync = os.path.join(args.out, "sync.jsonl")
-        open(sync, "w").close()
-        alternate(args.reps, [w for w in workloads if w in SYNC_WORKLOADS],
-                  SYNC_BACKENDS, sync, n_of, log)
+    with shared_services(workloads, log):
+        alternate(args.reps, workloads, backends, results, n_of, log)
+        if not args.no_sync:
+            sync = os.path.join(args.out, "sync.jsonl")
+            open(sync, "w").close()
+            alternate(args.reps,
+                      [w for w in workloads if w in SYNC_WORKLOADS],
+                      SYNC_BACKENDS, sync, n_of, log)
+    for line in summary(results):
+        log(line)
     log("results in %s" % args.out)
+
+
+@contextlib.contextmanager
+def shared_services(workloads, log):
+    """One PostgreSQL server for every run of the asyncpg workload (each
+    run's process finds it in services.PG_ENV), when it can run here."""
+    if "asyncpg" not in workloads or WORKLOADS["asyncpg"].missing():
+        yield
+        return
+    log("starting a throwaway PostgreSQL for the asyncpg workload")
+    with services.postgres():
+        yield
+
+
+def summary(results_path):
+    """Lines of a table: each workload's median rate per backend, and
+    trioaio's ratio to stock asyncio and to uvloop."""
+    import report
+    rows = report.load_results(results_path)
+    if not rows:
+        return ["no results"]
+    med, units = report.medians(rows)
+    backends = report.backends_in(med)
+    lines = ["", "medians (%s):" % " ".join(backends)]
+    lines.append("%-17s %-6s " % ("workload", "unit") + " ".join(
+        "%12s" % b for b in backends) + "   /asyncio   /uvloop")
+    for w, per in med.items():
+        cells = ["%12s" % (report.fmt_rate(per[b]) if b in per else "-")
+                 for b in backends]
+        ratios = [report.ratio(med, w, "trioaio", against)
+                  for against in ("asyncio", "uvloop")]
+        lines.append("%-17s %-6s " % (w, units[w]) + " ".join(cells) + "".join(
+            "%11s" % ("-" if r is None else "%.2fx" % r) for r in ratios))
+    return lines
 
 
 # Roughly how much slower callgrind runs Python than the CPU does.
@@ -294,13 +338,21 @@ def cmd_callgrind(args, log):
     if workload not in WORKLOADS:
         sys.exit("unknown workload %s; known: %s" % (
             workload, " ".join(WORKLOADS)))
+    if not WORKLOADS[workload].countable:
+        sys.exit("%s runs for a time, not a count of operations: it has no "
+                 "instructions per operation" % workload)
+    why = WORKLOADS[workload].missing()
+    if why:
+        log("callgrind: %s skipped: %s" % (workload, why))
+        return
     if workload != "call_soon" and (n1, n2) == (20_000, 120_000):
         # Sizes for the slower workloads: (Ir(2N) - Ir(N)) / N.
         n2 = WORKLOADS[workload].n // 4 or 2
         n1 = n2 // 2
     lines = ["| backend | Ir total N=%d | Ir total N=%d | Ir per op |"
              % (n1, n2), "|---|---|---|---|"]
-    with tempfile.TemporaryDirectory() as workdir:
+    with tempfile.TemporaryDirectory() as workdir, \
+            shared_services([workload], log):
         for b in args.backends.split():
             i1 = instructions(b, n1, workdir, workload)
             i2 = instructions(b, n2, workdir, workload)

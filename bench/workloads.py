@@ -7,30 +7,49 @@ n)`` form, a Trio-flavoured function run inside ``mod.open_loop()`` on the
 bridges (trioaio, trio-asyncio), for what only a bridge can do: calls
 across the boundary.  On stock asyncio and uvloop such a workload runs its
 ``body`` (the nearest asyncio equivalent), or is skipped if it has none.
+
+A workload that needs something from outside (a package, a program, a
+database server) has a ``needs()`` that says what is missing, or None;
+bench/run.py skips it with that message.  One that runs for a time rather
+than a count (aiohttp_wrk) is not ``countable``: no instructions per
+operation for it.
 """
 import asyncio
+import os
 import random
+import re
+import subprocess
+import tempfile
 import time
+
+from services import asyncpg_missing, postgres, wrk_missing
 
 clock = time.perf_counter
 
 
 class Workload:
-    def __init__(self, name, n, unit, body, bridge, doc):
+    def __init__(self, name, n, unit, body, bridge, doc, needs=None,
+                 countable=True):
         self.name, self.n, self.unit = name, n, unit
         self.body, self.bridge, self.doc = body, bridge, doc
+        self.needs, self.countable = needs, countable
+
+    def missing(self):
+        """Why this workload cannot run here, or None."""
+        return self.needs() if self.needs else None
 
 
 WORKLOADS = {}
 
 
-def workload(n, unit="ops/s", bridge=None):
+def workload(n, unit="ops/s", bridge=None, needs=None, countable=True):
     """Register the decorated coroutine function as a workload of default
     size *n*; its docstring's first line describes it."""
     def register(body):
         name = body.__name__
         doc = " ".join((body.__doc__ or "").split("\n\n")[0].split())
-        WORKLOADS[name] = Workload(name, n, unit, body, bridge, doc)
+        WORKLOADS[name] = Workload(name, n, unit, body, bridge, doc, needs,
+                                   countable)
         return body
     return register
 
@@ -307,7 +326,7 @@ async def tcp_bulk(n):
     return n, elapsed
 
 
-@workload(2_000, unit="req/s")
+@workload(2_000, unit="req/s", needs=lambda: _import_missing("aiohttp"))
 async def aiohttp(n):
     """n keep-alive GET requests, aiohttp client and server in one loop"""
     from aiohttp import ClientSession, web
@@ -335,3 +354,200 @@ async def aiohttp(n):
     finally:
         await runner.cleanup()
     return n, elapsed
+
+
+def _import_missing(name):
+    try:
+        __import__(name)
+    except ImportError:
+        return "%s is not installed (pip install %s)" % (name, name)
+    return None
+
+
+async def _echo_until_eof(reader, writer):
+    while data := await reader.read(65536):
+        writer.write(data)
+        await writer.drain()
+    writer.close()
+
+
+async def _stream_round_trips(reader, writer, n):
+    start = clock()
+    for _ in range(n):
+        writer.write(_PAYLOAD)
+        await writer.drain()
+        await reader.readexactly(len(_PAYLOAD))
+    return clock() - start
+
+
+@workload(20_000)
+async def unix_echo(n):
+    """n round trips of 64 bytes over a Unix socket (asyncio streams, as
+    tcp_echo)"""
+    with tempfile.TemporaryDirectory(prefix="trioaio-bench-") as tmp:
+        path = os.path.join(tmp, "echo.sock")
+        server = await asyncio.start_unix_server(_echo_until_eof, path)
+        reader, writer = await asyncio.open_unix_connection(path)
+        elapsed = await _stream_round_trips(reader, writer, n)
+        await _close(writer, server)
+    return n, elapsed
+
+
+def _tls_contexts():
+    """(server, client) SSL contexts from a CA made now (trustme)."""
+    import ssl
+
+    import trustme
+    ca = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(server)
+    client = ssl.create_default_context()
+    ca.configure_trust(client)
+    return server, client
+
+
+@workload(10_000, needs=lambda: _import_missing("trustme"))
+async def tls_echo(n):
+    """n round trips of 64 bytes over TLS on loopback TCP (asyncio streams,
+    asyncio's TLS layer; trustme certificates)"""
+    server_ctx, client_ctx = _tls_contexts()
+    server = await asyncio.start_server(_echo_until_eof, "127.0.0.1", 0,
+                                        ssl=server_ctx)
+    port = server.sockets[0].getsockname()[1]
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", port, ssl=client_ctx, server_hostname="localhost")
+    elapsed = await _stream_round_trips(reader, writer, n)
+    await _close(writer, server)
+    return n, elapsed
+
+
+_LINE = b"l" * 63 + b"\n"
+
+
+@workload(20_000)
+async def streams_echo(n):
+    """n request/reply lines of 64 bytes over loopback TCP, both ends on
+    asyncio streams' line API (readline, write, drain)"""
+    async def echo(reader, writer):
+        while line := await reader.readline():
+            writer.write(line)
+            await writer.drain()
+        writer.close()
+
+    server, port = await _serve(echo)
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    start = clock()
+    for _ in range(n):
+        writer.write(_LINE)
+        await writer.drain()
+        if await reader.readline() != _LINE:
+            raise AssertionError("streams_echo: a line came back changed")
+    elapsed = clock() - start
+    await _close(writer, server)
+    return n, elapsed
+
+
+@workload(20_000)
+async def udp_echo(n):
+    """n round trips of a 64-byte datagram over loopback UDP
+    (DatagramProtocol on both ends, a connected client)"""
+    loop = asyncio.get_running_loop()
+    waiter = [None]
+
+    class Echo(asyncio.DatagramProtocol):
+        def connection_made(self, transport):
+            self.transport = transport
+
+        def datagram_received(self, data, addr):
+            self.transport.sendto(data, addr)
+
+    class Client(asyncio.DatagramProtocol):
+        def datagram_received(self, data, addr):
+            waiter[0].set_result(data)
+
+        def error_received(self, exc):
+            waiter[0].set_exception(exc)
+
+    def lost():  # loopback does not drop a lone datagram; never hang
+        if not waiter[0].done():
+            waiter[0].set_exception(TimeoutError("udp_echo: no reply"))
+
+    server, _ = await loop.create_datagram_endpoint(
+        Echo, local_addr=("127.0.0.1", 0))
+    client, _ = await loop.create_datagram_endpoint(
+        Client, remote_addr=server.get_extra_info("sockname"))
+    guard = loop.call_later(600, lost)
+    start = clock()
+    for _ in range(n):
+        waiter[0] = loop.create_future()
+        client.sendto(_PAYLOAD)
+        await waiter[0]
+    elapsed = clock() - start
+    guard.cancel()
+    client.close()
+    server.close()
+    return n, elapsed
+
+
+@workload(5_000, needs=asyncpg_missing)
+async def asyncpg(n):
+    """n query round trips (SELECT $1::int) with asyncpg to a local
+    PostgreSQL over its Unix socket (bench/services.py starts the server)"""
+    import asyncpg as pg
+
+    with postgres() as (socket_dir, port, user):
+        conn = await pg.connect(host=socket_dir, port=int(port), user=user,
+                                database="postgres")
+        try:
+            query = "SELECT $1::int"
+            await conn.fetchval(query, 0)  # prepares and caches it
+            start = clock()
+            for i in range(n):
+                if await conn.fetchval(query, i) != i:
+                    raise AssertionError("asyncpg: wrong answer")
+            elapsed = clock() - start
+        finally:
+            await conn.close()
+    return n, elapsed
+
+
+#: wrk's summary line: "  123456 requests in 5.00s, 17.43MB read"
+_WRK_DONE = re.compile(r"(\d+) requests in ([\d.]+)(us|ms|s|m)\b")
+_WRK_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
+WRK_CONNECTIONS = 16
+
+
+@workload(5, unit="req/s", needs=wrk_missing, countable=False)
+async def aiohttp_wrk(n):
+    """an aiohttp server answering wrk, an external HTTP load generator (1
+    thread, 16 keep-alive connections), for n seconds"""
+    from aiohttp import web
+
+    async def hello(request):
+        return web.Response(text="hello")
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = "http://127.0.0.1:%d/" % runner.addresses[0][1]
+    try:
+        # wrk is waited for in a thread: the loop under test keeps serving
+        # and spends nothing on the child but the final wake-up.
+        wrk = subprocess.Popen(
+            ["wrk", "-t1", "-c%d" % WRK_CONNECTIONS, "-d%ds" % n, url],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        out, _ = await asyncio.get_running_loop().run_in_executor(
+            None, wrk.communicate)
+    finally:
+        await runner.cleanup()
+    found = _WRK_DONE.search(out)
+    if wrk.returncode != 0 or not found:
+        raise AssertionError("wrk failed (exit %s):\n%s" % (
+            wrk.returncode, out))
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise AssertionError("wrk saw errors:\n%s" % out)
+    return int(found.group(1)), float(found.group(2)) * _WRK_UNITS[
+        found.group(3)]

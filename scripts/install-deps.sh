@@ -11,6 +11,10 @@
 #                                       the build lacks (`make` runs this:
 #                                       the debian-build packages and the
 #                                       Python build requirements)
+#   sh scripts/install-deps.sh --bench  install the missing `# debian-bench:`
+#                                       packages (what `make bench` adds:
+#                                       PostgreSQL, wrk, valgrind) with
+#                                       apt-get; nothing else
 #
 # PYTHON selects the interpreter whose packages are installed or checked.
 set -eu
@@ -77,7 +81,11 @@ fi
         "equivalents of the '# debian-*' packages in $manifest yourself" >&2
     exit 1
 }
-missing=$(missing_of $(debian build) $(debian test))
+if [ "${1:-}" = --bench ]; then
+    missing=$(missing_of $(debian bench))
+else
+    missing=$(missing_of $(debian build) $(debian test))
+fi
 if [ -n "$missing" ]; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -85,4 +93,5 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
 fi
-"$PYTHON" -m pip install -q --disable-pip-version-check -r "$manifest"
+[ "${1:-}" = --bench ] ||
+    "$PYTHON" -m pip install -q --disable-pip-version-check -r "$manifest"

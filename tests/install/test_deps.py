@@ -85,6 +85,27 @@ def test_install_deps_on_a_warm_machine_runs_no_apt_get(tmp_path):
     assert [c for c in calls(log) if "apt-get" in c] == []
 
 
+def test_bench_packages_are_installed_only_for_the_benchmarks(tmp_path):
+    bench = manifest_debian("bench")
+    assert {"postgresql", "wrk"} <= set(bench)
+    # make deps (and so make test) leaves them alone ...
+    env, log = stub_path(tmp_path, missing=bench)
+    env["PYTHON"] = "python-stub"
+    out = subprocess.run(["sh", str(ROOT / "scripts/install-deps.sh")],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert [c for c in calls(log) if "apt-get" in c] == []
+    # ... and --bench installs the missing ones, and no Python package.
+    before = len(calls(log))
+    out = subprocess.run(["sh", str(ROOT / "scripts/install-deps.sh"),
+                          "--bench"], env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    got = calls(log)[before:]
+    assert "apt-get install -y -qq " + " ".join(bench) in got
+    assert not [c for c in got if c.startswith("python")]
+
+
 def test_make_all_installs_nothing_and_says_what_is_missing(tmp_path):
     env, log = stub_path(tmp_path, missing=["libuv1-dev"])
     # -W setup.py: the extension is out of date, so `make` must build it.

@@ -85,7 +85,7 @@ def test_main_writes_markdown_and_svg(report, results_dir, tmp_path):
     md = md_path.read_text()
     assert "medians of 3 alternating runs" in md
     assert "| call_soon | ops/s | 100.0 | 10.0 (0.10×) | 250.0 (2.50×) " \
-           "| 2.50× | 25.00× |" in md
+           "| 2.50× | – | 25.00× |" in md
     assert "| timers | ≥ 1.0× stock asyncio | 0.50× | ❌ fail |" in md
     assert "| call_soon | ≥ 2.0× stock asyncio | 2.50× | ✅ pass |" in md
     assert "| cross_a2t | ≥ 2.0× trio-asyncio | 3.00× | ✅ pass |" in md
@@ -126,7 +126,7 @@ def test_sync_loop_section(report, results_dir, tmp_path):
     assert "cross_t2a" not in section  # a bridge workload: not for sync
     # The main table is unchanged by the sync runs.
     assert "| call_soon | ops/s | 100.0 | 10.0 (0.10×) | 250.0 (2.50×) " \
-           "| 2.50× | 25.00× |" in md
+           "| 2.50× | – | 25.00× |" in md
 
 
 def test_main_without_results(report, tmp_path):
@@ -145,3 +145,38 @@ def test_hand_written_sections_survive_regeneration(report, results_dir,
     assert "old figures" not in md
     assert md.count(report.KEPT_MARKER) == 1
     assert md.endswith(report.KEPT_MARKER + "\n\n## By hand\n\nkept\n")
+
+
+def test_uvloop_ratios_and_instructions_per_operation(report, tmp_path):
+    (tmp_path / "results.jsonl").write_text("\n".join([
+        _row("asyncio", "unix_echo", 100), _row("uvloop", "unix_echo", 200),
+        _row("trioaio", "unix_echo", 240),  # 1.2x uvloop: passes its 1.1x
+        _row("asyncio", "udp_echo", 100), _row("uvloop", "udp_echo", 200),
+        _row("trioaio", "udp_echo", 180),   # 0.9x uvloop: fails its 1.0x
+    ]) + "\n")
+    (tmp_path / "callgrind-tcp_echo.md").write_text(
+        "| backend | Ir total N=2500 | Ir total N=5000 | Ir per op |\n"
+        "|---|---|---|---|\n"
+        "| asyncio | 1 | 2 | 115000 |\n| uvloop | 1 | 2 | 50000 |\n"
+        "| trioaio | 1 | 2 | 40000 |\n")
+    (tmp_path / "callgrind-aiohttp.md").write_text(
+        "| backend | Ir total N=250 | Ir total N=500 | Ir per op |\n"
+        "|---|---|---|---|\n| trioaio | 1 | 2 | 500000 |\n")
+    assert report.load_op_callgrind(str(tmp_path)) == {
+        "aiohttp": {"trioaio": 500000},
+        "tcp_echo": {"asyncio": 115000, "uvloop": 50000, "trioaio": 40000}}
+    md_path = tmp_path / "perf.md"
+    assert report.main([str(tmp_path), "--md", str(md_path)]) == 0
+    md = md_path.read_text()
+    assert "| unix_echo | ops/s | 100.0 | 200.0 (2.00×) | 240.0 (2.40×) " \
+           "| 2.40× | 1.20× | – |" in md
+    assert "| unix_echo | ≥ 1.1× uvloop | 1.20× | ✅ pass |" in md
+    assert "| udp_echo | ≥ 1.0× uvloop | 0.90× | ❌ fail |" in md
+    assert "| aiohttp | ≥ 1.05× uvloop | – | – no data |" in md
+    section = md[md.index("## Instructions per operation"):]
+    assert "| tcp_echo | 115,000 | 50,000 | 40,000 | 0.80× |" in section
+    assert "| aiohttp | – | – | 500,000 | – |" in section
+    assert "| Ir per tcp_echo operation | ≤ 45,000 | 40,000 | ✅ pass |" in md
+    assert "| Ir per aiohttp operation | ≤ 430,000 | 500,000 | ❌ fail |" \
+        in md
+    assert "| Ir per cross_t2a operation | ≤ 40,000 | – | – no data |" in md
