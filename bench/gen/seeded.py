@@ -72,6 +72,7 @@ sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
 import shimsites  # noqa: E402
 
+NOTES = pathlib.Path(__file__).resolve().parent / "seeded-notes.md"
 ANNOTATIONS = HERE / "annotations.toml"
 RESULTS = HERE / "seeded-results.json"
 DOC = ROOT / "docs" / "generator-performance.md"
@@ -485,6 +486,9 @@ def render_doc_section(recorded):
         out.append(table(rec["results"]))
         out += ["", f"* recall by shim form: "
                     f"{missed_by_shim(rec['results'])}", ""]
+    # Hand-written analysis of what is still missed, kept with the figures.
+    if NOTES.exists():
+        out += [NOTES.read_text().rstrip("\n"), ""]
     out.append(END)
     return "\n".join(out) + "\n"
 
