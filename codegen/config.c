@@ -331,7 +331,14 @@ parse(struct gen_config *c, const char *path, char *text)
         char *h, *eq, *key;
 
         uncomment(line);
-        if ((h = header(line)) != NULL) {
+        /* Our table's header, mistyped: its keys would go unread. */
+        if ((h = header(line)) == NULL && *trim(line) == '[' &&
+            strstr(line, "tool.trioaio-gen") != NULL)
+            return cfg_error(&r,
+                             "a table header without its closing `]`: "
+                             "%s",
+                             trim(line));
+        if (h != NULL) {
             if (strcmp(h, "tool.trioaio-gen") == 0)
                 where = 1;
             else if (strcmp(h, "tool.trioaio-gen.domains") == 0)
@@ -372,8 +379,15 @@ gen_config_load(struct gen_config *c, const char *start)
     for (steps = 0; steps < MAX_UP; steps++) {
         char *path = gen_xasprintf("%s/pyproject.toml", dir);
         size_t len;
-        char *text = gen_is_file(path) ? gen_read_file(path, &len) : NULL;
+        char *text = NULL;
 
+        if (gen_is_file(path) && (text = gen_read_file(path, &len)) == NULL) {
+            gen_warn("%s: %s; cannot read the configuration", path,
+                     strerror(errno));
+            free(path);
+            free(dir);
+            return -1;
+        }
         if (text != NULL && strstr(text, "tool.trioaio-gen") != NULL) {
             int rc = parse(c, path, text);
 
@@ -418,7 +432,7 @@ gen_config_match(const struct gen_modrule *rules, size_t n, const char *name)
 /* The pytest mode an INI-style file sets in `section`, or -1 if the file
  * does not have the section. */
 static int
-ini_mode(const char *path, const char *section)
+ini_mode(struct gen_config *c, const char *path, const char *section)
 {
     size_t len;
     char *text = gen_read_file(path, &len);
@@ -426,8 +440,16 @@ ini_mode(const char *path, const char *section)
     char *line;
     int in = 0, seen = 0, mode = GEN_DOM_NONE;
 
-    if (text == NULL)
+    if (text == NULL) {
+        /* Said once: pytest would refuse to start, the check goes on as
+         * if the file were not there. */
+        if (!gen_map_get(&c->unreadable, path)) {
+            gen_warn("%s: %s; its trio_mode/asyncio_mode is not known", path,
+                     strerror(errno));
+            gen_map_put(&c->unreadable, path, (void *)1);
+        }
         return -1;
+    }
     while ((line = next_line(&r)) != NULL) {
         char *h, *eq, *k, *v;
 
@@ -493,7 +515,8 @@ gen_config_pytest_mode(struct gen_config *c, const char *dir,
 
             for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
                 char *path = gen_xasprintf("%s/%s", d, files[i][0]);
-                int m = gen_is_file(path) ? ini_mode(path, files[i][1]) : -1;
+                int m =
+                    gen_is_file(path) ? ini_mode(c, path, files[i][1]) : -1;
 
                 if (m >= 0) {
                     pc->mode = m;
@@ -542,5 +565,6 @@ gen_config_free(struct gen_config *c)
     }
     free(c->pytest_cfgs);
     gen_map_free(&c->pytest_dirs);
+    gen_map_free(&c->unreadable);
     memset(c, 0, sizeof(*c));
 }

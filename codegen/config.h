@@ -31,6 +31,7 @@ struct gen_config {
     /* pytest configuration per directory: dir -> struct gen_pytest_cfg *,
      * owned by pytest_cfgs. */
     struct gen_map pytest_dirs;
+    struct gen_map unreadable; /* pytest files already warned about */
     struct gen_pytest_cfg **pytest_cfgs;
     size_t npytest_cfgs, cappytest_cfgs;
 };

@@ -29,33 +29,78 @@ gen_is_builtin(const char *name)
                    sizeof(builtins[0]), cmp_name) != NULL;
 }
 
-/* Node text with each run of whitespace that contains a newline folded
- * to one space, so that a parameter written over several lines fits one.
- * (Only used on parameters; a string literal spanning lines keeps its
- * newlines because it is inside quotes, which we do not fold.) */
+/* Past the whitespace and comments at src[j]; *nl is set if a newline is
+ * among them. */
+static uint32_t
+skip_blank(const char *src, uint32_t j, uint32_t e, int *nl)
+{
+    while (j < e) {
+        if (src[j] == '#') {
+            while (j < e && src[j] != '\n')
+                j++;
+        }
+        else if (isspace((unsigned char)src[j])) {
+            *nl |= src[j++] == '\n';
+        }
+        else {
+            break;
+        }
+    }
+    return j;
+}
+
+/* Node text on one line, the way black would write it there: each run of
+ * whitespace that contains a newline folded to one space (none just
+ * inside brackets), comments dropped (folded, they would comment out the
+ * rest), and a trailing comma dropped where black would take it as a
+ * "magic" one and split the line again: before a closing bracket that
+ * holds another comma (never the comma of a one-element tuple).  String
+ * literals are kept as written.  (Only used on parameters and return
+ * annotations.) */
 static char *
 folded_range(const char *src, uint32_t a, uint32_t e)
 {
     uint32_t i;
     struct gen_buf b = {0};
     char quote = 0;
+    unsigned commas[64] = {0}; /* commas so far at each bracket depth */
+    unsigned depth = 0;
 
     for (i = a; i < e; i++) {
         char c = src[i];
 
-        if (quote == 0 && (c == '"' || c == '\'')) {
+        if (quote != 0) {
+            if (c == quote && src[i - 1] != '\\')
+                quote = 0;
+        }
+        else if (c == '"' || c == '\'') {
             quote = c;
         }
-        else if (quote != 0 && c == quote && src[i - 1] != '\\') {
-            quote = 0;
+        else if (strchr("([{", c)) {
+            if (++depth < 64)
+                commas[depth] = 0;
         }
-        else if (quote == 0 && isspace((unsigned char)c)) {
-            uint32_t j = i;
+        else if (strchr(")]}", c)) {
+            if (depth > 0)
+                depth--;
+        }
+        else if (c == ',') {
             int nl = 0;
+            uint32_t j = skip_blank(src, i + 1, e, &nl);
 
-            while (j < e && isspace((unsigned char)src[j]))
-                nl |= src[j++] == '\n';
-            if (nl) {
+            if (depth > 0 && depth < 64 && j < e && strchr(")]}", src[j]) &&
+                commas[depth] > 0) {
+                i = j - 1;
+                continue;
+            }
+            if (depth < 64)
+                commas[depth]++;
+        }
+        else if (isspace((unsigned char)c) || c == '#') {
+            int nl = 0;
+            uint32_t j = skip_blank(src, i, e, &nl);
+
+            if (nl || c == '#') {
                 /* No space just inside brackets. */
                 if (b.len && !strchr("([{", b.data[b.len - 1]) && j < e &&
                     !strchr(")]}", src[j]))
@@ -525,6 +570,15 @@ black_docstring(const char *doc, int indent)
     gen_buf_free(&text);
     if (out.data == NULL)
         out.data = gen_xcalloc(1, 1);
+    if (multi) {
+        /* Only blank lines after the first: black makes it one line. */
+        size_t e = out.len;
+
+        while (e > 0 && (out.data[e - 1] == ' ' || out.data[e - 1] == '\n'))
+            e--;
+        if (memchr(out.data, '\n', e) == NULL)
+            out.data[out.len = e] = '\0';
+    }
     {
         struct gen_buf r = {0};
         char qs[4] = {q, ql == 3 ? q : 0, ql == 3 ? q : 0, 0};

@@ -1,5 +1,6 @@
 #include "gen.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -155,6 +156,14 @@ apply(const struct gen_gen_opts *o, struct outputs *st, const char *path,
     gen_map_put(&st->produced, path, (void *)1);
     if (own == GEN_OWNER_ERROR) {
         gen_warn("%s: %s", path, strerror(errno));
+        st->errors++;
+        return -1;
+    }
+    if (own == GEN_OWNER_NOT_FILE) {
+        gen_warn("%s: not a regular file (a directory, device, FIFO or "
+                 "socket); refusing to replace it: move it, or choose "
+                 "another -o",
+                 path);
         st->errors++;
         return -1;
     }
@@ -324,6 +333,47 @@ out:
     free(base);
 }
 
+/* Whether `import modname` can name f's module: each part an identifier
+ * that is not a keyword, and the file itself modname's last part + ".py"
+ * (not "x.y.py", which no import reaches).  Non-ASCII bytes are taken as
+ * letters, as in Python's identifiers. */
+static int
+importable(const struct gen_file *f)
+{
+    static const char *const keywords[] = {
+        "False",  "None",     "True",  "and",    "as",       "assert",
+        "async",  "await",    "break", "class",  "continue", "def",
+        "del",    "elif",     "else",  "except", "finally",  "for",
+        "from",   "global",   "if",    "import", "in",       "is",
+        "lambda", "nonlocal", "not",   "or",     "pass",     "raise",
+        "return", "try",      "while", "with",   "yield",
+    };
+    const char *p = f->modname, *base = strrchr(f->path, '/');
+    const char *last = strrchr(f->modname, '.');
+    size_t i, n;
+
+    base = base ? base + 1 : f->path;
+    last = last ? last + 1 : f->modname;
+    if (!f->is_init && (strncmp(base, last, strlen(last)) != 0 ||
+                        strcmp(base + strlen(last), ".py") != 0))
+        return 0;
+    for (;;) {
+        n = strcspn(p, ".");
+        if (n == 0 || isdigit((unsigned char)p[0]))
+            return 0;
+        for (i = 0; i < n; i++)
+            if (!isalnum((unsigned char)p[i]) && p[i] != '_' &&
+                !((unsigned char)p[i] & 0x80))
+                return 0;
+        for (i = 0; i < sizeof(keywords) / sizeof(*keywords); i++)
+            if (strlen(keywords[i]) == n && strncmp(keywords[i], p, n) == 0)
+                return 0;
+        if (p[n] == '\0')
+            return 1;
+        p += n + 1;
+    }
+}
+
 static int
 is_stub(const char *path)
 {
@@ -362,8 +412,10 @@ gen_generate(const struct gen_project *p, const struct gen_gen_opts *o)
         /* Stubs describe modules; the adapter comes from the .py. */
         if (!gen_has_marked(f) || is_stub(f->path))
             continue;
-        if (f->modname[0] == '\0') {
-            gen_warn("%s: cannot name its module; no adapter written",
+        if (!importable(f)) {
+            gen_warn("%s: not importable as a Python module (its name and "
+                     "its packages' must be identifiers, not keywords); no "
+                     "adapter written: rename it",
                      f->path);
             st.errors++;
             continue;

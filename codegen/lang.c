@@ -154,6 +154,9 @@ gen_lang_init(void)
     uint32_t err_off = 0, i, j, ncap;
     TSQueryError err = TSQueryErrorNone;
 
+    /* tree-sitter's own allocations through ours: its default allocator
+     * ends the program with exit status 1, which means "findings" here. */
+    ts_set_allocator(gen_xmalloc, gen_xcalloc, gen_xrealloc, free);
     if (ts_language_version(lang) != 14)
         gen_fatal("grammar ABI %u, expected 14", ts_language_version(lang));
     gen_lang.language = lang;

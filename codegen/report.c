@@ -1,5 +1,6 @@
 #include "report.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,22 @@ print_json(const struct gen_report *r, struct gen_buf *b)
     gen_buf_puts(b, r->n ? "\n]\n" : "]\n");
 }
 
+/* A path as a URI reference (RFC 3986): bytes other than unreserved ones
+ * and '/' percent-encoded, so that a space, '%' or '#' in a file name
+ * does not end or change the URI. */
+static void
+uri_escape(struct gen_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (isalnum(c) || strchr("-._~/", c))
+            gen_buf_append(b, s, 1);
+        else
+            gen_buf_printf(b, "%%%02X", c);
+    }
+}
+
 static void
 print_sarif(const struct gen_report *r, struct gen_buf *b)
 {
@@ -200,7 +217,7 @@ print_sarif(const struct gen_report *r, struct gen_buf *b)
         gen_json_escape(b, d->msg);
         gen_buf_puts(b, "\"}, \"locations\": [{\"physicalLocation\": "
                         "{\"artifactLocation\": {\"uri\": \"");
-        gen_json_escape(b, d->path);
+        uri_escape(b, d->path);
         gen_buf_printf(b,
                        "\"}, \"region\": {\"startLine\": %u, "
                        "\"startColumn\": %u}}}]}",

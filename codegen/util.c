@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +38,33 @@ gen_fatal(const char *fmt, ...)
     exit(GEN_EXIT_ERROR);
 }
 
+/* A test hook: with TRIOAIO_GEN_FAIL_ALLOC=N in the environment, the Nth
+ * allocation (counted from 1, over every thread) fails as if memory ran
+ * out, so that tests can reach the out-of-memory exit
+ * (tests/gen/test_out_of_memory.py).  Off (0) otherwise: one predictable
+ * branch per allocation. */
+static long fail_alloc_at;
+static atomic_long nallocs;
+
+__attribute__((constructor)) static void
+read_fail_alloc(void)
+{
+    const char *s = getenv("TRIOAIO_GEN_FAIL_ALLOC");
+
+    fail_alloc_at = s != NULL ? atol(s) : 0;
+}
+
+static int
+fail_alloc(void)
+{
+    return fail_alloc_at > 0 &&
+           atomic_fetch_add(&nallocs, 1) + 1 == fail_alloc_at;
+}
+
 void *
 gen_xmalloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = fail_alloc() ? NULL : malloc(n ? n : 1);
 
     if (p == NULL)
         gen_fatal("out of memory");
@@ -50,7 +74,7 @@ gen_xmalloc(size_t n)
 void *
 gen_xcalloc(size_t count, size_t n)
 {
-    void *p = calloc(count ? count : 1, n ? n : 1);
+    void *p = fail_alloc() ? NULL : calloc(count ? count : 1, n ? n : 1);
 
     if (p == NULL)
         gen_fatal("out of memory");
@@ -60,10 +84,11 @@ gen_xcalloc(size_t count, size_t n)
 void *
 gen_xrealloc(void *p, size_t n)
 {
-    p = realloc(p, n ? n : 1);
-    if (p == NULL)
+    void *q = fail_alloc() ? NULL : realloc(p, n ? n : 1);
+
+    if (q == NULL)
         gen_fatal("out of memory");
-    return p;
+    return q;
 }
 
 char *

@@ -16,10 +16,8 @@ gen_owner_of(const char *path, char **data, size_t *len)
     *len = 0;
     if (stat(path, &st) != 0)
         return errno == ENOENT ? GEN_OWNER_ABSENT : GEN_OWNER_ERROR;
-    if (!S_ISREG(st.st_mode)) {
-        errno = EISDIR;
-        return GEN_OWNER_ERROR;
-    }
+    if (!S_ISREG(st.st_mode))
+        return GEN_OWNER_NOT_FILE;
     *data = gen_read_file(path, len);
     if (*data == NULL)
         return GEN_OWNER_ERROR;

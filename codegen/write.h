@@ -15,7 +15,8 @@ enum gen_owner {
     GEN_OWNER_ABSENT,
     GEN_OWNER_OURS,
     GEN_OWNER_FOREIGN,
-    GEN_OWNER_ERROR, /* exists but cannot be read; errno is set */
+    GEN_OWNER_NOT_FILE, /* a directory, device, FIFO or socket */
+    GEN_OWNER_ERROR,    /* exists but cannot be read; errno is set */
 };
 
 /* Read path if it exists.  On GEN_OWNER_OURS or GEN_OWNER_FOREIGN, *data
