@@ -193,12 +193,14 @@ PROTOCOLS = {"Protocol": Recorder, "BufferedProtocol": BufferedRecorder}
 
 
 def recorder_factory(kind, **attrs):
-    """A protocol factory for the recorder *kind*, with attributes set on
-    each instance (say, eof_result=True); ``factory.made`` lists them."""
+    """A protocol factory for the recorder *kind* (a PROTOCOLS name or a
+    recorder class), with attributes set on each instance (say,
+    eof_result=True); ``factory.made`` lists them."""
     made = []
+    cls = PROTOCOLS[kind] if isinstance(kind, str) else kind
 
     def factory():
-        proto = PROTOCOLS[kind]()
+        proto = cls()
         for name, value in attrs.items():
             setattr(proto, name, value)
         made.append(proto)
@@ -247,12 +249,14 @@ async def close_pair(cproto, sproto, srv):
     await srv.wait_closed()
 
 
-async def settle(loop, rounds=20):
+async def settle(loop, rounds=20, pause=0.02):
     """Let the loop run a few passes (callbacks already due, I/O that is
-    ready at once): for "this did not happen" checks."""
+    ready at once), then wait *pause* seconds: for "this did not happen"
+    checks."""
     for _ in range(rounds):
         await asyncio.sleep(0)
-    await asyncio.sleep(0.02)
+    if pause:
+        await asyncio.sleep(pause)
 
 
 async def fill_until_paused(proto, block=b"f" * 65536, limit=64 << 20):

@@ -113,9 +113,32 @@ class _TestServers(LoopFacts):
             c.transport.close()
             await s.lost
             task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
+            await asyncio.wait([task])
+            assert task.cancelled()
             # serve_forever() closes the server when cancelled
+            assert not srv.is_serving()
+            await srv.wait_closed()
+        self.run_aio(main)
+
+    @FAMILIES
+    def test_close_ends_serve_forever(self, family, tmp_path):
+        async def main(loop):
+            srv, connect = await _server(loop, family, tmp_path,
+                                         start_serving=False)
+            task = loop.create_task(srv.serve_forever())
+            await settle(loop)
+            assert srv.is_serving()
+            srv.close()
+            # (asyncio.wait: a timeout must not pass for the task's end)
+            done, _ = await asyncio.wait([task], timeout=0.5 if self.is_uvloop
+                                         else 5)
+            if self.is_uvloop:
+                # uvloop's close() leaves serve_forever() waiting: only
+                # cancelling the task ends it.
+                assert not done
+                task.cancel()
+                await asyncio.wait([task])
+            assert task.cancelled()
             assert not srv.is_serving()
             await srv.wait_closed()
         self.run_aio(main)
@@ -384,6 +407,36 @@ class _TestTLS(LoopFacts):
             await close_pair(c, s, srv)
             await settle(loop)
             assert c.losses() == [None] and s.losses() == [None]
+        self.run_aio(main)
+
+    def test_tls_flow_control_under_a_slow_reader(self, tls):
+        # The TLS layer has its own write buffer and limits; the one below
+        # it is the loop's transport, read through asyncio's buffered TLS
+        # protocol.
+        async def main(loop):
+            c, s, srv = await self._tls_pair(loop, tls)
+            s.transport.pause_reading()
+            ct = c.transport
+            ct.set_write_buffer_limits(high=65536)
+            written = value = index = 0
+            while not c.paused.done():
+                block = pattern(index)
+                ct.write(block)
+                written += len(block)
+                value = crc(block, value)
+                index += 1
+                assert written < 256 << 20, "never paused"
+                await asyncio.sleep(0)
+            assert ct.get_write_buffer_size() > 0
+            s.transport.resume_reading()
+            await c.resumed
+            got = await s.received(written)
+            assert len(got) == written and crc(got) == value
+            ct.close()  # flushes, then the TLS close_notify
+            assert await c.lost is None
+            await s.lost
+            srv.close()
+            await srv.wait_closed()
         self.run_aio(main)
 
     def test_loop_start_tls_on_a_protocol_transport(self, tls):
