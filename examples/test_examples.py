@@ -20,6 +20,8 @@ EXPECTED = {
         "loop closed cleanly: True",
     ],
     "readme_startup.py": ["result: hello, world"],
+    "udp_echo.py": ["reply: b'HELLO'",
+                    "transport: trioaio._core UDPTransport"],
     "readme_asyncio_main.py": [
         "classic from", "classic, module-level from", "modern from",
         "loop closed: True",

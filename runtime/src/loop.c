@@ -508,7 +508,7 @@ ta_loop_burst_passes(TaLoopObject *self)
     }
     for (;;) {
         int polled = 0;
-        if (self->polls_active > 0) {
+        if (self->polls_active + self->uv_active > 0) {
             if (ta_loop_poll_io(self) < 0) {
                 return -1;
             }
@@ -530,7 +530,22 @@ ta_loop_burst_passes(TaLoopObject *self)
                     continue;
                 }
             }
-            return TA_BURST_IDLE;
+            if (!self->io_ran) {
+                return TA_BURST_IDLE;
+            }
+            /* A transport's callbacks ran in libuv (a datagram answered
+             * from datagram_received queues no handle): what they sent
+             * may be ready already, so poll again -- within the budget. */
+            self->io_ran = 0;
+            if (self->stop_requested) {
+                self->stop_requested = 0;
+                return TA_BURST_STOPPED;
+            }
+            if (ta_loop_trio_busy(self) ||
+                ta_monotonic() - start >= self->budget) {
+                return TA_BURST_MORE;
+            }
+            continue;
         }
         if (ta_loop_run_ready(self, n) < 0) {
             return -1;
@@ -544,7 +559,8 @@ ta_loop_burst_passes(TaLoopObject *self)
          * Otherwise yield when Trio has work or the budget is spent --
          * checked even with an empty queue, as a level-triggered fd can
          * keep the loop busy through libuv alone. */
-        if (ta_queue_length(&self->ready) == 0 && self->polls_active == 0) {
+        if (ta_queue_length(&self->ready) == 0 &&
+            self->polls_active + self->uv_active == 0) {
             continue;
         }
         if (ta_loop_trio_busy(self) ||

@@ -4,12 +4,61 @@
 #include <fcntl.h>
 #include <stdlib.h>
 
-/* The one place that turns a libuv error code into an OSError. */
-static void
+PyObject *
 ta_set_uv_error(int err)
 {
     errno = -err;
-    PyErr_SetFromErrno(PyExc_OSError);
+    return PyErr_SetFromErrno(PyExc_OSError);
+}
+
+/* Raise an exception object (3.11 has no PyErr_SetRaisedException). */
+static void
+ta_raise_object(PyObject *exc)
+{
+    PyErr_Restore(Py_NewRef(Py_TYPE(exc)), exc, PyException_GetTraceback(exc));
+}
+
+char *
+ta_loop_recv_buf(TaLoopObject *self)
+{
+    if (self->recv_buf == NULL) {
+        self->recv_buf = malloc(TA_RECV_BUF_SIZE);
+    }
+    return self->recv_buf;
+}
+
+void
+ta_loop_io_defer_error(TaLoopObject *self)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL) {
+        PyException_SetTraceback(value, tb);
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+    if (self->io_exc != NULL) {
+        /* A second one in the same uv_run(): the first one wins. */
+        ta_raise_object(value);
+        PyErr_WriteUnraisable((PyObject *)self);
+        return;
+    }
+    self->io_exc = value;
+    uv_stop(self->uv);
+}
+
+/* Raise what ta_loop_io_defer_error() kept, if anything: -1 then. */
+static int
+ta_loop_io_raise_deferred(TaLoopObject *self)
+{
+    PyObject *exc = self->io_exc;
+    if (exc == NULL) {
+        return 0;
+    }
+    self->io_exc = NULL;
+    ta_raise_object(exc);
+    return -1;
 }
 
 static void
@@ -44,6 +93,7 @@ ta_loop_io_init(TaLoopObject *self)
     }
     self->uv->data = self;
     err = uv_async_init(self->uv, self->async, ta_async_cb);
+    self->async->data = NULL;
     if (err < 0) {
         free(self->async);
         self->async = NULL;
@@ -83,12 +133,52 @@ ta_poll_close(TaLoopObject *self, ta_poll *p)
     self->poll_due = 1; /* the close callback runs in uv_run */
 }
 
+/* The transport that owns a libuv handle, or NULL for the loop's own
+ * handles (watchers, the async) and closing ones. */
+static ta_uv_owner *
+ta_handle_owner(uv_handle_t *handle)
+{
+    if (uv_is_closing(handle) || handle->type == UV_POLL ||
+        handle->type == UV_ASYNC) {
+        return NULL;
+    }
+    return handle->data;
+}
+
+/* Close the handles of transports that outlive the loop. */
+static void
+ta_orphan_walk_cb(uv_handle_t *handle, void *arg)
+{
+    (void)arg;
+    ta_uv_owner *owner = ta_handle_owner(handle);
+    if (owner != NULL) {
+        owner->orphan(owner);
+    }
+}
+
+typedef struct {
+    visitproc visit;
+    void *arg;
+    int rc;
+} ta_visit_walk;
+
+static void
+ta_visit_walk_cb(uv_handle_t *handle, void *arg)
+{
+    ta_visit_walk *w = arg;
+    ta_uv_owner *owner = ta_handle_owner(handle);
+    if (w->rc == 0 && owner != NULL && owner->held != NULL) {
+        w->rc = w->visit(owner->held, w->arg);
+    }
+}
+
 void
 ta_loop_io_close(TaLoopObject *self)
 {
     if (self->uv == NULL) {
         return;
     }
+    uv_walk(self->uv, ta_orphan_walk_cb, NULL);
     for (size_t fd = 0; fd < self->polls_capacity; fd++) {
         if (self->polls[fd] != NULL) {
             ta_poll_close(self, self->polls[fd]);
@@ -100,7 +190,12 @@ ta_loop_io_close(TaLoopObject *self)
     }
     /* Let the close callbacks run, then release the loop itself. */
     uv_run(self->uv, UV_RUN_DEFAULT);
+    if (ta_loop_io_raise_deferred(self) < 0) {
+        PyErr_WriteUnraisable((PyObject *)self);
+    }
     uv_loop_close(self->uv);
+    free(self->recv_buf);
+    self->recv_buf = NULL;
     free(self->uv);
     self->uv = NULL;
     free(self->polls);
@@ -111,6 +206,14 @@ ta_loop_io_close(TaLoopObject *self)
 int
 ta_loop_io_traverse(TaLoopObject *self, visitproc visit, void *arg)
 {
+    Py_VISIT(self->io_exc);
+    if (self->uv != NULL) {
+        ta_visit_walk w = {visit, arg, 0};
+        uv_walk(self->uv, ta_visit_walk_cb, &w);
+        if (w.rc != 0) {
+            return w.rc;
+        }
+    }
     for (size_t fd = 0; fd < self->polls_capacity; fd++) {
         ta_poll *p = self->polls[fd];
         if (p != NULL) {
@@ -124,6 +227,11 @@ ta_loop_io_traverse(TaLoopObject *self, visitproc visit, void *arg)
 void
 ta_loop_io_clear(TaLoopObject *self)
 {
+    Py_CLEAR(self->io_exc);
+    if (self->uv != NULL) {
+        /* The transports' handles go; their objects are the GC's. */
+        uv_walk(self->uv, ta_orphan_walk_cb, NULL);
+    }
     for (size_t fd = 0; fd < self->polls_capacity; fd++) {
         ta_poll *p = self->polls[fd];
         if (p != NULL) {
@@ -202,7 +310,11 @@ ta_loop_poll_io(TaLoopObject *self)
         return 0;
     }
     self->poll_due = 0;
+    self->io_ran = 0;
     uv_run(self->uv, UV_RUN_NOWAIT);
+    if (ta_loop_io_raise_deferred(self) < 0) {
+        return -1;
+    }
     if (self->watcher_waiting && self->watcher != NULL) {
         self->watcher_waiting = 0;
         PyObject *res =

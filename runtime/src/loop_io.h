@@ -26,6 +26,23 @@ ta_loop_io_traverse(TaLoopObject *self, visitproc visit, void *arg);
 void
 ta_loop_io_clear(TaLoopObject *self);
 
+/* asyncio's max_size: what one read may return. */
+#define TA_RECV_BUF_SIZE (256 * 1024)
+
+/* The loop's shared receive buffer, or NULL (out of memory). */
+char *
+ta_loop_recv_buf(TaLoopObject *self);
+
+/* From inside a libuv callback: keep the current exception for
+ * ta_loop_poll_io() to raise, and make uv_run() return. */
+void
+ta_loop_io_defer_error(TaLoopObject *self);
+
+/* The one place that turns a libuv error code into an OSError: sets it and
+ * returns NULL. */
+PyObject *
+ta_set_uv_error(int err);
+
 /* Run libuv once without blocking, queueing ready handles; then, if the
  * watcher task waits for libuv to be drained, resume it. */
 int

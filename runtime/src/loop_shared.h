@@ -23,6 +23,18 @@ typedef struct {
     PyObject *writer; /* TaHandleObject or NULL */
 } ta_poll;
 
+/* A libuv handle owned by a C transport (udp.c) carries this in its `data`.
+ * `held` is a strong reference the loop owns while the handle is active
+ * (asyncio's selector holds a reading transport the same way): the loop's
+ * tp_traverse visits it, so a loop and its transports form a collectable
+ * cycle.  When the loop closes (or is cleared) before the transport,
+ * ta_loop_io_close() calls `orphan`, which must uv_close() the handle and
+ * drop `held`. */
+typedef struct ta_uv_owner {
+    void (*orphan)(struct ta_uv_owner *owner);
+    PyObject *held;
+} ta_uv_owner;
+
 struct TaLoopObject {
     PyObject_HEAD
     ta_state *state; /* borrowed: `module` keeps it alive */
@@ -36,6 +48,17 @@ struct TaLoopObject {
     ta_poll **polls;   /* indexed by fd; NULL where not watched */
     size_t polls_capacity;
     size_t polls_active;
+    /* Open libuv handles of C transports: like watched fds, they make a
+     * burst run libuv on every pass. */
+    size_t uv_active;
+    /* The one receive buffer of every UDP transport of this loop
+     * (TA_RECV_BUF_SIZE bytes, allocated at first use): a datagram is
+     * copied out of it before the next read. */
+    char *recv_buf;
+    /* An exception a transport callback could not report (SystemExit,
+     * KeyboardInterrupt, a failing exception handler): raised by
+     * ta_loop_poll_io() once uv_run() returns. */
+    PyObject *io_exc;
     /* Set while attached to a running Trio task (see _core_attach). */
     PyObject *task;    /* the Trio task running the loop */
     PyObject *watcher; /* the Trio task waiting on libuv's backend fd, or
@@ -61,6 +84,10 @@ struct TaLoopObject {
      * readable.  Without it (and no fd), an idle burst skips uv_run: a
      * same-thread wakeup then costs no system call of the loop's own. */
     char poll_due;
+    /* A transport ran protocol code inside the last uv_run (udp.c sets
+     * it): that pass did work even if it queued no handle, so the burst
+     * polls again instead of parking. */
+    char io_ran;
     char stop_requested;
     char in_burst;     /* a burst is running (no re-entry) */
     char inline_mode;  /* a Trio task runs a burst for the parked loop */

@@ -3,6 +3,7 @@
 
 #include "handle.h"
 #include "loop.h"
+#include "udp.h"
 
 static PyObject *
 ta_import_attr(const char *module, const char *name)
@@ -54,15 +55,17 @@ static PyObject *
 ta_live_counts(PyObject *module, PyObject *Py_UNUSED(ignored))
 {
     ta_state *st = PyModule_GetState(module);
-    return Py_BuildValue("{s:n,s:n,s:n}", "handles", st->live_handles, "loops",
-                         st->live_loops, "polls", st->live_polls);
+    return Py_BuildValue("{s:n,s:n,s:n,s:n,s:n}", "handles", st->live_handles,
+                         "loops", st->live_loops, "polls", st->live_polls,
+                         "udp", st->live_udp, "udp_sends", st->live_udp_sends);
 }
 
 static PyMethodDef ta_module_methods[] = {
     {"_configure", (PyCFunction)(void (*)(void))ta_configure, METH_FASTCALL,
      NULL},
     {"_live_counts", (PyCFunction)ta_live_counts, METH_NOARGS,
-     "Return the number of live handles, loops and fd watchers."},
+     "Return the number of live handles, loops, fd watchers, UDP handles "
+     "and queued datagrams."},
     {NULL},
 };
 
@@ -110,6 +113,18 @@ ta_exec(PyObject *module)
         PyModule_AddType(module, st->LoopType) < 0) {
         return -1;
     }
+    /* None where asyncio's transport classes have another layout: the
+     * loop then makes asyncio's own datagram transports. */
+    st->UDPTransportType = ta_udp_type_new(module, st);
+    if (st->UDPTransportType == NULL && PyErr_Occurred()) {
+        return -1;
+    }
+    if (PyModule_AddObjectRef(module, "UDPTransport",
+                              st->UDPTransportType
+                                  ? (PyObject *)st->UDPTransportType
+                                  : Py_None) < 0) {
+        return -1;
+    }
     st->format_callback_source =
         ta_import_attr("asyncio.format_helpers", "_format_callback_source");
     st->extract_stack =
@@ -139,6 +154,8 @@ ta_exec(PyObject *module)
     TA_INTERN(str_check_thread, "_check_thread");
     TA_INTERN(str_slow_callback_duration, "slow_callback_duration");
     TA_INTERN(str_read_task, "read_task");
+    TA_INTERN(str_datagram_received, "datagram_received");
+    TA_INTERN(str_error_received, "error_received");
     return 0;
 }
 
@@ -146,6 +163,13 @@ ta_exec(PyObject *module)
     X(HandleType)                                                             \
     X(TimerHandleType)                                                        \
     X(LoopType)                                                               \
+    X(UDPTransportType)                                                       \
+    X(flow_control_init)                                                      \
+    X(transport_socket)                                                       \
+    X(set_result_unless_cancelled)                                            \
+    X(getaddrinfo)                                                            \
+    X(str_datagram_received)                                                  \
+    X(str_error_received)                                                     \
     X(format_callback_source)                                                 \
     X(get_running_loop)                                                       \
     X(set_running_loop)                                                       \

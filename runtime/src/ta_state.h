@@ -15,6 +15,7 @@ typedef struct {
     PyTypeObject *HandleType;
     PyTypeObject *TimerHandleType;
     PyTypeObject *LoopType;
+    PyTypeObject *UDPTransportType; /* NULL where asyncio's layout differs */
     /* asyncio pieces used on the hot path and in reprs */
     PyObject
         *format_callback_source; /* format_helpers._format_callback_source */
@@ -40,10 +41,19 @@ typedef struct {
     PyObject *str_check_thread;
     PyObject *str_slow_callback_duration;
     PyObject *str_read_task;
+    /* UDP transports (udp.c); NULL without UDPTransportType */
+    PyObject *flow_control_init; /* transports._FlowControlMixin.__init__ */
+    PyObject *transport_socket;  /* trsock.TransportSocket */
+    PyObject *set_result_unless_cancelled; /* futures._..., the waiter */
+    PyObject *getaddrinfo;                 /* socket.getaddrinfo */
+    PyObject *str_datagram_received;
+    PyObject *str_error_received;
     /* live object counters, checked by the tests of the debug build */
     Py_ssize_t live_handles;
     Py_ssize_t live_loops;
     Py_ssize_t live_polls;
+    Py_ssize_t live_udp;       /* uv_udp_t handles not yet freed */
+    Py_ssize_t live_udp_sends; /* queued datagrams (uv_udp_send_t) */
 } ta_state;
 
 #endif

@@ -14,6 +14,7 @@ import math
 import os
 import selectors
 import signal
+import socket
 import sys
 import threading
 from functools import partial
@@ -29,6 +30,18 @@ from ._util import run_aio_future
 
 _BURST_MORE = 1
 _BURST_STOPPED = 2
+
+
+# TRIOAIO_PY_TRANSPORTS=1 makes the loop use asyncio's Python transports
+# instead of the C ones (to compare them, or to rule them out).
+_PY_TRANSPORTS = os.environ.get("TRIOAIO_PY_TRANSPORTS", "") not in ("", "0")
+
+
+def _c_datagram_transport(sock):
+    return (_core.UDPTransport is not None and not _PY_TRANSPORTS
+            and isinstance(sock, socket.socket)
+            and sock.family in (socket.AF_INET, socket.AF_INET6)
+            and sock.type == socket.SOCK_DGRAM)
 
 
 def _fileobj_to_fd(fileobj):
@@ -245,6 +258,17 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
             # runs in the loop's thread.
             self.call_soon_threadsafe(self._set_coroutine_origin_tracking,
                                       self._debug)
+
+    def _make_datagram_transport(self, sock, protocol, address=None,
+                                 waiter=None, extra=None):
+        """asyncio's datagram transport, in C on libuv for the IP
+        families; anything else (AF_UNIX, TRIOAIO_PY_TRANSPORTS) gets
+        asyncio's own Python transport."""
+        if _c_datagram_transport(sock):
+            return _core.UDPTransport(self, sock, protocol, address, waiter,
+                                      extra)
+        return super()._make_datagram_transport(sock, protocol, address,
+                                                waiter, extra)
 
     def _timer_handle_cancelled(self, handle):
         pass  # the C core removes cancelled timers from its heap itself

@@ -1,0 +1,760 @@
+"""Datagram transports: asyncio's behaviour, on stock asyncio and on
+trioaio's C transport (`_core.UDPTransport`, on libuv's uv_udp_t).
+
+Each behaviour is a mixin test run on stock asyncio, on trioaio inside
+Trio, and on trioaio's synchronous loop; the trioaio-only tests at the
+end check what the C transport adds (its type, live-object counters, the
+loop closing first, the Python fallback).
+"""
+import asyncio
+import contextvars
+import gc
+import os
+import socket
+import subprocess
+import sys
+import warnings
+
+import pytest
+
+from _testbase import (
+    IS_REFERENCE, AsyncioCase, RunUntilCompleteCase, TrioAioCase)
+
+LOCAL = ("127.0.0.1", 0)
+
+
+class Recorder(asyncio.DatagramProtocol):
+    """Keeps every callback in order; `got` fires on the nth datagram."""
+
+    def __init__(self, want=1, echo=False):
+        self.events = []
+        self.data = []
+        self.errors = []
+        self.want = want
+        self.echo = echo
+        self.transport = None
+        loop = asyncio.get_running_loop()
+        self.got = loop.create_future()
+        self.lost = loop.create_future()
+        self.error = loop.create_future()
+
+    def connection_made(self, transport):
+        self.events.append("made")
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        self.data.append((data, addr))
+        if self.echo:
+            self.transport.sendto(data, addr)
+        if len(self.data) >= self.want and not self.got.done():
+            self.got.set_result(None)
+
+    def error_received(self, exc):
+        self.errors.append(exc)
+        if not self.error.done():
+            self.error.set_result(exc)
+
+    def pause_writing(self):
+        self.events.append("pause")
+
+    def resume_writing(self):
+        self.events.append("resume")
+
+    def connection_lost(self, exc):
+        self.events.append(("lost", exc))
+        if not self.lost.done():
+            self.lost.set_result(exc)
+
+
+async def endpoint(loop, want=1, echo=False, **kwargs):
+    if "sock" not in kwargs and "remote_addr" not in kwargs:
+        kwargs.setdefault("local_addr", LOCAL)
+    return await loop.create_datagram_endpoint(
+        lambda: Recorder(want, echo), **kwargs)
+
+
+def closed_port():
+    """A local UDP port nobody listens on."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(LOCAL)
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def blocking_destination():
+    """An address that makes a small-buffered UDP socket's send block: an
+    unresolved neighbour on a local network holds the datagram in the
+    kernel's neighbour queue (loopback never blocks).  Skips without one."""
+    candidates = []
+    with open("/proc/net/route") as f:
+        for line in f.readlines()[1:]:
+            iface, dest, _gw, _flags, *_rest, mask = line.split()[:8]
+            if iface == "lo" or mask == "00000000":
+                continue
+            net = int.from_bytes(bytes.fromhex(dest), "little")
+            for host in (77, 213):
+                candidates.append(socket.inet_ntoa(
+                    (net | host).to_bytes(4, "big")))
+    for host in candidates:
+        probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        probe.setblocking(False)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
+        try:
+            for _ in range(4):
+                probe.sendto(b"x" * 4000, (host, 9))
+        except BlockingIOError:
+            return host
+        except OSError:
+            pass
+        finally:
+            probe.close()
+    pytest.skip("no local destination makes a UDP send block here")
+
+
+class _TestUDP:
+
+    def test_echo_and_extra_info(self):
+        async def main(loop):
+            st, sp = await endpoint(loop, echo=True)
+            addr = st.get_extra_info("sockname")
+            ct, cp = await endpoint(loop, want=2)
+            assert isinstance(st, asyncio.Transport)
+            assert cp.events == ["made"] and cp.transport is ct
+            ct.sendto(b"ping", addr)
+            ct.sendto(bytearray(b"pong"), addr)
+            await cp.got
+            me = ct.get_extra_info("sockname")
+            assert cp.data == [(b"ping", addr), (b"pong", addr)]
+            assert [a for _, a in sp.data] == [me, me]
+            assert ct.get_extra_info("peername") is None
+            sock = ct.get_extra_info("socket")
+            assert sock.family == socket.AF_INET
+            assert sock.getsockname() == me
+            assert ct.get_extra_info("nothing", 42) == 42
+            assert ct.get_write_buffer_size() == 0
+            assert ("fd=%d" % sock.fileno()) in repr(ct)
+            assert not ct.is_closing()
+            ct.close()
+            assert ct.is_closing()
+            st.close()
+            assert await cp.lost is None and await sp.lost is None
+            assert cp.events == ["made", ("lost", None)]
+            assert "closed" in repr(ct)
+        self.run_aio(main)
+
+    def test_memoryview_and_reply_to_many_peers(self):
+        async def main(loop):
+            st, sp = await endpoint(loop, want=3, echo=True)
+            addr = st.get_extra_info("sockname")
+            clients = [await endpoint(loop) for _ in range(3)]
+            for i, (ct, _) in enumerate(clients):
+                ct.sendto(memoryview(b"abc%d" % i), addr)
+            for i, (ct, cp) in enumerate(clients):
+                await cp.got
+                assert cp.data == [(b"abc%d" % i, addr)]
+                ct.close()
+            await sp.got
+            assert sorted(a for _, a in sp.data) == sorted(
+                ct.get_extra_info("sockname") for ct, _ in clients)
+            st.close()
+            await sp.lost
+        self.run_aio(main)
+
+    def test_connected_endpoint(self):
+        async def main(loop):
+            st, sp = await endpoint(loop, want=2, echo=True)
+            addr = st.get_extra_info("sockname")
+            ct, cp = await endpoint(loop, want=2, remote_addr=addr)
+            assert ct.get_extra_info("peername") == addr
+            ct.sendto(b"one")
+            ct.sendto(b"two", addr)
+            with pytest.raises(ValueError) as err:
+                ct.sendto(b"three", ("127.0.0.1", addr[1] + 1))
+            assert str(err.value) == (
+                "Invalid address: must be None or %s" % (addr,))
+            await cp.got
+            assert [d for d, _ in cp.data] == [b"one", b"two"]
+            ct.close()
+            await cp.lost
+            # After connection_lost, sends are dropped and counted.
+            ct.sendto(b"late")
+            st.close()
+            await sp.lost
+            assert len(sp.data) == 2
+        self.run_aio(main)
+
+    def test_type_errors(self):
+        async def main(loop):
+            ct, cp = await endpoint(loop)
+            with pytest.raises(TypeError) as err:
+                ct.sendto("text", LOCAL)
+            assert str(err.value) == (
+                "data argument must be a bytes-like object, not 'str'")
+            ct.close()
+            await cp.lost
+        self.run_aio(main)
+
+    def test_empty_datagram(self):
+        async def main(loop):
+            st, sp = await endpoint(loop)
+            ct, cp = await endpoint(loop)
+            addr = st.get_extra_info("sockname")
+            ct.sendto(b"", addr)
+            ct.sendto(b"after", addr)
+            await sp.got
+            # Python 3.13's asyncio sends empty datagrams; before, none.
+            first = b"" if sys.version_info >= (3, 13) else b"after"
+            assert sp.data[0][0] == first
+            ct.close()
+            st.close()
+            await cp.lost
+            await sp.lost
+        self.run_aio(main)
+
+    def test_host_name_address(self):
+        async def main(loop):
+            st, sp = await endpoint(loop)
+            port = st.get_extra_info("sockname")[1]
+            ct, cp = await endpoint(loop)
+            ct.sendto(b"named", ("localhost", port))
+            await sp.got
+            assert sp.data[0][0] == b"named"
+            ct.close()
+            st.close()
+            await cp.lost
+            await sp.lost
+        self.run_aio(main)
+
+    def test_bad_address_is_fatal(self):
+        # asyncio: socket.sendto's TypeError is a fatal write error, which
+        # the exception handler sees and which closes the transport.
+        async def main(loop):
+            ct, cp = await endpoint(loop)
+            ct.sendto(b"x", 42)
+            exc = await cp.lost
+            assert isinstance(exc, TypeError)
+            ctx = self.handler_calls.pop()
+            assert ctx["message"] == "Fatal write error on datagram transport"
+            assert ctx["transport"] is ct
+        self.run_aio(main)
+
+    def test_sendto_none_unconnected_is_fatal(self):
+        async def main(loop):
+            ct, cp = await endpoint(loop)
+            ct.sendto(b"x")
+            assert isinstance(await cp.lost, TypeError)
+            self.handler_calls.pop()
+        self.run_aio(main)
+
+    def test_error_received_connected(self):
+        # ICMP port unreachable on a connected socket: recvfrom's (or the
+        # next send's) ConnectionRefusedError goes to error_received.
+        async def main(loop):
+            ct, cp = await endpoint(
+                loop, remote_addr=("127.0.0.1", closed_port()))
+            ct.sendto(b"anyone?")
+            exc = await asyncio.wait_for(cp.error, 5)
+            assert isinstance(exc, ConnectionRefusedError)
+            assert not ct.is_closing()
+            ct.sendto(b"again")  # the transport still works
+            ct.close()
+            assert await cp.lost is None
+        self.run_aio(main)
+
+    def test_error_received_ip_recverr(self):
+        # An unconnected socket reports ICMP errors with IP_RECVERR.
+        async def main(loop):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(LOCAL)
+            sock.setsockopt(socket.IPPROTO_IP, getattr(socket, "IP_RECVERR", 11), 1)
+            ct, cp = await endpoint(loop, sock=sock)
+            ct.sendto(b"anyone?", ("127.0.0.1", closed_port()))
+            exc = await asyncio.wait_for(cp.error, 5)
+            assert isinstance(exc, ConnectionRefusedError)
+            ct.close()
+            await cp.lost
+        self.run_aio(main)
+
+    def test_abort(self):
+        async def main(loop):
+            ct, cp = await endpoint(loop)
+            ct.abort()
+            ct.abort()
+            ct.close()
+            assert ct.is_closing()
+            assert await cp.lost is None
+            await asyncio.sleep(0)
+            assert cp.events == ["made", ("lost", None)]
+            assert ct.get_extra_info("socket").fileno() == -1
+        self.run_aio(main)
+
+    def test_callback_error_is_reported(self):
+        class Failing(Recorder):
+            def datagram_received(self, data, addr):
+                super().datagram_received(data, addr)
+                if data == b"boom":
+                    raise ZeroDivisionError
+
+        async def main(loop):
+            st, sp = await loop.create_datagram_endpoint(
+                lambda: Failing(2), local_addr=LOCAL)
+            ct, cp = await endpoint(loop)
+            addr = st.get_extra_info("sockname")
+            ct.sendto(b"boom", addr)
+            ct.sendto(b"fine", addr)
+            await sp.got
+            ctx, = self.handler_calls
+            self.handler_calls.clear()
+            assert isinstance(ctx["exception"], ZeroDivisionError)
+            assert ctx["message"].startswith("Exception in callback")
+            assert not st.is_closing()
+            st.close()
+            ct.close()
+            await sp.lost
+            await cp.lost
+        self.run_aio(main)
+
+    def test_pause_and_resume_reading(self):
+        async def main(loop):
+            st, sp = await endpoint(loop)
+            ct, cp = await endpoint(loop)
+            await asyncio.sleep(0)
+            assert st.is_reading()
+            st.pause_reading()
+            assert not st.is_reading()
+            ct.sendto(b"held", st.get_extra_info("sockname"))
+            await asyncio.sleep(0.05)
+            assert sp.data == []
+            st.resume_reading()
+            await sp.got
+            assert sp.data[0][0] == b"held"
+            st.close()
+            assert not st.is_reading()
+            ct.close()
+            await sp.lost
+        self.run_aio(main)
+
+    def test_socket_options(self):
+        async def main(loop):
+            ct, cp = await endpoint(loop, allow_broadcast=True,
+                                    reuse_port=True)
+            sock = ct.get_extra_info("socket")
+            sol = socket.SOL_SOCKET
+            assert sock.getsockopt(sol, socket.SO_BROADCAST)
+            assert sock.getsockopt(sol, socket.SO_REUSEPORT)
+            # asyncio never sets SO_REUSEADDR on a datagram socket.
+            assert not sock.getsockopt(sol, socket.SO_REUSEADDR)
+            ct.sendto(b"to all", ("<broadcast>", closed_port()))
+            ct.close()
+            await cp.lost
+        self.run_aio(main)
+
+    def test_given_socket_and_family(self):
+        async def main(loop):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.bind(LOCAL)
+            st, sp = await endpoint(loop, sock=sock)
+            assert st.get_extra_info("sockname") == sock.getsockname()
+            ct, cp = await endpoint(loop, family=socket.AF_INET,
+                                    proto=socket.IPPROTO_UDP)
+            ct.sendto(b"hi", sock.getsockname())
+            await sp.got
+            st.close()
+            ct.close()
+            await sp.lost
+            await cp.lost
+            assert sock.fileno() == -1  # the transport closed it
+        self.run_aio(main)
+
+    @pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
+    def test_ipv6(self):
+        async def main(loop):
+            try:
+                st, sp = await endpoint(loop, echo=True,
+                                        local_addr=("::1", 0))
+            except OSError:
+                pytest.skip("no IPv6 loopback")
+            addr = st.get_extra_info("sockname")
+            assert len(addr) == 4
+            ct, cp = await endpoint(loop, local_addr=("::1", 0))
+            ct.sendto(b"six", addr[:2])
+            await cp.got
+            assert cp.data == [(b"six", addr)]
+            ct.close()
+            st.close()
+            await cp.lost
+            await sp.lost
+        self.run_aio(main)
+
+    def test_context_of_protocol_callbacks(self):
+        var = contextvars.ContextVar("var", default="unset")
+
+        class Ctx(Recorder):
+            def datagram_received(self, data, addr):
+                self.seen = var.get()
+                super().datagram_received(data, addr)
+
+        async def main(loop):
+            var.set("creator")
+            st, sp = await loop.create_datagram_endpoint(
+                lambda: Ctx(), local_addr=LOCAL)
+            var.set("changed")
+            ct, cp = await endpoint(loop)
+            ct.sendto(b"?", st.get_extra_info("sockname"))
+            await sp.got
+            assert sp.seen == "creator"
+            st.close()
+            ct.close()
+            await sp.lost
+        self.run_aio(main)
+
+    def test_write_flow_control(self):
+        host = blocking_destination()
+
+        async def main(loop):
+            ct, cp = await endpoint(loop, local_addr=("0.0.0.0", 0))
+            sock = ct.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
+            ct.set_write_buffer_limits(high=4000, low=0)
+            assert ct.get_write_buffer_limits() == (0, 4000)
+            for _ in range(20):
+                ct.sendto(b"x" * 3000, (host, 9))
+                if cp.events[-1] == "pause":
+                    break
+            # Queued: only what the kernel refused (asyncio's buffer).
+            assert 4000 < ct.get_write_buffer_size() <= 20 * 3008
+            assert cp.events == ["made", "pause"]
+            assert cp.errors == []
+            queued = ct.get_write_buffer_size()
+            ct.abort()  # drops the queue
+            # Stock asyncio empties its buffer but keeps counting it.
+            assert ct.get_write_buffer_size() == (
+                0 if self.is_trioaio else queued)
+            assert await cp.lost is None
+            assert cp.events == ["made", "pause", ("lost", None)]
+        self.run_aio(main)
+
+    def test_close_waits_for_queued_datagrams(self):
+        host = blocking_destination()
+
+        async def main(loop):
+            ct, cp = await endpoint(loop, local_addr=("0.0.0.0", 0))
+            sock = ct.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
+            for _ in range(20):
+                ct.sendto(b"x" * 3000, (host, 9))
+                if ct.get_write_buffer_size():
+                    break
+            assert ct.get_write_buffer_size() > 0
+            ct.close()
+            await asyncio.sleep(0)
+            assert not cp.lost.done()  # still queued
+            # The kernel drops them once the neighbour stays unresolved.
+            assert await asyncio.wait_for(cp.lost, 8) is None
+            assert ct.get_write_buffer_size() == 0
+            del self.handler_calls[:]
+        self.run_aio(main, timeout=10)
+
+    def test_unclosed_transport_warns(self):
+        async def main(loop):
+            ct, cp = await endpoint(loop)
+            await asyncio.sleep(0)
+            sock = ct.get_extra_info("socket")
+            # A reading transport is the loop's (asyncio's selector holds
+            # it): only a paused one can be lost.
+            ct.pause_reading()
+            del ct, cp
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                gc.collect()
+            assert any(issubclass(w.category, ResourceWarning) and
+                       "unclosed transport" in str(w.message)
+                       for w in caught)
+            assert sock.fileno() == -1
+        self.run_aio(main)
+
+    def test_dropped_transport_keeps_receiving(self):
+        async def main(loop):
+            got = loop.create_future()
+
+            class Forgetful(asyncio.DatagramProtocol):
+                def datagram_received(self, data, addr):
+                    got.set_result(data)
+
+            _, _ = await loop.create_datagram_endpoint(
+                Forgetful, local_addr=LOCAL)
+            await asyncio.sleep(0)
+            gc.collect()
+            addr = next(t for t in list(loop._transports.values())
+                        if isinstance(t._protocol, Forgetful)
+                        ).get_extra_info("sockname")
+            gc.collect()
+            ct, cp = await endpoint(loop)
+            ct.sendto(b"still there", addr)
+            assert await got == b"still there"
+            for t in list(loop._transports.values()):
+                t.close()
+            await cp.lost
+        self.run_aio(main)
+
+    def test_set_protocol_and_keywords(self):
+        async def main(loop):
+            st, sp = await endpoint(loop, want=2)
+            addr = st.get_extra_info("sockname")
+            ct, cp = await endpoint(loop)
+            other = Recorder()
+            ct.set_protocol(other)
+            assert ct.get_protocol() is other
+            ct.sendto(data=b"kw", addr=addr)
+            ct.sendto(b"pos", addr=addr)
+            await sp.got
+            assert [d for d, _ in sp.data] == [b"kw", b"pos"]
+            ct.close()
+            assert await other.lost is None
+            assert not cp.lost.done()  # the new protocol was told
+            st.close()
+            await sp.lost
+        self.run_aio(main)
+
+    def test_writes_after_connection_lost_are_counted(self, caplog):
+        async def main(loop):
+            st, sp = await endpoint(loop)
+            ct, cp = await endpoint(
+                loop, remote_addr=st.get_extra_info("sockname"))
+            ct.close()
+            await cp.lost
+            with caplog.at_level("WARNING", logger="asyncio"):
+                for _ in range(6):
+                    ct.sendto(b"gone")
+            assert "socket.send() raised exception." in caplog.text
+            st.close()
+            await sp.lost
+        self.run_aio(main)
+
+    def test_debug_mode_logs_pause_and_resume(self, caplog):
+        async def main(loop):
+            loop.set_debug(True)
+            ct, cp = await endpoint(loop)
+            with caplog.at_level("DEBUG", logger="asyncio"):
+                ct.pause_reading()
+                ct.pause_reading()
+                ct.resume_reading()
+                ct.resume_reading()
+            assert "pauses reading" in caplog.text
+            assert "resumes reading" in caplog.text
+            ct.close()
+            await cp.lost
+            loop.set_debug(False)
+        self.run_aio(main)
+
+    def test_fatal_os_error_closes_with_it(self, caplog):
+        async def main(loop):
+            loop.set_debug(True)
+            ct, cp = await endpoint(loop)
+            exc = OSError(5, "broken")
+            with caplog.at_level("DEBUG", logger="asyncio"):
+                ct._fatal_error(exc, "Fatal read error on datagram transport")
+            assert await cp.lost is exc
+            assert "Fatal read error on datagram transport" in caplog.text
+            loop.set_debug(False)
+        self.run_aio(main)
+
+    def test_unix_datagram(self, tmp_path):
+        async def main(loop):
+            path = str(tmp_path / "dgram")
+            st, sp = await endpoint(loop, family=socket.AF_UNIX,
+                                    local_addr=path)
+            cpath = str(tmp_path / "client")
+            ct, cp = await endpoint(loop, family=socket.AF_UNIX,
+                                    local_addr=cpath, remote_addr=path)
+            ct.sendto(b"unix")
+            await sp.got
+            assert sp.data == [(b"unix", cpath)]
+            ct.close()
+            st.close()
+            await cp.lost
+            await sp.lost
+        self.run_aio(main)
+
+
+class TestUDP_asyncio(_TestUDP, AsyncioCase):
+    pass
+
+
+class TestUDP_trioaio(_TestUDP, TrioAioCase):
+    pass
+
+
+@pytest.mark.skipif(IS_REFERENCE, reason="trioaio's synchronous loop")
+class TestUDP_trioaio_sync(_TestUDP, RunUntilCompleteCase):
+    impl_name = "trioaio"
+
+    def new_loop(self):
+        import trioaio
+        return trioaio.SyncTrioEventLoop()
+
+
+# ------------------------------------------------- the C transport itself
+
+trioaio_only = pytest.mark.skipif(IS_REFERENCE, reason="trioaio's C core")
+
+
+def counts():
+    from trioaio import _core
+    gc.collect()
+    return _core._live_counts()
+
+
+@trioaio_only
+class TestCTransport:
+
+    def run(self, corofn):
+        import trioaio
+        loop = trioaio.SyncTrioEventLoop()
+        try:
+            return loop.run_until_complete(corofn(loop))
+        finally:
+            loop.close()
+
+    def test_type_and_counters_balance(self):
+        from trioaio import _core
+        before = counts()
+
+        async def main(loop):
+            st, sp = await endpoint(loop, echo=True)
+            ct, cp = await endpoint(loop, want=50)
+            assert type(ct) is _core.UDPTransport
+            assert counts()["udp"] == before["udp"] + 2
+            for i in range(50):
+                ct.sendto(b"%d" % i, st.get_extra_info("sockname"))
+            await cp.got
+            ct.close()
+            st.close()
+            await cp.lost
+            await sp.lost
+        self.run(main)
+        assert counts() == before
+
+    def test_loop_closed_first(self):
+        before = counts()
+        holder = []
+
+        async def main(loop):
+            holder.append(await endpoint(loop))
+        self.run(main)  # closes the loop with the transport open
+        ct, cp = holder.pop()
+        assert "fd=" in repr(ct)
+        with pytest.warns(ResourceWarning):
+            del ct, cp
+            gc.collect()
+        assert counts() == before
+
+    def test_python_fallback_by_environment(self):
+        code = (
+            "import asyncio, trioaio\n"
+            "async def main():\n"
+            "    loop = asyncio.get_running_loop()\n"
+            "    t, p = await loop.create_datagram_endpoint(\n"
+            "        asyncio.DatagramProtocol, local_addr=('127.0.0.1', 0))\n"
+            "    print(type(t).__name__)\n"
+            "    t.close()\n"
+            "loop = trioaio.SyncTrioEventLoop()\n"
+            "loop.run_until_complete(main())\n"
+            "loop.close()\n")
+        for value, name in (("1", "_SelectorDatagramTransport"),
+                            ("0", "UDPTransport")):
+            env = dict(os.environ, TRIOAIO_PY_TRANSPORTS=value)
+            out = subprocess.run([sys.executable, "-c", code], env=env,
+                                 capture_output=True, text=True, check=True)
+            assert out.stdout.strip() == name
+
+    def test_unix_datagram_uses_python_transport(self, tmp_path):
+        from trioaio import _core
+
+        async def main(loop):
+            t, p = await endpoint(loop, family=socket.AF_UNIX,
+                                  local_addr=str(tmp_path / "u"))
+            assert type(t) is not _core.UDPTransport
+            t.close()
+            await p.lost
+        self.run(main)
+
+    @pytest.mark.parametrize("stock", [True, False])
+    def test_system_exit_in_callback_propagates(self, stock):
+        import trioaio
+
+        class Exiting(Recorder):
+            def datagram_received(self, data, addr):
+                raise SystemExit(3)
+
+        loop = (asyncio.SelectorEventLoop() if stock
+                else trioaio.SyncTrioEventLoop())
+
+        async def start():
+            st, sp = await loop.create_datagram_endpoint(
+                Exiting, local_addr=LOCAL)
+            ct, cp = await endpoint(loop)
+            return st, ct, cp
+        try:
+            st, ct, cp = loop.run_until_complete(start())
+            ct.sendto(b"bye", st.get_extra_info("sockname"))
+            with pytest.raises(SystemExit):
+                loop.run_forever()
+            st.close()
+            ct.close()
+            loop.run_until_complete(cp.lost)
+        finally:
+            loop.close()
+
+    def test_sendto_argument_errors(self):
+        async def main(loop):
+            ct, cp = await endpoint(loop)
+            for args, kwargs in (((), {}), ((b"a", LOCAL, 1), {}),
+                                 ((b"a",), {"data": b"b"}),
+                                 ((b"a",), {"where": LOCAL})):
+                with pytest.raises(TypeError):
+                    ct.sendto(*args, **kwargs)
+            ct.close()
+            await cp.lost
+        self.run(main)
+
+    def test_queued_names_are_resolved(self):
+        host = blocking_destination()
+
+        async def main(loop):
+            ct, cp = await endpoint(loop, local_addr=("0.0.0.0", 0),
+                                    allow_broadcast=True)
+            sock = ct.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
+            for _ in range(20):
+                ct.sendto(b"x" * 3000, (host, 9))
+                if ct.get_write_buffer_size():
+                    break
+            queued = ct.get_write_buffer_size()
+            assert queued
+            # Behind the queue, addresses the fast path does not read
+            # are resolved as socket.sendto would.
+            ct.sendto(b"name", ("localhost", 9))
+            ct.sendto(b"all", ("<broadcast>", 9))
+            ct.sendto(b"bad", ("no such host.invalid", 9))
+            assert isinstance(cp.errors[-1], socket.gaierror)
+            ct.sendto(b"worse", 42)
+            assert isinstance(await cp.lost, TypeError)
+        self.run(main)
+
+    def test_constructor_errors(self):
+        from trioaio import _core
+        import trioaio
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        loop = trioaio.SyncTrioEventLoop()
+        try:
+            with pytest.raises(ValueError, match="AF_INET or AF_INET6"):
+                _core.UDPTransport(loop, sock, Recorder)
+            with pytest.raises(TypeError, match="trioaio loop"):
+                _core.UDPTransport(object(), sock, Recorder)
+        finally:
+            loop.close()
+            sock.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            _core.UDPTransport(loop, sock, Recorder)
