@@ -30,7 +30,8 @@ struct module {
     struct gen_map ann_names; /* names the stub needs */
     struct gen_map bound;     /* module-level name -> struct binding */
     struct gen_map emitted;   /* top-level names already adapted */
-    int star;                 /* the module has a star import */
+    int star;                 /* how many star imports the module has */
+    char *star_module;        /* the module of the first one */
     int need_contextlib, need_typing, need_proxy;
     int prev; /* stubs: 0 nothing yet, 1 a function, 2 a class */
     char **all;
@@ -258,7 +259,8 @@ scan_import(struct module *m, TSNode st, int runtime)
         if (from && ts_node_eq(c, modnode))
             continue;
         if (strcmp(t, "wildcard_import") == 0) {
-            m->star = 1;
+            if (m->star++ == 0 && mod != NULL)
+                m->star_module = gen_xstrdup(mod);
             continue;
         }
         if (strcmp(t, "aliased_import") == 0) {
@@ -408,6 +410,10 @@ import_line(const struct module *m, const char *name)
                    : gen_xasprintf("from %s import %s as %s", b->module,
                                    b->name, name);
     }
+    /* Not bound, so from the one star import if there is one: mypy's
+     * --no-implicit-reexport refuses it through the source module. */
+    if (b == NULL && m->star == 1 && m->star_module != NULL)
+        return gen_xasprintf("from %s import %s", m->star_module, name);
     return gen_xasprintf("from %s import %s", m->f->modname, name);
 }
 
@@ -430,8 +436,7 @@ emit_imports(struct module *m, struct gen_buf *b, const struct gen_map *names,
             continue;
         bd = gen_map_get(&m->bound, n);
         in_default = names->vals[i] == (void *)2;
-        if (bd == NULL && gen_is_builtin(n))
-            continue;
+        /* (Builtins are never collected: emit.c leaves them out.) */
         if (stub || (bd != NULL && bd->runtime) || in_default ||
             (bd == NULL && m->star))
             GEN_PUSH(run, nrun, caprun, import_line(m, n));
@@ -1069,16 +1074,12 @@ static const char proxy_helper[] =
     "itself.\n"
     "        return self if value is self._trioaio_impl else value\n";
 
+/* Called once a name: emit_top adapts the first definition of each. */
 static void
 add_all(struct module *m, const char *name)
 {
-    size_t i;
-
     if (name[0] == '_')
         return;
-    for (i = 0; i < m->nall; i++)
-        if (strcmp(m->all[i], name) == 0)
-            return;
     GEN_PUSH(m->all, m->nall, m->capall, gen_xstrdup(name));
 }
 
@@ -1341,6 +1342,7 @@ gen_render(struct gen_modeler *ml, const struct gen_file *f, const char *src,
     gen_map_free(&m.ann_names);
     gen_map_free(&m.emitted);
     free_bindings(&m.bound);
+    free(m.star_module);
     for (size_t i = 0; i < m.nall; i++)
         free(m.all[i]);
     free(m.all);

@@ -66,6 +66,7 @@ folded_range(const char *src, uint32_t a, uint32_t e)
     unsigned commas[64] = {0}; /* commas so far at each bracket depth */
     unsigned depth = 0;
 
+    gen_buf_append(&b, "", 0); /* "" rather than NULL if a == e */
     for (i = a; i < e; i++) {
         char c = src[i];
 
@@ -111,8 +112,6 @@ folded_range(const char *src, uint32_t a, uint32_t e)
         }
         gen_buf_append(&b, &c, 1);
     }
-    if (b.data == NULL)
-        b.data = gen_xcalloc(1, 1);
     return b.data;
 }
 
@@ -497,13 +496,10 @@ black_docstring(const char *doc, int indent)
     if (pl > 1 || (doc[pl] != '"' && doc[pl] != '\'') || strstr(doc, "\\\n"))
         return gen_xstrdup(doc);
     q = doc[pl];
+    /* doc is a string literal: its quotes are there, twice. */
     ql = n >= pl + 6 && doc[pl + 1] == q && doc[pl + 2] == q ? 3 : 1;
-    if (n < pl + 2 * ql)
-        return gen_xstrdup(doc);
     body = doc + pl + ql;
-    gen_buf_append(&text, body, n - pl - 2 * ql);
-    if (text.data == NULL)
-        text.data = gen_xcalloc(1, 1);
+    gen_buf_append(&text, body, n - pl - 2 * ql); /* allocates, even 0 */
     if (q == '\'' && strchr(text.data, '"') == NULL)
         q = '"';
     multi = strchr(text.data, '\n') != NULL;
@@ -568,8 +564,6 @@ black_docstring(const char *doc, int indent)
     }
     free(lines);
     gen_buf_free(&text);
-    if (out.data == NULL)
-        out.data = gen_xcalloc(1, 1);
     if (multi) {
         /* Only blank lines after the first: black makes it one line. */
         size_t e = out.len;

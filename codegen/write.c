@@ -67,15 +67,12 @@ int
 gen_write_atomic(const char *path, const char *data, size_t len)
 {
     const char *slash = strrchr(path, '/');
-    char *tmp;
+    int dirlen = slash ? (int)(slash + 1 - path) : 0;
+    char *tmp = gen_xasprintf("%.*s.%s.tmp%ld", dirlen, path, path + dirlen,
+                              (long)getpid());
     FILE *f;
     int err = 0;
 
-    if (slash)
-        tmp = gen_xasprintf("%.*s/.%s.tmp%ld", (int)(slash - path), path,
-                            slash + 1, (long)getpid());
-    else
-        tmp = gen_xasprintf(".%s.tmp%ld", path, (long)getpid());
     f = fopen(tmp, "wb");
     if (f == NULL) {
         err = errno;

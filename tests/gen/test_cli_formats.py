@@ -69,6 +69,9 @@ def test_github_escapes_properties_and_message(tmp_path):
         "::error title=trioaio-gen (TA001),file=cr%0Dlf%0A100%25%2C a%3Ab.py,"
         "line=11,col=10::TA001 asyncio `cr%0Dlf%0A100%25, a:b.aio_a` ")
     assert ",line=11,col=25::" in lines[1]
+    data = json.loads(run_gen("check", "--output-format=json", ".",
+                              cwd=tmp_path).stdout)
+    assert [d["filename"] for d in data] == [name, name]
 
 
 def test_concise_is_text(odd):

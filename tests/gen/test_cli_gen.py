@@ -65,3 +65,19 @@ def test_black_line_length_from_pyproject(tmp_path, toml, expected):
     out = tmp_path / "new" / "out"
     run_gen("gen", "-q", "-o", out, "m.py", cwd=tmp_path, check=True)
     assert expected in (out / "m.py").read_text()
+
+
+def test_a_generated_file_that_names_no_source_is_kept(tmp_path):
+    (tmp_path / "m.py").write_text(MARKED)
+    run_gen("gen", "-q", "-o", "out", "m.py", cwd=tmp_path, check=True)
+    header = (tmp_path / "out" / "m.py").read_text().splitlines()[0]
+    # Ours by its header, but which source it came from is not recorded:
+    # it cannot be stale, whatever the sources do.
+    (tmp_path / "out" / "orphan.py").write_text(header + "\nx = 1\n")
+    (tmp_path / "m.py").write_text("async def plain():\n    pass\n")
+    proc = run_gen("gen", "-o", "out", "m.py", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["removed stale out/m.py",
+                                        "removed stale out/m.pyi"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "orphan.py"]

@@ -277,3 +277,19 @@ def test_stale_adapter_in_a_read_only_directory(tmp_path):
     assert "trioaio-gen: out/mod.py: Permission denied" in proc.stderr
     assert "trioaio-gen: out/mod.pyi: Permission denied" in proc.stderr
     assert listing(tmp_path / "out") == ["mod.py", "mod.pyi"]
+
+
+@needs_modes
+def test_unreadable_adapter_is_not_replaced(tmp_path):
+    (tmp_path / "mod.py").write_text(MARKED)
+    run_gen("gen", "-q", "-o", "out", "mod.py", cwd=tmp_path, check=True)
+    adapter = tmp_path / "out" / "mod.py"
+    old = adapter.read_bytes()
+    (tmp_path / "mod.py").write_text(MARKED.replace("url: str", "url: bytes"))
+    adapter.chmod(0)
+    # Unread, it may not be ours: it is left alone.
+    proc = run_bound("gen", "-o", "out", "mod.py", cwd=tmp_path)
+    adapter.chmod(0o644)
+    assert proc.returncode == 2
+    assert "trioaio-gen: out/mod.py: Permission denied" in proc.stderr
+    assert adapter.read_bytes() == old

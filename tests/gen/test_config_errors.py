@@ -89,3 +89,24 @@ def test_other_tables_do_not_change_ours(tmp_path):
     proc = _run(tmp_path, '[tool.trioaio-gen]\nselect = ["TA001"]\n'
                 '[tool.other]\nignore = ["TA001"]\n')
     assert _codes(proc) == ["TA001"]
+
+
+def test_configuration_above_the_working_directory_is_named_in_full(
+        tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.trioaio-gen.domains]\n"app.jobs" = "trio"\n')
+    for name, text in {
+            "app/__init__.py": "", "app/aio/__init__.py": "",
+            "app/aio/net.py": "import asyncio\n\n\nasync def fetch():\n"
+                              "    await asyncio.sleep(0)\n",
+            "app/jobs.py": "from app.aio import net\n\n\nasync def work():\n"
+                           "    await net.fetch()\n"}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    # From the top, the file is named as the checked paths are; from
+    # below, no relative name is shorter than the absolute one.
+    top = run_gen("check", "app", cwd=tmp_path).stdout
+    assert "`app.jobs` in pyproject.toml)" in top
+    below = run_gen("check", ".", cwd=tmp_path / "app").stdout
+    assert f"`app.jobs` in {tmp_path}/pyproject.toml)" in below
+    assert below.startswith("jobs.py:5:5: TA001 ")

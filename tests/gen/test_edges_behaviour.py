@@ -64,7 +64,9 @@ def test_functions_cross_and_return(modules):
             [i async for i in adapted.items(3)],
         )
 
-    assert run_in_loop(scenario) == (4, 9, "p" + orig.sep, 3, [0, 1, 2])
+    assert run_in_loop(scenario) == (4, 9, "p/", 3, [0, 1, 2])
+    assert "_hidden" not in adapted.__all__ and "spread" in adapted.__all__
+    assert run_in_loop(adapted._hidden) is None
 
 
 def test_classes_forward_and_nest(modules):
@@ -94,7 +96,9 @@ def test_classes_forward_and_nest(modules):
 def test_refused_decorators_are_named(tmp_path):
     proc = run_gen("gen", "-o", tmp_path / "out", "src", cwd=CASES / "edges")
     assert proc.returncode == 0
-    assert ("src/edges.py:122:5: decorator `@staticmethod` on "
+    lines = (CASES / "edges" / "src" / "edges.py").read_text().splitlines()
+    line = lines.index("    @staticmethod") + 1
+    assert (f"src/edges.py:{line}:5: decorator `@staticmethod` on "
             "`Service.below` cannot be kept by the adapter: it must be the "
             "outermost decorator") in proc.stderr
     assert ("decorator `@property` on `Service.status` cannot be kept by "

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import edges as _src
 import trioaio as _rt
+from collections.abc import Callable
 from edges import LIMIT
 from edges import RETRIES
-from edges import sep
 from typing import Optional
 from typing import Sequence as Seq
 
@@ -104,12 +104,16 @@ _raw_joined = _under(_src.joined, "joined")
 
 
 # Trio-facing: asyncio code, called through aio_as_trio().
-async def joined(path: "Optional[str]" = None, s: str = sep) -> Optional[str]:
+async def joined(
+    path: "Optional[str]" = None,
+    s: str = "/",
+    then: Optional[Callable[[], None]] = None,
+) -> Optional[str]:
     """Starts on this line.
 
     Tabs expand to eight columns.
     """
-    return await _rt.aio_as_trio(_raw_joined)(path, s)
+    return await _rt.aio_as_trio(_raw_joined)(path, s, then)
 
 
 _raw_quoted = _under(_src.quoted, "quoted")
@@ -165,6 +169,15 @@ _raw_prefixed = _under(_src.prefixed, "prefixed")
 async def prefixed():
     R"""Raw prefix, kept."""
     return await _rt.aio_as_trio(_raw_prefixed)()
+
+
+_raw__hidden = _under(_src._hidden, "_hidden")
+
+
+# Trio-facing: asyncio code, called through aio_as_trio().
+async def _hidden() -> None:
+    """Adapted, but not in __all__."""
+    return await _rt.aio_as_trio(_raw__hidden)()
 
 
 _raw_through_an_alias = _under(_src.through_an_alias, "through_an_alias")

@@ -4,7 +4,7 @@ by tuples, chained and bare annotations, a star import, an aliased and a
 parenthesised import, decorators the adapter cannot keep, nested classes
 without marked methods, docstrings black rewrites in unusual ways."""
 import asyncio
-from os.path import *  # noqa: F403
+from collections.abc import *  # noqa: F403
 from typing import (  # the names the annotations use
     Optional,
     Sequence as Seq,
@@ -16,7 +16,11 @@ from trioaio import aio_as_trio as a2t
 LIMIT, RETRIES = 10, 3
 first = second = "x"
 pending: int
+HEAD, *TAIL = [1, 2, 3]
+registry = {}
+registry["spread"] = 1
 Extra = dict
+Extra.__doc__
 
 
 @aio_as_trio
@@ -39,7 +43,9 @@ async def spread(
 
 
 @aio_as_trio
-async def joined(path: "Optional[str]" = None, s: str = sep) -> Optional[str]:
+async def joined(
+    path: "Optional[str]" = None, s: str = "/", then: Optional[Callable[[], None]] = None
+) -> Optional[str]:
     """Starts on this line.
 
 	Tabs expand to eight columns.
@@ -84,6 +90,12 @@ async def continued():
 @aio_as_trio
 async def prefixed():
     R"""Raw prefix, kept."""
+    await asyncio.sleep(0)
+
+
+@aio_as_trio
+async def _hidden() -> None:
+    """Adapted, but not in __all__."""
     await asyncio.sleep(0)
 
 
