@@ -12,8 +12,8 @@
 #define MAX_UP 64
 
 static const char *const known_keys[] = {
-    "select",          "ignore",       "exclude",
-    "asyncio-modules", "trio-modules", "neutral-modules",
+    "select",       "ignore",          "exclude",   "asyncio-modules",
+    "trio-modules", "neutral-modules", "cache-dir",
 };
 
 /* The directory part of path (a file) or path itself (a directory),
@@ -236,9 +236,22 @@ main_key(struct gen_config *c, struct reader *r, char *key, char *val)
         return cfg_error(r,
                          "unknown key `%s` in [tool.trioaio-gen]; the keys "
                          "are select, ignore, exclude, asyncio-modules, "
-                         "trio-modules, neutral-modules and the table "
+                         "trio-modules, neutral-modules, cache-dir and the "
+                         "table "
                          "[tool.trioaio-gen.domains]",
                          key);
+    if (strcmp(key, "cache-dir") == 0) {
+        char *v = trim(val), *dir = string_at(&v), *rest;
+
+        rest = dir != NULL ? trim(v) : NULL;
+        if (dir == NULL || (*rest != '\0' && *rest != '#') || dir[0] == '\0') {
+            free(dir);
+            return cfg_error(r, "`%s` needs a directory as a string", key);
+        }
+        free(c->cache_dir);
+        c->cache_dir = dir;
+        return 0;
+    }
     if (read_list(r, val, key, &list, &n) < 0) {
         for (i = 0; i < n; i++)
             free(list[i]);
@@ -550,6 +563,7 @@ gen_config_free(struct gen_config *c)
     size_t i;
 
     free(c->path);
+    free(c->cache_dir);
     free_list(c->select, c->nselect);
     free_list(c->ignore, c->nignore);
     free_list(c->exclude, c->nexclude);

@@ -22,6 +22,7 @@ struct gen_config {
     char *path; /* the pyproject.toml read, or NULL */
     char **select, **ignore, **exclude;
     size_t nselect, nignore, nexclude;
+    char *cache_dir; /* cache-dir as written (relative to path's dir) */
     /* asyncio-modules, trio-modules, neutral-modules: libraries. */
     struct gen_modrule *libs;
     size_t nlibs;

@@ -29,6 +29,13 @@ GEN_GRAMMAR_CFLAGS := -O2 -g -std=c11 -I$(GEN_GRAMMAR)/src \
     -Dts_malloc=malloc -Dts_calloc=calloc -Dts_realloc=realloc \
     -Dts_free=free -w
 GEN_STAMP := $(GEN_GRAMMAR)/.verified-$(TSPY_VERSION)-$(TSCORE_VERSION)
+# The build id names the cache's directory (codegen/cache.c): a hash of
+# everything that decides what the model stores, so that another build
+# never reads this one's per-file facts.
+GEN_BUILD_ID := $(shell cat $(sort $(GEN_SRCS) $(GEN_HDRS)) \
+    codegen/builtins.inc grammar/facts.scm grammar/pin.mk 2>/dev/null | \
+    sha256sum | cut -c1-16)
+GEN_ID_FLAG := -DGEN_BUILD_ID='"$(GEN_BUILD_ID)"'
 
 ifeq ($(GEN_TS_A),)
 GEN_TS_LIB := $(shell pkg-config --libs tree-sitter 2>/dev/null || \
@@ -67,6 +74,9 @@ $(GEN_BUILD)/%.o: codegen/%.c $(GEN_HDRS) $(GEN_BUILD)/facts_scm.h
 	@mkdir -p $(GEN_BUILD)
 	$(GEN_CC) $(GEN_CFLAGS) $(GEN_WARN) $(GEN_CPPFLAGS) -c $< -o $@
 
+$(GEN_BUILD)/cache.o: GEN_CPPFLAGS += $(GEN_ID_FLAG)
+$(GEN_BUILD)/cache.o: $(GEN_SRCS) $(GEN_HDRS) grammar/facts.scm grammar/pin.mk
+
 GEN_OBJS := $(patsubst codegen/%.c,$(GEN_BUILD)/%.o,$(GEN_SRCS))
 $(GEN_BIN): $(GEN_OBJS) $(GEN_GRAMMAR)/parser.o $(GEN_GRAMMAR)/scanner.o
 	$(GEN_CC) $(GEN_CFLAGS) -o $@ $^ $(GEN_TS_LIB) -lpthread
@@ -96,7 +106,7 @@ GEN_ASAN_FLAGS := -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 gen-asan: $(GEN_STAMP) $(GEN_BUILD)/facts_scm.h
 	@mkdir -p $(GEN_ASAN_DIR)
 	$(call GEN_SAN_GRAMMAR,$(GEN_ASAN_FLAGS),$(GEN_ASAN_DIR))
-	clang -O1 $(GEN_ASAN_FLAGS) $(GEN_WARN) $(GEN_CPPFLAGS) \
+	clang -O1 $(GEN_ASAN_FLAGS) $(GEN_WARN) $(GEN_CPPFLAGS) $(GEN_ID_FLAG) \
 	    $(GEN_SRCS) $(GEN_ASAN_DIR)/parser.o $(GEN_ASAN_DIR)/scanner.o \
 	    -o $(GEN_ASAN_DIR)/trioaio-gen $(GEN_TS_LIB) -lpthread
 	ASAN_OPTIONS=detect_leaks=1:exitcode=86 UBSAN_OPTIONS=exitcode=87 \
@@ -109,7 +119,8 @@ GEN_FUZZ_SECONDS ?= 120
 GEN_FUZZ_DIR := build/gen-fuzz
 GEN_SAN_GRAMMAR_FLAGS := -g -fsanitize=address,undefined
 GEN_FUZZ_FLAGS := -g -fsanitize=fuzzer,address,undefined \
-                  -fno-sanitize-recover=all
+                  -fno-sanitize-recover=all \
+                  -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 gen-fuzz: $(GEN_STAMP) $(GEN_BUILD)/facts_scm.h
 	@mkdir -p $(GEN_FUZZ_DIR)/corpus
 	@find tests/gen/cases tests/gen/fuzz-regressions examples/mixed_project \
@@ -117,7 +128,7 @@ gen-fuzz: $(GEN_STAMP) $(GEN_BUILD)/facts_scm.h
 	    -exec sh -c 'cp "$$1" $(GEN_FUZZ_DIR)/corpus/$$(echo "$$1" | \
 	    tr / _)' _ {} \;
 	$(call GEN_SAN_GRAMMAR,$(GEN_SAN_GRAMMAR_FLAGS),$(GEN_FUZZ_DIR))
-	clang -O1 $(GEN_FUZZ_FLAGS) $(GEN_WARN) $(GEN_CPPFLAGS) \
+	clang -O1 $(GEN_FUZZ_FLAGS) $(GEN_WARN) $(GEN_CPPFLAGS) $(GEN_ID_FLAG) \
 	    $(filter-out codegen/main.c,$(GEN_SRCS)) codegen/fuzz.c \
 	    $(GEN_FUZZ_DIR)/parser.o $(GEN_FUZZ_DIR)/scanner.o \
 	    -o $(GEN_FUZZ_DIR)/fuzz $(GEN_TS_LIB) -lpthread
@@ -135,6 +146,8 @@ gen-fuzz: $(GEN_STAMP) $(GEN_BUILD)/facts_scm.h
 GEN_STDLIB := $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])' 2>/dev/null)
 gen-stdlib: gen-build
 	$(PYTHON) tests/gen/stdlib_check.py $(GEN_BIN)
+	TRIOAIO_GEN_STDLIB=1 $(PYTHON) -m pytest -q tests/gen/test_cache.py \
+	    -k stdlib
 
 bench-gen: gen-build
 	$(PYTHON) bench/gen/bench.py --binary $(GEN_BIN) --tree $(GEN_STDLIB) \

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "libs.h"
 #include "resolve.h"
 #include "util.h"
@@ -47,7 +48,14 @@ static void
 load_one(struct gen_project *p, struct gen_modeler *m, struct gen_file *f)
 {
     size_t len = 0;
-    char *src = gen_read_file(f->path, &len);
+    struct stat st;
+    char *src;
+
+    /* A file the cache knows by its stat() is not even read. */
+    if (p->cache != NULL && !p->parse_only && !p->keep_sources &&
+        gen_cache_by_stat(p->cache, f, &st))
+        return;
+    src = gen_read_file(f->path, &len);
 
     if (src == NULL) {
         f->io_error = 1;
@@ -73,8 +81,12 @@ load_one(struct gen_project *p, struct gen_modeler *m, struct gen_file *f)
         if (tree != NULL)
             ts_tree_delete(tree);
     }
-    else {
+    else if (p->cache == NULL) {
         gen_model_build(m, f, src, len, NULL);
+    }
+    else if (!gen_cache_get(p->cache, f, src, len, &st)) {
+        gen_model_build(m, f, src, len, NULL);
+        gen_cache_put(p->cache, f, src, len, &st);
     }
     free(src);
 }
@@ -225,12 +237,19 @@ want_conftests(struct gen_project *p, const struct gen_file *f,
             break;
         *slash = '\0';
         cand = gen_xasprintf("%s/conftest.py", dir);
-        /* Not if the walk found it already: it is loaded as explicit. */
+        /* Not if the walk found it already: it is loaded as explicit.
+         * A directory's missing conftest.py is remembered (3), as every
+         * file in it asks again. */
         if (gen_map_get(queued, cand) == NULL &&
             (p->scan == NULL || gen_map_get(&p->scan->seen, cand) == NULL) &&
-            strcmp(cand, f->path) != 0 && gen_is_file(cand)) {
-            gen_map_put(queued, cand, (void *)1);
-            GEN_PUSH(*paths, *n, *cap, cand);
+            strcmp(cand, f->path) != 0) {
+            int found = gen_is_file(cand);
+
+            gen_map_put(queued, cand, found ? (void *)1 : (void *)3);
+            if (found)
+                GEN_PUSH(*paths, *n, *cap, cand);
+            else
+                free(cand);
         }
         else {
             free(cand);
@@ -319,26 +338,38 @@ want_for_file(struct gen_project *p, const struct gen_file *f,
 static void
 register_files(struct gen_project *p, size_t from)
 {
-    size_t i, j;
+    struct gen_buf key = {0};
+    size_t i, j, stem, ndefs = 0;
 
+    for (i = from; i < p->nfiles; i++)
+        ndefs += p->files[i]->nfuncs;
+    gen_map_reserve(&p->by_fqn, ndefs);
+    gen_map_reserve(&p->by_module, p->nfiles - from);
     for (i = from; i < p->nfiles; i++) {
         struct gen_file *f = p->files[i];
 
         if (f->io_error)
             continue;
-        if (gen_map_get(&p->by_module, f->modname) == NULL)
-            gen_map_put(&p->by_module, f->modname, f);
+        gen_map_add(&p->by_module, f->modname, strlen(f->modname), f);
+        if (f->nfuncs == 0)
+            continue;
+        /* modname.qualname, built in one buffer: this runs for every
+         * definition of every file, warm runs included. */
+        gen_buf_puts(&key, f->modname);
+        if (f->modname[0])
+            gen_buf_puts(&key, ".");
+        stem = key.len;
         for (j = 0; j < f->nfuncs; j++) {
             struct gen_func *fn = &f->funcs[j];
-            char *k = f->modname[0]
-                          ? gen_xasprintf("%s.%s", f->modname, fn->qualname)
-                          : gen_xstrdup(fn->qualname);
 
-            if (gen_map_get(&p->by_fqn, k) == NULL)
-                gen_map_put(&p->by_fqn, k, fn);
-            free(k);
+            key.len = stem;
+            gen_buf_puts(&key, fn->qualname);
+            /* The first definition of a name wins. */
+            gen_map_add(&p->by_fqn, key.data, key.len, fn);
         }
+        key.len = 0;
     }
+    gen_buf_free(&key);
 }
 
 void

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "check.h"
 #include "config.h"
 #include "explain.h"
@@ -26,6 +27,21 @@
 
 #define GEN_VERSION "0.1.0"
 
+/* A run that is about to exit leaves its project to the operating system:
+ * freeing tens of thousands of small allocations one by one was a tenth
+ * of a warm run.  Sanitizer builds free everything, so that a leak still
+ * shows. */
+#if defined(__SANITIZE_ADDRESS__)
+#define GEN_FREE_AT_EXIT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GEN_FREE_AT_EXIT 1
+#endif
+#endif
+#ifndef GEN_FREE_AT_EXIT
+#define GEN_FREE_AT_EXIT 0
+#endif
+
 /* The configuration file's settings; read by load(), freed by main(). */
 static struct gen_config config;
 
@@ -33,6 +49,8 @@ struct opts {
     const char **select, **ignore, **exclude;
     size_t nselect, nignore, nexclude, capsel, capign, capexc;
     int format, exit_zero, statistics, jobs, check, diff, quiet;
+    int no_cache, verbose, use_cache; /* use_cache: the command reads it */
+    const char *cache_dir;
     int line_length; /* 0: the project's black setting, else 88 */
     const char *out, *runtime;
     char **owned; /* copies split_list() cut up */
@@ -63,6 +81,14 @@ usage(FILE *f)
             "                       trio_asyncio\n"
             "  --line-length=N      wrap at N (default: [tool.black] of the\n"
             "                       pyproject.toml above OUT, else 88)\n"
+            "check and explain options:\n"
+            "  --no-cache           neither read nor write the cache\n"
+            "  --cache-dir=DIR      the cache's directory (default:\n"
+            "                       cache-dir of [tool.trioaio-gen], else\n"
+            "                       .trioaio-gen-cache beside that\n"
+            "                       pyproject.toml, else in the current\n"
+            "                       directory)\n"
+            "  -v, --verbose        say how many files the cache served\n"
             "common options:\n"
             "  --exclude=GLOB       skip matching files and directories\n"
             "  -j, --jobs=N         parser threads (default: all cores)\n"
@@ -106,6 +132,8 @@ enum {
     OPT_DIFF,
     OPT_RUNTIME,
     OPT_LINE_LENGTH,
+    OPT_NO_CACHE,
+    OPT_CACHE_DIR,
 };
 
 static const struct option long_opts[] = {
@@ -120,6 +148,9 @@ static const struct option long_opts[] = {
     {"diff", no_argument, NULL, OPT_DIFF},
     {"runtime", required_argument, NULL, OPT_RUNTIME},
     {"line-length", required_argument, NULL, OPT_LINE_LENGTH},
+    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+    {"verbose", no_argument, NULL, 'v'},
     {"output", required_argument, NULL, 'o'},
     {"jobs", required_argument, NULL, 'j'},
     {"quiet", no_argument, NULL, 'q'},
@@ -135,7 +166,7 @@ parse_opts(int argc, char **argv, struct opts *o)
     memset(o, 0, sizeof(*o));
     o->runtime = "auto";
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:j:qh", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:j:qvh", long_opts, NULL)) != -1) {
         switch (c) {
         case OPT_SELECT:
             split_list(o, optarg, &o->select, &o->nselect, &o->capsel);
@@ -188,6 +219,19 @@ parse_opts(int argc, char **argv, struct opts *o)
         case 'q':
             o->quiet = 1;
             break;
+        case 'v':
+            o->verbose = 1;
+            break;
+        case OPT_NO_CACHE:
+            o->no_cache = 1;
+            break;
+        case OPT_CACHE_DIR:
+            if (optarg[0] == '\0') {
+                gen_warn("--cache-dir needs a directory");
+                return -1;
+            }
+            o->cache_dir = optarg;
+            break;
         case 'h':
             usage(stdout);
             exit(GEN_EXIT_CLEAN);
@@ -202,6 +246,51 @@ parse_opts(int argc, char **argv, struct opts *o)
         o->jobs = n > 0 ? (int)n : 1;
     }
     return 0;
+}
+
+/* Where the cache lives: --cache-dir, else cache-dir of the configuration
+ * (relative to its pyproject.toml), else beside that file, else in the
+ * current directory, as ruff keeps .ruff_cache. */
+static char *
+cache_root(const struct opts *o)
+{
+    const char *slash = config.path ? strrchr(config.path, '/') : NULL;
+    char *dir = slash
+                    ? gen_xstrndup(config.path, (size_t)(slash - config.path))
+                    : gen_xstrdup(".");
+    char *r;
+
+    if (o->cache_dir != NULL)
+        r = gen_xstrdup(o->cache_dir);
+    else if (config.cache_dir != NULL && config.cache_dir[0] == '/')
+        r = gen_xstrdup(config.cache_dir);
+    else
+        r = gen_xasprintf("%s/%s", dir,
+                          config.cache_dir ? config.cache_dir
+                                           : GEN_CACHE_DEFAULT_DIR);
+    free(dir);
+    return r;
+}
+
+/* With --verbose: what the cache did, on stderr. */
+static void
+cache_done(const struct opts *o, struct gen_project *p)
+{
+    size_t hits, unread, misses;
+    int written;
+    const char *path;
+
+    if (p->cache == NULL)
+        return;
+    gen_cache_save(p->cache);
+    gen_cache_stats(p->cache, &hits, &unread, &misses, &written, &path);
+    if (o->verbose)
+        fprintf(stderr,
+                "trioaio-gen: cache %s: %zu files from the cache (%zu "
+                "unread), %zu parsed%s\n",
+                path, hits, unread, misses, written ? ", written" : "");
+    gen_cache_close(p->cache);
+    p->cache = NULL;
 }
 
 /* Scan the paths left in argv (default ".") and load them into p. */
@@ -229,6 +318,12 @@ load(int argc, char **argv, struct opts *o, struct gen_scan *s,
             GEN_PUSH(o->exclude, o->nexclude, o->capexc,
                      (const char *)config.exclude[k]);
     p->config = &config;
+    if (o->use_cache && !o->no_cache) {
+        char *root = cache_root(o);
+
+        p->cache = gen_cache_open(root);
+        free(root);
+    }
     s->excludes = o->exclude;
     s->nexcludes = o->nexclude;
     if (optind >= argc)
@@ -256,8 +351,10 @@ cmd_check(int argc, char **argv)
 
     if (parse_opts(argc, argv, &o) < 0)
         return GEN_EXIT_ERROR;
+    o.use_cache = 1;
     rc = load(argc, argv, &o, &s, &p);
     gen_project_analyse(&p);
+    cache_done(&o, &p);
     r.select = o.select;
     r.nselect = o.nselect;
     r.ignore = o.ignore;
@@ -270,6 +367,9 @@ cmd_check(int argc, char **argv)
         status = GEN_EXIT_FINDINGS;
     else
         status = GEN_EXIT_CLEAN;
+    fflush(stdout);
+    if (!GEN_FREE_AT_EXIT)
+        return status;
     gen_report_free(&r);
     gen_project_free(&p);
     gen_scan_free(&s);
@@ -349,8 +449,10 @@ cmd_explain(int argc, char **argv)
         return GEN_EXIT_ERROR;
     }
     argv[optind] = path;
+    o.use_cache = 1;
     rc = load(argc, argv, &o, &s, &p);
     gen_project_analyse(&p);
+    cache_done(&o, &p);
     for (i = 0; i < p.nfiles; i++)
         if (p.files[i]->explicit_)
             n += gen_explain_file(p.files[i], func, stdout);

@@ -12,6 +12,7 @@
 #include "model.h"
 #include "scan.h"
 
+struct gen_cache;
 struct gen_config;
 
 enum gen_shim {
@@ -36,6 +37,7 @@ struct gen_project {
     struct gen_scan *scan; /* borrowed, for module names */
     const char *runtime;   /* module of the generated shims: trioaio */
     struct gen_config *config; /* borrowed; NULL: none */
+    struct gen_cache *cache;   /* borrowed: per-file facts; NULL: none */
     int threads;
     int parse_only;   /* benchmark floor: parse, build nothing */
     int keep_sources; /* gen: keep source and tree of marked files */

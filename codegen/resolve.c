@@ -80,11 +80,32 @@ import_target(const struct gen_file *f, const char *first, size_t n)
     return NULL;
 }
 
+/* f's first definition whose qualname is name[0:n].  Once f is the file
+ * its module name is registered for, the project's by_fqn map (first
+ * definition wins) answers in one probe; a hit there from another file
+ * (`a.b` + `c` against `a` + `b.c`) or an unregistered f is searched. */
 static const struct gen_func *
-top_level_def(const struct gen_file *f, const char *name, size_t n)
+top_level_def(const struct gen_project *p, const struct gen_file *f,
+              const char *name, size_t n)
 {
-    size_t i;
+    size_t i, m;
+    char key[512];
 
+    m = strlen(f->modname);
+    if (p != NULL && f->nfuncs > 4 && m + n + 2 <= sizeof(key) &&
+        gen_map_get(&p->by_module, f->modname) == f) {
+        const struct gen_func *fn;
+
+        memcpy(key, f->modname, m);
+        if (m > 0)
+            key[m++] = '.';
+        memcpy(key + m, name, n);
+        fn = gen_map_getn(&p->by_fqn, key, m + n);
+        if (fn == NULL)
+            return NULL;
+        if (fn >= f->funcs && fn < f->funcs + f->nfuncs)
+            return fn;
+    }
     for (i = 0; i < f->nfuncs; i++) {
         const struct gen_func *fn = &f->funcs[i];
 
@@ -98,15 +119,15 @@ top_level_def(const struct gen_file *f, const char *name, size_t n)
  * `name` (n bytes) names: the qualname, or NULL.  Class bodies are not
  * enclosing scopes for their methods, as in Python. */
 static char *
-nested_def(const struct gen_file *f, const struct gen_func *fn,
-           const char *name, size_t n)
+nested_def(const struct gen_project *p, const struct gen_file *f,
+           const struct gen_func *fn, const char *name, size_t n)
 {
     size_t len = strlen(fn->qualname);
 
     for (;;) {
         char *k =
             gen_xasprintf("%.*s.%.*s", (int)len, fn->qualname, (int)n, name);
-        const struct gen_func *d = top_level_def(f, k, strlen(k));
+        const struct gen_func *d = top_level_def(p, f, k, strlen(k));
         const struct gen_func *scope;
 
         if (d != NULL)
@@ -119,7 +140,7 @@ nested_def(const struct gen_file *f, const struct gen_func *fn,
             if (len == 0)
                 return NULL;
             len--;
-            scope = top_level_def(f, fn->qualname, len);
+            scope = top_level_def(p, f, fn->qualname, len);
         } while (scope != NULL && (scope->flags & GEN_FN_CLASS));
     }
 }
@@ -145,7 +166,7 @@ gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
                                  (int)(dot - fn->qualname), fn->qualname,
                                  rest);
     }
-    if (fn != NULL && (base = nested_def(f, fn, dotted, n)) != NULL) {
+    if (fn != NULL && (base = nested_def(p, f, fn, dotted, n)) != NULL) {
         char *r = f->modname[0]
                       ? gen_xasprintf("%s.%s%s", f->modname, base, rest)
                       : gen_xasprintf("%s%s", base, rest);
@@ -160,7 +181,7 @@ gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
         free(base);
         return r;
     }
-    if (top_level_def(f, dotted, n) != NULL)
+    if (top_level_def(p, f, dotted, n) != NULL)
         return f->modname[0] ? gen_xasprintf("%s.%s", f->modname, dotted)
                              : gen_xstrdup(dotted);
     /* Star imports from project modules. */
@@ -173,7 +194,7 @@ gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
             continue;
         mod = gen_import_module(f, im);
         g = mod ? gen_map_get(&p->by_module, mod) : NULL;
-        if (g != NULL && top_level_def(g, dotted, n) != NULL) {
+        if (g != NULL && top_level_def(p, g, dotted, n) != NULL) {
             char *r = gen_xasprintf("%s.%s", mod, dotted);
 
             free(mod);

@@ -195,6 +195,7 @@ gen_scan_module(struct gen_scan *s, const char *path, char **modname,
     char *dir =
         slash ? gen_xstrndup(path, (size_t)(slash - path)) : gen_xstrdup(".");
     char abs[PATH_MAX];
+    const char *real;
     const struct gen_pkgdir *pd;
     size_t stem = strcspn(base, ".");
 
@@ -202,10 +203,17 @@ gen_scan_module(struct gen_scan *s, const char *path, char **modname,
         free(dir);
         dir = gen_xstrdup("/");
     }
-    if (realpath(dir, abs) == NULL)
-        snprintf(abs, sizeof(abs), "%s", dir);
+    /* realpath() costs a system call per path component, and most files
+     * share their directory with others. */
+    real = gen_map_get(&s->real, dir);
+    if (real == NULL) {
+        if (realpath(dir, abs) == NULL)
+            snprintf(abs, sizeof(abs), "%s", dir);
+        real = gen_xstrdup(abs);
+        gen_map_put(&s->real, dir, (void *)real);
+    }
     free(dir);
-    pd = pkgdir(s, abs);
+    pd = pkgdir(s, real);
     *is_init = strncmp(base, "__init__.", 9) == 0;
     if (*is_init)
         *modname = gen_xstrdup(pd->prefix);
@@ -234,6 +242,10 @@ gen_scan_free(struct gen_scan *s)
         free(pd);
     }
     gen_map_free(&s->dirs);
+    for (i = 0; i < s->real.cap; i++)
+        if (s->real.keys[i] != NULL)
+            free(s->real.vals[i]);
+    gen_map_free(&s->real);
     gen_map_free(&s->seen);
     s->paths = NULL;
     s->npaths = s->cap = 0;

@@ -13,6 +13,7 @@ struct gen_scan {
     size_t npaths, cap;
     struct gen_map seen; /* path -> (void *)1 */
     struct gen_map dirs; /* directory -> struct gen_pkgdir *, cache */
+    struct gen_map real; /* directory as written -> its realpath, owned */
 };
 
 /* Add every .py and .pyi file under path (a file or directory) to s->paths,

@@ -71,7 +71,8 @@ gen_buf_free(struct gen_buf *b);
 struct gen_map {
     char **keys;
     void **vals;
-    size_t cap; /* power of two, or 0 */
+    uint64_t *hashes; /* of keys[i], so that a probe rarely compares text */
+    size_t cap;       /* power of two, or 0 */
     size_t len;
 };
 
@@ -81,6 +82,13 @@ void *
 gen_map_getn(const struct gen_map *m, const char *key, size_t n);
 void
 gen_map_put(struct gen_map *m, const char *key, void *val);
+/* Make room for `more` keys at once (one rehash instead of several). */
+void
+gen_map_reserve(struct gen_map *m, size_t more);
+/* Put key[0:n] -> val unless key is there already; returns 1 if it was
+ * added, 0 if the map keeps its earlier value. */
+int
+gen_map_add(struct gen_map *m, const char *key, size_t n, void *val);
 void
 gen_map_free(struct gen_map *m);
 

@@ -6,11 +6,12 @@ library), measure:
 
 * the floor: `trioaio-gen parse` walks, reads and parses every file with the
   same threads and builds nothing;
-* `trioaio-gen check`: the full tool;
+* `trioaio-gen check --no-cache`: the full tool, cold;
 * ruff (PyPI) `check --select ASYNC`, the linter users already run, on the
   same tree with its own threads: cold (`--no-cache`) and warm (its cache
   filled by an earlier run on the unchanged tree), next to trioaio-gen's
-  cold and warm (a second run on the unchanged tree) times;
+  cold (`--no-cache`) and warm (its cache of per-file facts filled by an
+  earlier run, in a temporary directory) times, with the ratios;
 * flake8-async (PyPI), the closest existing tool, run through its own
   command line (so that flake8's other plugins do not add to its time) on
   the same files, split over as many processes as there are cores.
@@ -18,7 +19,9 @@ library), measure:
 The trioaio-gen and ruff commands run interleaved for --repeat rounds; wall
 time is the best round, CPU time (user + system) the median, which is the
 steadier figure on a shared machine.  flake8-async runs once (it is slow).
-Peak memory is the child's ru_maxrss.  The table is printed
+Peak memory is the child's ru_maxrss.  The load average before and after
+is recorded: above the number of cores, wall times are not comparable
+and the output says so.  The table is printed
 and written (with the machine and versions) to --out; a section of --out
 between the seeded-corpus markers (bench/gen/seeded.py --write-doc) is kept.
 """
@@ -132,6 +135,13 @@ def kept_section(path):
     return text[start:end + len(SEEDED_END)] + "\n"
 
 
+def load_average():
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return 0.0
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:
@@ -154,6 +164,7 @@ def main():
                     help="ruff executable (default: the installed one)")
     args = ap.parse_args()
     jobs = os.cpu_count() or 1
+    load_before = load_average()
 
     # Warm the page cache so the first timed run is not an I/O benchmark.
     run([args.binary, "parse", "-q", args.tree])
@@ -175,12 +186,17 @@ def main():
                 except OSError:
                     pass
 
+    usage = subprocess.run([args.binary, "--help"], capture_output=True,
+                           text=True)
+    has_cache = "--no-cache" in usage.stdout + usage.stderr
+    nocache = ["--no-cache"] if has_cache else []
     (parse_s, parse_cpu, parse_rss, _), (check_s, check_cpu, check_rss,
                                          last), (one_s, one_cpu, _, _) = \
         interleaved([[args.binary, "parse", "-q", args.tree],
-                     [args.binary, "check", "--exit-zero", args.tree],
-                     [args.binary, "check", "-j", "1", "--exit-zero",
-                      args.tree]], args.repeat)
+                     [args.binary, "check", *nocache, "--exit-zero",
+                      args.tree],
+                     [args.binary, "check", *nocache, "-j", "1",
+                      "--exit-zero", args.tree]], args.repeat)
     findings = len(last[2].splitlines())
 
     # ruff and trioaio-gen, cold and warm, interleaved in the same rounds.
@@ -188,30 +204,34 @@ def main():
     ruff_rows = None
     if ruff:
         ruff_version = tool_version([ruff, "--version"])
-        with tempfile.TemporaryDirectory(prefix="bench-ruff-") as cache:
+        with tempfile.TemporaryDirectory(prefix="bench-ruff-") as cache, \
+                tempfile.TemporaryDirectory(prefix="bench-gen-") as gcache:
             base = [ruff, "check", "--select", "ASYNC", "--exit-zero",
                     "--quiet", "--no-fix"]
             ruff_files = len(subprocess.run(
                 [*base, "--no-cache", "--show-files", args.tree],
                 capture_output=True, text=True).stdout.splitlines())
             run([*base, "--cache-dir", cache, args.tree])  # fill the cache
-            # trioaio-gen's cold run skips its cache once it has one.
-            usage = subprocess.run([args.binary, "--help"],
-                                   capture_output=True, text=True)
-            gen_cold = [args.binary, "check", "--exit-zero", args.tree]
-            if "--no-cache" in usage.stdout + usage.stderr:
-                gen_cold.insert(2, "--no-cache")
-            run([args.binary, "check", "--exit-zero", args.tree])
-            (gcold, gcold_cpu, _, _), (gwarm, gwarm_cpu, _, _), \
+            gen_cold = [args.binary, "check", *nocache, "--exit-zero",
+                        args.tree]
+            gen_warm = [args.binary, "check", "--exit-zero", args.tree]
+            if has_cache:
+                gen_warm[2:2] = ["--cache-dir", gcache]
+            run(gen_warm)  # fill trioaio-gen's cache
+            (gcold, gcold_cpu, _, _), (gwarm, gwarm_cpu, _, gwarm_last), \
                 (rcold, rcold_cpu, _, _), (rwarm, rwarm_cpu, _, _) = \
                 interleaved([
-                    gen_cold,
-                    [args.binary, "check", "--exit-zero", args.tree],
+                    gen_cold, gen_warm,
                     [*base, "--no-cache", args.tree],
                     [*base, "--cache-dir", cache, args.tree]], args.repeat)
+            if gwarm_last[2] != last[2]:
+                raise SystemExit("bench-gen: the warm run's findings differ "
+                                 "from the cold run's")
         ruff_rows = (ruff_version, ruff_files, gcold, gcold_cpu, gwarm,
                      gwarm_cpu, rcold, rcold_cpu, rwarm, rwarm_cpu)
 
+    load_after = load_average()
+    loaded = max(load_before, load_after) > jobs
     f8_s = f8_rss = None
     f8_skipped = 0
     f8_version = "not installed"
@@ -273,20 +293,28 @@ def main():
             f"run is a second run on the unchanged tree; ruff's cold run "
             f"has `--no-cache`, its warm run a cache filled before.",
             "",
-            "| run | trioaio-gen (s) | ruff (s) | trioaio-gen / ruff "
-            "| trioaio-gen CPU (s) | ruff CPU (s) |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| run | trioaio-gen (s) | ruff (s) | trioaio-gen / ruff, wall "
+            "| trioaio-gen CPU (s) | ruff CPU (s) | trioaio-gen / ruff, CPU "
+            "| trioaio-gen files/s |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
             f"| cold | {gcold:.3f} | {rcold:.3f} | {gcold / rcold:.2f}x | "
-            f"{gcold_cpu:.2f} | {rcold_cpu:.2f} |",
+            f"{gcold_cpu:.3f} | {rcold_cpu:.3f} | "
+            f"{gcold_cpu / rcold_cpu:.2f}x | {nfiles / gcold:.0f} |",
             f"| warm | {gwarm:.3f} | {rwarm:.3f} | {gwarm / rwarm:.2f}x | "
-            f"{gwarm_cpu:.2f} | {rwarm_cpu:.2f} |",
+            f"{gwarm_cpu:.3f} | {rwarm_cpu:.3f} | "
+            f"{gwarm_cpu / max(rwarm_cpu, 1e-3):.2f}x | "
+            f"{nfiles / gwarm:.0f} |",
             "",
             f"* ruff checked {ruff_files} files, trioaio-gen {nfiles} "
-            f"(goals, issue 8: cold no slower than ruff, warm under 0.1 s)",
+            f"(goals, issue 8: cold no slower than ruff, warm under 0.1 s: "
+            f"warm {gwarm:.3f} s wall, {gwarm_cpu:.3f} s CPU"
+            f"{'; the machine was loaded, so the wall time is an upper bound' if loaded else ''})",
         ]
     meta = [
         f"* machine: {cpu_model()}, {jobs} cores, "
         f"{platform.system()} {platform.release()}",
+        f"* load average {load_before:.1f} before, {load_after:.1f} after"
+        f"{' (above the core count: measured on a loaded machine, wall times are not comparable; the CPU columns are)' if loaded else ''}",
         f"* Python {platform.python_version()}; {args.repeat} interleaved "
         f"rounds: best wall time, median CPU time (flake8-async: 1 run); "
         f"page cache warm; the machine is shared, so wall times are noisy "

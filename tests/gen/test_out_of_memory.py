@@ -124,8 +124,16 @@ def test_gen_out_of_memory_exits_2_and_leaves_whole_files(project,
         == new
 
 
-def test_check_out_of_memory_exits_2(project):
-    args = ("check", "-j1", "mod.py")
+@pytest.mark.parametrize("cache", ["none", "warm"])
+def test_check_out_of_memory_exits_2(project, cache):
+    # Each run must make the same allocations: without the cache, or with
+    # one filled before (a run that runs out of memory writes none).
+    if cache == "none":
+        args = ("check", "-j1", "--no-cache", "mod.py")
+    else:
+        args = ("check", "-j1", "--cache-dir", project / "cache", "mod.py")
+        subprocess.run([gen_binary(), *map(str, args)], cwd=project,
+                       capture_output=True)
     total = allocations(*args, cwd=project)
     for n in samples(total, 60):
         proc = run(n, *args, cwd=project)
