@@ -13,6 +13,11 @@ struct gen_bindctx {
     const TSNode *nodes;
     const long *parents; /* enclosing definition, or -1 */
     const struct gen_file *f;
+    TSNode root;
+    /* Module-level bindings looked for so far, by name (a NULL type marks
+     * a name looked for and not found), so that each is found once. */
+    struct gen_bind *mb;
+    size_t nmb, capmb;
 };
 
 void
@@ -110,7 +115,7 @@ value_type(TSNode v, const char *src, uint8_t *kind)
 
 /* The index of the definition whose node starts at byte b, or -1. */
 static int32_t
-func_at(const struct gen_bindctx *m, uint32_t b)
+func_at(struct gen_bindctx *m, uint32_t b)
 {
     size_t i;
 
@@ -125,8 +130,8 @@ func_at(const struct gen_bindctx *m, uint32_t b)
  * parameter itself (*kind PARAM, *site the function), which the index
  * types from what callers pass. */
 static char *
-param_type(const struct gen_bindctx *m, TSNode assign, TSNode value,
-           const char *src, uint8_t *kind, int32_t *site)
+param_type(struct gen_bindctx *m, TSNode assign, TSNode value, const char *src,
+           uint8_t *kind, int32_t *site)
 {
     TSNode d = assign, ps;
     uint32_t i, k;
@@ -175,7 +180,7 @@ param_type(const struct gen_bindctx *m, TSNode assign, TSNode value,
  * annotation or from a call), `with ... as name`; `attr`, if not NULL, is
  * also accepted as a bare annotated name (a class body's `x: T`). */
 static int
-scan_binds_walk(const struct gen_bindctx *m, struct gen_func *fn, TSNode top,
+scan_binds_walk(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
                 const char *name, const char *attr, const char *src);
 
 /* Whether the source of `top` spells a binding of `word` at all: the
@@ -212,7 +217,7 @@ maybe_bound(TSNode top, const char *word, const char *src)
 }
 
 static int
-scan_binds(const struct gen_bindctx *m, struct gen_func *fn, TSNode top,
+scan_binds(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
            const char *name, const char *attr, const char *src)
 {
     if (!maybe_bound(top, name, src) &&
@@ -222,7 +227,7 @@ scan_binds(const struct gen_bindctx *m, struct gen_func *fn, TSNode top,
 }
 
 static int
-scan_binds_walk(const struct gen_bindctx *m, struct gen_func *fn, TSNode top,
+scan_binds_walk(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
                 const char *name, const char *attr, const char *src)
 {
     TSTreeCursor c = ts_tree_cursor_new(top);
@@ -328,17 +333,21 @@ has_bind(const struct gen_func *fn, const char *s, size_t n)
     return 0;
 }
 
+static size_t
+module_binds(struct gen_bindctx *m, struct gen_func *fn, const char *name,
+             const char *src);
+
 /* Find the bindings of the receiver of `cal` (a dotted callee used in
  * f->funcs[i]) unless they were looked for already. */
 static void
-want_bind_d(const struct gen_bindctx *m, struct gen_file *f, size_t i,
+want_bind_d(struct gen_bindctx *m, struct gen_file *f, size_t i,
             const char *cal, const char *src, int depth);
 
 /* The receivers the types just found are spelled with: `channel =
  * r.pubsub()` needs what r is too. */
 static void
-want_chain(const struct gen_bindctx *m, struct gen_file *f, size_t i,
-           size_t from, const char *src, int depth)
+want_chain(struct gen_bindctx *m, struct gen_file *f, size_t i, size_t from,
+           const char *src, int depth)
 {
     size_t j, end = f->funcs[i].nbinds;
 
@@ -362,14 +371,14 @@ want_chain(const struct gen_bindctx *m, struct gen_file *f, size_t i,
 }
 
 static void
-want_bind(const struct gen_bindctx *m, struct gen_file *f, size_t i,
-          const char *cal, const char *src)
+want_bind(struct gen_bindctx *m, struct gen_file *f, size_t i, const char *cal,
+          const char *src)
 {
     want_bind_d(m, f, i, cal, src, 0);
 }
 
 static void
-want_bind_d(const struct gen_bindctx *m, struct gen_file *f, size_t i,
+want_bind_d(struct gen_bindctx *m, struct gen_file *f, size_t i,
             const char *cal, const char *src, int depth)
 {
     struct gen_func *fn = &f->funcs[i];
@@ -411,10 +420,92 @@ want_bind_d(const struct gen_bindctx *m, struct gen_file *f, size_t i,
         if (scan_binds(m, fn, m->nodes[scope], name, NULL, src))
             break;
     }
-    if (scope < 0 || (f->funcs[scope].flags & GEN_FN_CLASS))
-        searched(fn, name);
+    if (scope < 0 || (f->funcs[scope].flags & GEN_FN_CLASS)) {
+        /* Not local: a module-level object (`app = QuartTrio(...)`),
+         * and then its attribute too (`app.db = Database(...)`). */
+        if (module_binds(m, fn, name, src) == 0) {
+            searched(fn, name);
+        }
+        else if ((dot2 = strchr(dot + 1, '.')) != NULL) {
+            char *attr = gen_xstrndup(cal, (size_t)(dot2 - cal));
+
+            if (!has_bind(fn, attr, strlen(attr)) &&
+                module_binds(m, fn, attr, src) == 0)
+                searched(fn, attr);
+            free(attr);
+        }
+    }
     free(name);
     want_chain(m, f, i, from, src, depth);
+}
+
+/* Whether the module-level statement st binds `name` (plain names) or,
+ * for a dotted `name` (`app.db`), the whole module: a global object's
+ * attributes are set wherever the module likes (`app.db = ...` in a
+ * hook).  The results are cached in m->mb and copied into fn with site
+ * -2.  Returns how many were found. */
+static size_t
+module_binds(struct gen_bindctx *m, struct gen_func *fn, const char *name,
+             const char *src)
+{
+    size_t i, n = 0;
+    int seen = 0;
+
+    for (i = 0; i < m->nmb; i++)
+        if (strcmp(m->mb[i].name, name) == 0)
+            seen = 1;
+    if (!seen) {
+        struct gen_func tmp = {0};
+        uint32_t k, nk = ts_node_named_child_count(m->root);
+
+        if (strchr(name, '.') != NULL) {
+            scan_binds(m, &tmp, m->root, name, NULL, src);
+        }
+        else {
+            for (k = 0; k < nk; k++) {
+                TSNode st = ts_node_named_child(m->root, k);
+
+                if (gen_is(st, SYM_EXPRESSION_STATEMENT))
+                    scan_binds(m, &tmp, st, name, NULL, src);
+            }
+        }
+        if (tmp.nbinds == 0)
+            gen_bind_add(&m->mb, &m->nmb, &m->capmb, gen_xstrdup(name), NULL,
+                         0);
+        for (k = 0; k < tmp.nbinds; k++) {
+            tmp.binds[k].site = -2;
+            GEN_PUSH(m->mb, m->nmb, m->capmb, tmp.binds[k]);
+        }
+        free(tmp.binds);
+    }
+    for (i = 0; i < m->nmb; i++) {
+        struct gen_bind b = m->mb[i];
+
+        if (b.type == NULL || strcmp(b.name, name) != 0)
+            continue;
+        b.name = gen_xstrdup(b.name);
+        b.type = gen_xstrdup(b.type);
+        GEN_PUSH(fn->binds, fn->nbinds, fn->capbinds, b);
+        n++;
+    }
+    return n;
+}
+
+/* Whether the class around f->funcs[i] defines a method `name`: then
+ * `self.name` is that method, not an attribute bound to a value (this
+ * saves scanning the class for most `await self.m()`). */
+static int
+is_method(const struct gen_bindctx *m, size_t i, const char *name)
+{
+    long cls = m->parents[i];
+    size_t j;
+
+    if (cls < 0 || !(m->f->funcs[cls].flags & GEN_FN_CLASS))
+        return 0;
+    for (j = (size_t)cls + 1; j < m->f->nfuncs; j++)
+        if (m->parents[j] == cls && strcmp(m->f->funcs[j].name, name) == 0)
+            return 1;
+    return 0;
 }
 
 /* For each function, the bindings of the local names and `self.x`
@@ -422,11 +513,11 @@ want_bind_d(const struct gen_bindctx *m, struct gen_file *f, size_t i,
  * (`await conn.fetch()`, `nursery.start_soon(f)`), found by walking only
  * the definitions that have such uses. */
 void
-gen_bind_pass(struct gen_file *f, const TSNode *nodes, const long *parents,
-              const char *src)
+gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
+              const long *parents, const char *src)
 {
-    struct gen_bindctx ctx = {nodes, parents, f};
-    const struct gen_bindctx *m = &ctx;
+    struct gen_bindctx ctx = {nodes, parents, f, root, NULL, 0, 0};
+    struct gen_bindctx *m = &ctx;
     size_t i, j;
 
     for (i = 0; i < f->nfuncs; i++) {
@@ -441,10 +532,10 @@ gen_bind_pass(struct gen_file *f, const TSNode *nodes, const long *parents,
             want_bind(m, f, i, ev->arg, src);
             /* `coro = loop.create_connection(...)`, then `await coro`;
              * `self.f = partial(g, ...)`, then `await self.f()`. */
-            if (ev->callee != NULL &&
-                (strchr(ev->callee, '.') == NULL ||
-                 (strncmp(ev->callee, "self.", 5) == 0 &&
-                  strchr(ev->callee + 5, '.') == NULL))) {
+            if (ev->callee != NULL && (strchr(ev->callee, '.') == NULL ||
+                                       (strncmp(ev->callee, "self.", 5) == 0 &&
+                                        strchr(ev->callee + 5, '.') == NULL &&
+                                        !is_method(m, i, ev->callee + 5)))) {
                 char *k = gen_xasprintf("%s.x", ev->callee);
 
                 want_bind(m, f, i, k, src);
@@ -470,4 +561,27 @@ gen_bind_pass(struct gen_file *f, const TSNode *nodes, const long *parents,
         if (fi >= 0 && !(f->funcs[fi].flags & GEN_FN_CLASS))
             want_bind(m, f, (size_t)fi, f->calls[j].callee, src);
     }
+    /* What constructor arguments are: `Database(redis)`. */
+    for (j = 0; j < f->nctors; j++) {
+        const struct gen_ctor *c = &f->ctors[j];
+        long fi = c->func;
+        char *k;
+
+        if (fi < 0 || (f->funcs[fi].flags & GEN_FN_CLASS) || c->arg == NULL)
+            continue;
+        k = c->argkind == GEN_CTOR_CALL ? gen_xstrdup(c->arg)
+                                        : gen_xasprintf("%s.x", c->arg);
+        want_bind(m, f, (size_t)fi, k, src);
+        free(k);
+    }
+    /* `@app.route(...)` where `app = QuartTrio(__name__)`. */
+    for (i = 0; i < f->nfuncs; i++)
+        for (j = 0; j < f->funcs[i].ndecos; j++)
+            if (!(f->funcs[i].flags & GEN_FN_CLASS))
+                want_bind(m, f, i, f->funcs[i].decos[j].name, src);
+    for (i = 0; i < m->nmb; i++) {
+        free(m->mb[i].name);
+        free(m->mb[i].type);
+    }
+    free(m->mb);
 }

@@ -18,10 +18,11 @@ void
 gen_bind_add(struct gen_bind **v, size_t *n, size_t *cap, char *name,
              char *type, uint32_t line);
 
-/* The binding pass over f: nodes[i] is the tree node of f->funcs[i] and
- * parents[i] the index of its enclosing definition, or -1. */
+/* The binding pass over f, whose module node is root: nodes[i] is the
+ * tree node of f->funcs[i] and parents[i] the index of its enclosing
+ * definition, or -1. */
 void
-gen_bind_pass(struct gen_file *f, const TSNode *nodes, const long *parents,
-              const char *src);
+gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
+              const long *parents, const char *src);
 
 #endif /* GEN_BIND_H */

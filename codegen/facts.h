@@ -94,7 +94,9 @@ struct gen_bind {
                          from what every caller passes) */
     uint8_t kind;     /* enum gen_bind_kind: what `type` says of the value */
     int32_t site;     /* GEN_BIND_PARAM: index of the function in f->funcs
-                         whose parameter `type` is; else -1 */
+                         whose parameter `type` is; -2: a module-level
+                         binding (a global or a global's attribute);
+                         else -1 */
 };
 
 /* How a bound value relates to the name in gen_bind.type. */
@@ -107,6 +109,24 @@ enum gen_bind_kind {
     GEN_BIND_AWAITED, /* what awaiting it gives: `x = await y` */
     GEN_BIND_PARAM,   /* a parameter of the function `site` (without an
                          annotation): `self.x = x` in __init__ */
+};
+
+/* A call of what looks like a class (`Database(redis)`: a capitalised
+ * name) with a first positional argument, so that the index can type
+ * the constructor's parameter from what every caller passes. */
+enum gen_ctor_arg {
+    GEN_CTOR_UNKNOWN, /* a literal, a starred or any other expression */
+    GEN_CTOR_NAME,    /* `C(x)`, `C(self.x)`: arg is the dotted name */
+    GEN_CTOR_CALL,    /* `C(f(...))`, `C(await f(...))`: arg is f */
+    GEN_CTOR_AWAITED, /* `C(await x)`: arg is x, counted if a library's */
+};
+
+struct gen_ctor {
+    char *callee; /* dotted, as written */
+    char *arg;    /* dotted, or NULL for GEN_CTOR_UNKNOWN */
+    uint32_t line;
+    long func;       /* enclosing definition in f->funcs, or -1 */
+    uint8_t argkind; /* enum gen_ctor_arg */
 };
 
 /* A call that hands a function to a runner or scheduler, wherever it is
@@ -196,6 +216,8 @@ struct gen_file {
     size_t nnoqa, capnoqa;
     struct gen_call *calls;
     size_t ncalls, capcalls;
+    struct gen_ctor *ctors;
+    size_t nctors, capctors;
     /* `# trioaio-gen: domain=...` comment: enum gen_domain and its line. */
     uint8_t pragma_dom;
     uint32_t pragma_line;

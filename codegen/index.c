@@ -33,6 +33,7 @@ static const char *const evk_names[GEN_EVK_COUNT] = {
     [GEN_EVK_WRAPPED] = "wrapped by callers",
     [GEN_EVK_PROTOCOL] = "protocol partner",
     [GEN_EVK_CLASS] = "class interface",
+    [GEN_EVK_FRAMEWORK] = "framework hook",
 };
 
 const char *
@@ -103,6 +104,10 @@ last_of(const char *s)
 
 /* ---- Decorators and parameters ----------------------------------------- */
 
+static char *
+typed_name(struct gen_project *p, const struct gen_file *f,
+           const struct gen_func *fn, const char *callee, uint32_t line);
+
 /* pytest plugins' markers and fixtures that say how a function is run. */
 static int
 mark_domain(const char *fqn)
@@ -146,6 +151,20 @@ classify_decorators(struct gen_project *p, struct gen_file *f,
         }
         if (strcmp(last, "asynccontextmanager") == 0)
             fn->acm = 1;
+        if (strcmp(fqn, d->name) == 0 && (fn->flags & GEN_FN_ASYNC) &&
+            strchr(d->name, '.') != NULL) {
+            /* `@app.route(...)` where `app = QuartTrio(__name__)`: the
+             * app runs its hooks and handlers in Trio. */
+            char *tn = typed_name(p, f, fn, d->name, UINT32_MAX);
+
+            if (tn != NULL && strncmp(tn, "quart_trio.", 11) == 0 &&
+                gen_lib_domain(p, f, tn) == GEN_DOM_TRIO)
+                add_evid_at(
+                    fn, GEN_EVK_FRAMEWORK, GEN_TIER_CONTEXT, GEN_DOM_TRIO,
+                    f->path, d->line, d->col,
+                    gen_xasprintf("`@%s` of a Quart-Trio app", d->name), NULL);
+            free(tn);
+        }
         dom = mark_domain(fqn);
         if (dom != GEN_DOM_NONE)
             add_evid_at(fn, GEN_EVK_MARK, GEN_TIER_CONTEXT, dom, f->path,
@@ -268,8 +287,20 @@ resolve_type(struct gen_project *p, const struct gen_file *f,
         if (b != NULL && b->kind == GEN_BIND_ALIAS)
             return resolve_type(p, f, fn, b->type, depth + 1);
     }
-    t = gen_project_resolve(p, f, fn, written);
-
+    t = NULL;
+    /* `self.x.m(...)`: what self.x is tells, not the class's member. */
+    if (fn != NULL && strncmp(written, "self.", 5) == 0 &&
+        strchr(written + 5, '.') != NULL) {
+        /* The class's member `Class.x.m` is no type: unknown until what
+         * self.x is is known. */
+        if (depth >= 3)
+            return NULL;
+        t = typed_name_d(p, f, fn, written, UINT32_MAX, depth + 1);
+        if (t == NULL)
+            return NULL;
+    }
+    if (t == NULL)
+        t = gen_project_resolve(p, f, fn, written);
     /* `channel = redis.pubsub()`: what redis is says what pubsub makes. */
     if (t == NULL && depth < 3)
         t = typed_name_d(p, f, fn, written, UINT32_MAX, depth + 1);
@@ -283,7 +314,19 @@ resolve_type(struct gen_project *p, const struct gen_file *f,
     g = gen_find_func(p, t, 0);
     if (g != NULL && !(g->flags & GEN_FN_CLASS)) {
         free(t);
-        if (g->ret == NULL || g->file == NULL || depth > 2)
+        if (g->file == NULL || depth > 2)
+            return NULL;
+        if (g->ret == NULL && g->acm && g->yields != NULL) {
+            /* `async with handle(...) as x` where handle is an
+             * @asynccontextmanager: what it yields. */
+            const struct gen_bind *yb =
+                find_bind(g, g->yields, strlen(g->yields), UINT32_MAX, 0);
+
+            if (yb == NULL || yb->kind != GEN_BIND_CALL)
+                return NULL;
+            return resolve_type(p, g->file, g, yb->type, depth + 1);
+        }
+        if (g->ret == NULL)
             return NULL;
         return resolve_type(p, g->file, NULL, g->ret, depth + 1);
     }
@@ -418,6 +461,22 @@ super_name(struct gen_project *p, const struct gen_file *f,
     return NULL;
 }
 
+/* Whether a method is a property (its value is what it returns). */
+static int
+is_property(const struct gen_func *g)
+{
+    size_t i;
+
+    for (i = 0; i < g->ndecos; i++) {
+        const char *d = g->decos[i].name;
+
+        if (d != NULL && (strcmp(last_of(d), "property") == 0 ||
+                          strcmp(last_of(d), "cached_property") == 0))
+            return 1;
+    }
+    return 0;
+}
+
 /* The resolved name of `callee` through the type of its receiver: a
  * parameter's annotation, or what a local name or `self.x` was bound to
  * before `line`.  NULL when the receiver's type is unknown. */
@@ -446,12 +505,53 @@ typed_name_d(struct gen_project *p, const struct gen_file *f,
     /* The last binding before the use; an attribute may be bound in any
      * method (usually __init__), so any of its bindings counts. */
     {
-        const struct gen_bind *b = find_bind(fn, callee, n, line, attr);
+        const struct gen_bind *b = NULL;
+        const char *dot2 = attr ? NULL : strchr(callee + n + 1, '.');
 
+        /* `app.db.m()`: what `app.db` was bound to, when the module set
+         * it, comes before what `app` is. */
+        if (dot2 != NULL) {
+            b = find_bind(fn, callee, (size_t)(dot2 - callee), line, 1);
+            if (b != NULL && b->site == -2) {
+                n = (size_t)(dot2 - callee);
+                attr = 1;
+            }
+            else {
+                b = NULL;
+            }
+        }
+        if (b == NULL)
+            b = find_bind(fn, callee, n, line, attr);
+        /* A module-level object's attributes are unknown unless the
+         * module binds them. */
+        if (b != NULL && b->site == -2 && !attr && dot2 != NULL)
+            return NULL;
         if (b != NULL && b->kind != GEN_BIND_CALL)
             return bound_value_name(p, f, fn, b, callee + n, depth);
         if (b != NULL)
             type = b->type;
+    }
+    /* `self.trans.start()` where `trans` is a property of the class
+     * with a return annotation. */
+    if (type == NULL && attr && (fn->flags & GEN_FN_METHOD) && depth < 3) {
+        const char *q = strrchr(fn->qualname, '.');
+        char *k = q ? gen_xasprintf("%s%s%.*s.%.*s", f->modname,
+                                    f->modname[0] ? "." : "",
+                                    (int)(q - fn->qualname), fn->qualname,
+                                    (int)(n - 5), callee + 5)
+                    : NULL;
+        const struct gen_func *g = k ? gen_find_func(p, k, 0) : NULL;
+
+        free(k);
+        if (g != NULL && !(g->flags & GEN_FN_CLASS) && g->ret != NULL &&
+            is_property(g)) {
+            t = resolve_type(p, f, g, g->ret, depth + 1);
+            if (t == NULL)
+                return NULL;
+            r = gen_xasprintf("%s%s", t, callee + n);
+            free(t);
+            return r;
+        }
     }
     for (i = 0; type == NULL && i < fn->nparams; i++) {
         const struct gen_bind *b = &fn->params[i];
@@ -714,6 +814,26 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
                 resolved = 1;
             }
         }
+        /* `await self.x` where self.x is a library's awaitable (a
+         * cursor factory a constructor was given): that library. */
+        if (resolved != 2 && ev->shape == GEN_SHAPE_NAME &&
+            strncmp(ev->callee, "self.", 5) == 0 &&
+            strchr(ev->callee + 5, '.') == NULL) {
+            char *probe = gen_xasprintf("%s.x", ev->callee);
+            char *tn = typed_name(p, f, fn, probe, ev->line);
+
+            free(probe);
+            if (tn != NULL) {
+                tn[strlen(tn) - 2] = '\0';
+                if (gen_lib_domain(p, f, tn) != GEN_DOM_NONE) {
+                    free(cf);
+                    cf = tn;
+                    tn = NULL;
+                    resolved = 2;
+                }
+                free(tn);
+            }
+        }
         /* `await f()` where `f = partial(g, ...)` (or `self.f`): g. */
         if (ev->shape == GEN_SHAPE_CALL) {
             size_t n = strncmp(ev->callee, "self.", 5) == 0
@@ -838,6 +958,165 @@ type_params_from_callers(struct gen_project *p)
             }
         }
     }
+}
+
+/* The type two callers pass where they disagree: the library package
+ * both are objects of (`asyncpg` for a Connection's and a Statement's
+ * cursor factories), or NULL. */
+static char *
+common_lib(struct gen_project *p, const struct gen_file *f, const char *a,
+           const char *b)
+{
+    size_t n = strcspn(a, ".");
+
+    if (strncmp(a, b, n) != 0 || (b[n] != '.' && b[n] != '\0') ||
+        gen_lib_domain(p, f, a) == GEN_DOM_NONE ||
+        gen_lib_domain(p, f, a) != gen_lib_domain(p, f, b))
+        return NULL;
+    return gen_xstrndup(a, n);
+}
+
+/* A constructor call of a project class and the parameter its first
+ * argument fills. */
+struct ctorref {
+    struct gen_file *f;
+    const struct gen_ctor *c;
+    struct gen_bind *param;
+};
+
+/* The parameter the ctor call c (in f) fills, or NULL (not a project
+ * class, or annotated: the annotation wins). */
+static struct gen_bind *
+ctor_param(struct gen_project *p, const struct gen_map *classes,
+           const struct gen_file *f, const struct gen_ctor *c)
+{
+    const struct gen_func *scope = c->func >= 0 ? &f->funcs[c->func] : NULL;
+    const struct gen_func *cls, *init;
+    char *cf, *k;
+    int lib = 0;
+
+    if (gen_map_get(classes, last_of(c->callee)) == NULL)
+        return NULL;
+    cf = gen_project_resolve(p, f, scope, c->callee);
+    cls = cf ? gen_find_func(p, cf, 0) : NULL;
+    if (cls == NULL || !(cls->flags & GEN_FN_CLASS)) {
+        free(cf);
+        return NULL;
+    }
+    k = gen_xasprintf("%s.__init__", cf);
+    init = find_method(p, k, &lib, 0);
+    free(k);
+    free(cf);
+    if (init == NULL || (init->flags & GEN_FN_CLASS) ||
+        !(init->flags & GEN_FN_METHOD) || init->nparams < 2 ||
+        init->params[1].name == NULL ||
+        (init->params[1].type != NULL && !init->params[1].resolved))
+        return NULL;
+    return &((struct gen_func *)init)->params[1];
+}
+
+/* The type the ctor call c (in f) passes as its first argument, or
+ * NULL. */
+static char *
+ctor_arg_type(struct gen_project *p, struct gen_file *f,
+              const struct gen_ctor *c)
+{
+    const struct gen_func *scope = c->func >= 0 ? &f->funcs[c->func] : NULL;
+    char *at = NULL;
+
+    if (c->argkind == GEN_CTOR_CALL) {
+        at = resolve_type(p, f, scope, c->arg, 0);
+    }
+    else if (c->argkind == GEN_CTOR_NAME || c->argkind == GEN_CTOR_AWAITED) {
+        char *probe = gen_xasprintf("%s.x", c->arg);
+
+        at = typed_name(p, f, scope, probe, c->line);
+        free(probe);
+        if (at != NULL)
+            at[strlen(at) - 2] = '\0'; /* drop ".x" */
+        /* Awaiting a project object gives something else. */
+        if (at != NULL && c->argkind == GEN_CTOR_AWAITED &&
+            gen_lib_domain(p, f, at) == GEN_DOM_NONE) {
+            free(at);
+            at = NULL;
+        }
+    }
+    return at;
+}
+
+/* A class's constructor parameter takes the type of what its callers
+ * pass, when every call the project makes passes a known type and they
+ * agree (or are objects of one library): `self.redis = redis` in
+ * `Database.__init__` is aioredis's when every `Database(redis)` passes
+ * aioredis's client.  Only the first positional parameter.  Arguments
+ * typed by other constructors' parameters are found by going round
+ * until nothing changes, optimistically (an unknown argument waits);
+ * then every call is checked again, and a parameter any call passes
+ * something unknown or different to becomes unknown, until that too
+ * settles. */
+static void
+type_params_from_ctors(struct gen_project *p)
+{
+    struct gen_map classes = {0};
+    struct ctorref *refs = NULL;
+    size_t i, j, nrefs = 0, caprefs = 0;
+    int pass, changed, checking;
+
+    /* Most capitalised calls are of library classes: look only at those
+     * whose name some project class has. */
+    for (i = 0; i < p->nfiles; i++)
+        for (j = 0; j < p->files[i]->nfuncs; j++)
+            if (p->files[i]->funcs[j].flags & GEN_FN_CLASS)
+                gen_map_put(&classes, p->files[i]->funcs[j].name, (void *)1);
+    for (i = 0; i < p->nfiles; i++)
+        for (j = 0; j < p->files[i]->nctors; j++) {
+            struct ctorref r;
+
+            r.f = p->files[i];
+            r.c = &p->files[i]->ctors[j];
+            r.param = ctor_param(p, &classes, r.f, r.c);
+            if (r.param != NULL)
+                GEN_PUSH(refs, nrefs, caprefs, r);
+        }
+    gen_map_free(&classes);
+    for (checking = 0; checking < 2; checking++) {
+        changed = 1;
+        for (pass = 0; changed && pass < 8; pass++) {
+            changed = 0;
+            for (i = 0; i < nrefs; i++) {
+                struct gen_bind *b = refs[i].param;
+                char *at, *both;
+
+                if (b->resolved == 2)
+                    continue;
+                at = ctor_arg_type(p, refs[i].f, refs[i].c);
+                if (at != NULL && b->type == NULL) {
+                    b->type = at;
+                    b->resolved = 1;
+                    changed = 1;
+                    continue;
+                }
+                if (at == NULL && !checking)
+                    continue; /* may be known on a later round */
+                if (at != NULL && strcmp(at, b->type) == 0) {
+                    free(at);
+                    continue;
+                }
+                both = at ? common_lib(p, refs[i].f, at, b->type) : NULL;
+                if (both != NULL && strcmp(both, b->type) == 0) {
+                    free(both);
+                    free(at);
+                    continue;
+                }
+                free(b->type);
+                b->type = both;
+                b->resolved = both ? 1 : 2;
+                changed = 1;
+                free(at);
+            }
+        }
+    }
+    free(refs);
 }
 
 /* ---- Runners ------------------------------------------------------------ */
@@ -1374,6 +1653,7 @@ gen_project_analyse(struct gen_project *p)
         }
     }
     type_params_from_callers(p);
+    type_params_from_ctors(p);
     for (i = 0; i < p->nfiles; i++) {
         struct gen_file *f = p->files[i];
 

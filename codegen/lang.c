@@ -58,6 +58,7 @@ static const char *const sym_names[SYM_COUNT] = {
     [SYM_RETURN_STATEMENT] = "return_statement",
     [SYM_RAISE_STATEMENT] = "raise_statement",
     [SYM_BLOCK] = "block",
+    [SYM_EXPRESSION_STATEMENT] = "expression_statement",
 };
 
 /* Anonymous tokens; every other name above is a named node. */

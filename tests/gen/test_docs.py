@@ -60,7 +60,9 @@ def test_examples_cover_each_kind():
                  "cancel scope", "boundary function", "file comment",
                  "asyncio library", "typed parameter", "dispatch",
                  "match", "configured default", "protocol partner",
-                 "trio-facing class", "partial through a shim"):
+                 "trio-facing class", "partial through a shim",
+                 "quart-trio hook", "constructor argument", "property",
+                 "expected error"):
         assert word in titles, word
 
 

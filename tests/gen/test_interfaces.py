@@ -1,6 +1,7 @@
 """`explain` names the interface evidence of methods: a protocol partner
-(`__aenter__`/`__aexit__`) and a Trio-facing class (tests/gen/cases/
-interfaces has the check output of both, wrong and right)."""
+(`__aenter__`/`__aexit__`), a Trio-facing class and a Quart-Trio hook
+(tests/gen/cases/interfaces has the check output of each, wrong and
+right)."""
 
 from conftest import ROOT, run_gen
 
@@ -26,3 +27,15 @@ def test_a_helper_awaited_by_asyncio_code_keeps_its_domain():
                   cwd=CASE).stdout
     assert "`RightCursor._fetch_one` is asyncio" in out
     assert "class interface" not in out
+
+
+def test_explain_names_the_framework_hook():
+    out = run_gen("explain", "src/quart_app.py:wrong_close", cwd=CASE).stdout
+    assert "framework hook: `@app.after_serving` of a Quart-Trio app" in out
+    assert "library await: `await app.redis.wait_closed(...)`" in out
+
+
+def test_an_attribute_the_module_never_sets_is_unknown():
+    out = run_gen("explain", "src/quart_app.py:unknown_attribute",
+                  cwd=CASE).stdout
+    assert "library await" not in out
