@@ -53,8 +53,9 @@ put_binds(struct gen_buf *b, const struct gen_bind *v, size_t n)
         put_u(b, v[i].line);
         put_u(b, v[i].resolved);
         put_u(b, v[i].kind);
-        /* -1 (no site) is stored as 0, function i as i + 1. */
-        put_u(b, (uint64_t)((int64_t)v[i].site + 1));
+        /* -2 (module level) is stored as 0, -1 (no site) as 1, function
+         * i as i + 2. */
+        put_u(b, (uint64_t)((int64_t)v[i].site + 2));
     }
 }
 
@@ -132,6 +133,16 @@ gen_facts_encode(const struct gen_file *f, struct gen_buf *b)
         /* -1 (module level) is stored as 0, function i as i + 1. */
         put_u(b, (uint64_t)(c->func + 1));
         put_u(b, c->region);
+    }
+    put_u(b, f->nctors);
+    for (i = 0; i < f->nctors; i++) {
+        const struct gen_ctor *c = &f->ctors[i];
+
+        put_s(b, c->callee);
+        put_s(b, c->arg);
+        put_u(b, c->line);
+        put_u(b, (uint64_t)(c->func + 1));
+        put_u(b, c->argkind);
     }
 }
 
@@ -220,7 +231,7 @@ get_binds(struct rd *r, struct gen_bind **v, size_t *n, size_t *cap,
         (*v)[i].line = (uint32_t)get_u(r, U32);
         (*v)[i].resolved = (uint8_t)get_u(r, 2);
         (*v)[i].kind = (uint8_t)get_u(r, GEN_BIND_PARAM);
-        (*v)[i].site = (int32_t)((int64_t)get_u(r, nfuncs) - 1);
+        (*v)[i].site = (int32_t)((int64_t)get_u(r, nfuncs + 1) - 2);
     }
 }
 
@@ -348,6 +359,21 @@ gen_facts_decode(struct gen_file *f, const char *data, size_t n)
             r.bad = 1;
         c->region = (uint8_t)region;
         if (!r.bad && (c->callee == NULL || c->arg == NULL))
+            r.bad = 1;
+    }
+    f->ctors = get_array(&r, sizeof(*f->ctors), 5, &f->nctors);
+    f->capctors = f->nctors;
+    for (i = 0; i < f->nctors && !r.bad; i++) {
+        struct gen_ctor *c = &f->ctors[i];
+
+        c->callee = get_s(&r);
+        c->arg = get_s(&r);
+        c->line = (uint32_t)get_u(&r, U32);
+        c->func = (long)get_u(&r, f->nfuncs) - 1;
+        c->argkind = (uint8_t)get_u(&r, GEN_CTOR_AWAITED);
+        /* Only an unknown argument has no name. */
+        if (!r.bad && (c->callee == NULL ||
+                       (c->arg == NULL) != (c->argkind == GEN_CTOR_UNKNOWN)))
             r.bad = 1;
     }
     if (r.bad || r.p != r.end) {

@@ -288,7 +288,7 @@ def _facts_fields():
 # Where a file is and what the index or gen keep: not facts of its text.
 NOT_FACTS = {"path", "modname", "root", "is_init", "explicit_", "io_error",
              "err", "src", "tree", "capimports", "capfuncs", "capnoqa",
-             "capcalls", "capevents", "capparams", "capbinds"}
+             "capcalls", "capevents", "capparams", "capbinds", "capctors"}
 
 
 def test_codec_encodes_every_fact():
