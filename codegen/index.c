@@ -461,6 +461,40 @@ super_name(struct gen_project *p, const struct gen_file *f,
     return NULL;
 }
 
+/* Whether fn has a parameter name[0:n]. */
+static int
+has_param(const struct gen_func *fn, const char *name, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < fn->nparams; i++)
+        if (fn->params[i].name != NULL &&
+            strncmp(fn->params[i].name, name, n) == 0 &&
+            fn->params[i].name[n] == '\0')
+            return 1;
+    return 0;
+}
+
+/* The function fn is defined in, or NULL (top level, or in a class). */
+static const struct gen_func *
+enclosing_func(struct gen_project *p, const struct gen_file *f,
+               const struct gen_func *fn)
+{
+    const char *dot = strrchr(fn->qualname, '.');
+    const struct gen_func *g;
+    char *k;
+
+    if (dot == NULL)
+        return NULL;
+    k = f->modname[0]
+            ? gen_xasprintf("%s.%.*s", f->modname, (int)(dot - fn->qualname),
+                            fn->qualname)
+            : gen_xstrndup(fn->qualname, (size_t)(dot - fn->qualname));
+    g = gen_find_func(p, k, 0);
+    free(k);
+    return g != NULL && !(g->flags & GEN_FN_CLASS) && g->file == f ? g : NULL;
+}
+
 /* Whether a method is a property (its value is what it returns). */
 static int
 is_property(const struct gen_func *g)
@@ -576,6 +610,17 @@ typed_name_d(struct gen_project *p, const struct gen_file *f,
                 return r;
             }
         }
+    }
+    /* A closure's free variable that is a parameter of the function
+     * around it (bindings there were looked for already): `loop` of a
+     * test, used in a helper defined inside it. */
+    if (type == NULL && !attr && depth < 3 && !(fn->flags & GEN_FN_METHOD) &&
+        find_bind(fn, callee, n, UINT32_MAX, 1) == NULL &&
+        !has_param(fn, callee, n)) {
+        const struct gen_func *outer = enclosing_func(p, f, fn);
+
+        if (outer != NULL)
+            return typed_name_d(p, f, outer, callee, UINT32_MAX, depth + 1);
     }
     if (type == NULL)
         return NULL;

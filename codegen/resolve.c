@@ -145,6 +145,31 @@ nested_def(const struct gen_project *p, const struct gen_file *f,
     }
 }
 
+/* Whether name[0:n] is a parameter of fn or of a function around it
+ * (not a class): a local, whatever the module binds to that name. */
+static int
+is_local_param(const struct gen_project *p, const struct gen_file *f,
+               const struct gen_func *fn, const char *name, size_t n)
+{
+    size_t len = strlen(fn->qualname), i;
+    const struct gen_func *scope = fn;
+
+    for (;;) {
+        if (scope != NULL && !(scope->flags & GEN_FN_CLASS))
+            for (i = 0; i < scope->nparams; i++)
+                if (scope->params[i].name != NULL &&
+                    strncmp(scope->params[i].name, name, n) == 0 &&
+                    scope->params[i].name[n] == '\0')
+                    return 1;
+        while (len > 0 && fn->qualname[len - 1] != '.')
+            len--;
+        if (len == 0)
+            return 0;
+        len--;
+        scope = top_level_def(p, f, fn->qualname, len);
+    }
+}
+
 char *
 gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
                     const struct gen_func *fn, const char *dotted)
@@ -166,6 +191,10 @@ gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
                                  (int)(dot - fn->qualname), fn->qualname,
                                  rest);
     }
+    /* A parameter shadows the module's names (self and cls above). */
+    if (fn != NULL && !(fn->flags & GEN_FN_CLASS) &&
+        is_local_param(p, f, fn, dotted, n))
+        return NULL;
     if (fn != NULL && (base = nested_def(p, f, fn, dotted, n)) != NULL) {
         char *r = f->modname[0]
                       ? gen_xasprintf("%s.%s%s", f->modname, base, rest)
