@@ -1,4 +1,5 @@
-"""TA010 for each spelling of trio_as_aio (an alias, trio-asyncio's older
+"""TA005 past awaits that say nothing (an unknown callable, a neutral
+project function); TA010 for each spelling of trio_as_aio (an alias, trio-asyncio's older
 names), and not for a loop method such as loop.run_trio, which is not a
 trio_as_aio wrapper."""
 from conftest import run_gen
@@ -31,3 +32,27 @@ def test_ta010_for_every_spelling_of_trio_as_aio(tmp_path):
     proc = run_gen("check", "s.py", cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stdout == EXPECTED
+
+
+BACKWARDS = """\
+import trio
+from trioaio import aio_as_trio
+
+
+async def neutral():
+    pass
+
+
+@aio_as_trio
+async def backwards(callback):
+    await callback()
+    await neutral()
+    await trio.sleep(0)
+"""
+
+
+def test_ta005_looks_past_awaits_that_say_nothing(tmp_path):
+    (tmp_path / "c.py").write_text(BACKWARDS)
+    proc = run_gen("check", "c.py", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout == ('c.py:9:1: TA005 @aio_as_trio on `backwards`, whose body is Trio code (it awaits `trio.sleep`); use @trio_as_aio, which wraps Trio code for asyncio callers\n')
