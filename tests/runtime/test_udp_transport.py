@@ -452,7 +452,12 @@ class _TestUDP:
             assert not cp.lost.done()  # still queued
             # The kernel drops them once the neighbour stays unresolved.
             assert await asyncio.wait_for(cp.lost, 8) is None
-            assert ct.get_write_buffer_size() == 0
+            if _counts_header_once(ct):
+                # CPython 3.13.0-3.13.5 adds 8 header bytes per queued
+                # datagram and never takes them off (gh-135444).
+                assert not ct._buffer
+            else:
+                assert ct.get_write_buffer_size() == 0
             del self.handler_calls[:]
         self.run_aio(main, timeout=10)
 
@@ -576,6 +581,11 @@ class _TestUDP:
             await cp.lost
             await sp.lost
         self.run_aio(main)
+
+
+def _counts_header_once(transport):
+    return (type(transport).__module__ == "asyncio.selector_events"
+            and (3, 13) <= sys.version_info < (3, 13, 6))
 
 
 class TestUDP_asyncio(_TestUDP, AsyncioCase):
