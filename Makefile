@@ -82,7 +82,7 @@ test-matrix: $(DEPS)
 
 # The whole pytest suite under ASan/UBSan, with the debug build that counts
 # live handles.
-asan: $(DEPS)
+asan: build
 	sh scripts/asan.sh
 
 # Line and branch coverage of the Python package and the C code, from
