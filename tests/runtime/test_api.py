@@ -563,6 +563,45 @@ def test_allow_asyncio_mixes_both_flavours(run_in_loop):
     assert run_in_loop(main) == "both"
 
 
+def test_allow_asyncio_awaits_a_future_that_fn_returns(run_in_loop):
+    mod = impl()
+
+    async def main(loop):
+        return await mod.allow_asyncio(loop.run_in_executor, None, len, "abc")
+    assert run_in_loop(main) == 3
+
+
+def test_allow_asyncio_raises_an_asyncio_failure_into_fn(run_in_loop):
+    mod = impl()
+
+    async def mixed():
+        fut = asyncio.get_event_loop().create_future()
+        asyncio.get_event_loop().call_soon(fut.set_exception, KeyError("k"))
+        try:
+            await fut
+        except KeyError as exc:
+            return "caught %s" % exc
+
+    async def main(loop):
+        return await mod.allow_asyncio(mixed)
+    assert run_in_loop(main) == "caught 'k'"
+
+
+def test_allow_asyncio_nested_runs_the_inner_call_directly(run_in_loop):
+    mod = impl()
+
+    async def inner(x):
+        await asyncio.sleep(0.001)
+        return x * 2
+
+    async def outer(x):
+        return await mod.allow_asyncio(inner, x) + 1
+
+    async def main(loop):
+        return await mod.allow_asyncio(outer, 20)
+    assert run_in_loop(main) == 41
+
+
 # ---------------------------------------------------------- loop methods
 
 def test_synchronize_runs_queued_callbacks(run_in_loop):
