@@ -78,12 +78,6 @@ gen_digest(const void *data, size_t n)
     return d;
 }
 
-const char *
-gen_cache_build_id(void)
-{
-    return GEN_BUILD_ID;
-}
-
 /* ---- In memory ---------------------------------------------------------- */
 
 /* The facts of one text. */

@@ -90,10 +90,6 @@ gen_cache_load_pack(struct gen_cache *c, const char *data, size_t n,
 struct gen_cache *
 gen_cache_new_empty(void);
 
-/* The build id: a hash of the tool's sources, set at compile time. */
-const char *
-gen_cache_build_id(void);
-
 /* NULL is a no-op.  Does not save. */
 void
 gen_cache_close(struct gen_cache *c);
