@@ -252,3 +252,55 @@ def test_what_pytest_collects_in_trio_mode(tmp_path):
                     "evidence: not checked)"],
         "b_test.py": ["b_test.py:1: `test_b` is Trio", mode],
     }
+
+
+HELPERS = ("import asyncio\n\n\nasync def fetch():\n"
+           "    await asyncio.sleep(0)\n")
+FETCH_IS_ASYNCIO = [
+    "    because `fetch` is asyncio:",
+    "      * strong asyncio       library await: `await asyncio.sleep(...)` "
+    "at src/pkg/helpers.py:5",
+    "      - weak   asyncio       module imports: the module imports "
+    "asyncio, not Trio at src/pkg/helpers.py:1",
+]
+
+
+def test_relative_and_star_imports(tmp_path):
+    """`from ..helpers import` two levels up, `from .... import` past the
+    top (unresolved), `from . import` in a top-level module (no package:
+    unresolved), and a star import of a project module."""
+    src = tmp_path / "src"
+    (src / "pkg" / "sub").mkdir(parents=True)
+    (src / "pkg" / "__init__.py").write_text("")
+    (src / "pkg" / "sub" / "__init__.py").write_text("")
+    (src / "pkg" / "helpers.py").write_text(HELPERS)
+    (src / "pkg" / "sub" / "deep.py").write_text(
+        "from ..helpers import fetch\nfrom .... import toofar\n\n\n"
+        "async def uses_parent():\n    await fetch()\n\n\n"
+        "async def uses_too_far():\n    await toofar()\n")
+    (src / "pkg" / "stars.py").write_text(
+        "from pkg.helpers import *\n\n\n"
+        "async def uses_star():\n    await fetch()\n")
+    (src / "top.py").write_text(
+        "from . import sibling\n\n\n"
+        "async def uses_sibling():\n    await sibling.go()\n")
+    proc = run_gen("check", "--no-cache", "src", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    assert explain(tmp_path, "src/pkg/sub/deep.py").splitlines() == [
+        "src/pkg/sub/deep.py:5: `uses_parent` is asyncio",
+        "  * weak   asyncio       project call: `await fetch` (asyncio) at "
+        "src/pkg/sub/deep.py:6",
+        *FETCH_IS_ASYNCIO,
+        "src/pkg/sub/deep.py:9: `uses_too_far` is not decided (no evidence: "
+        "not checked)",
+    ]
+    assert explain(tmp_path, "src/pkg/stars.py").splitlines() == [
+        "src/pkg/stars.py:4: `uses_star` is asyncio",
+        "  * weak   asyncio       project call: `await fetch` (asyncio) at "
+        "src/pkg/stars.py:5",
+        *FETCH_IS_ASYNCIO,
+    ]
+    assert explain(tmp_path, "src/top.py").splitlines() == [
+        "src/top.py:4: `uses_sibling` is not decided (no evidence: not "
+        "checked)",
+    ]
