@@ -304,3 +304,68 @@ def test_relative_and_star_imports(tmp_path):
         "src/top.py:4: `uses_sibling` is not decided (no evidence: not "
         "checked)",
     ]
+
+
+CALLERS = """\
+import asyncio
+
+import trio
+
+
+class A:
+    async def go(self):
+        await asyncio.sleep(0)
+
+
+class B:
+    async def go(self):
+        await trio.sleep(0)
+
+
+async def agreed(x):
+    await x.go()
+
+
+async def disputed(x):
+    await x.go()
+
+
+async def no_parameters():
+    pass
+
+
+async def one(a: A):
+    await agreed(a)
+    await disputed(a)
+    await no_parameters(a)
+
+
+async def two(a: A, b: B):
+    await agreed(a)
+    await disputed(b)
+"""
+
+
+def test_parameter_typed_by_its_callers(tmp_path):
+    """An unannotated parameter takes the type every caller in the file
+    passes (agreed: A, so asyncio), none when callers disagree (disputed:
+    A and B), and a call with more arguments than parameters says
+    nothing."""
+    d = project(tmp_path, callers=CALLERS)
+    proc = run_gen("check", "--no-cache", "src", cwd=d)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "")
+    lines = explain(d, "src/callers.py").splitlines()
+    assert lines[4:8] == [
+        "src/callers.py:16: `agreed` is asyncio",
+        "  * weak   asyncio       project call: `await x.go` (asyncio) at "
+        "src/callers.py:17",
+        "    because `A.go` is asyncio:",
+        "      * strong asyncio       library await: `await asyncio.sleep"
+        "(...)` at src/callers.py:8",
+    ]
+    assert lines[8:10] == [
+        "src/callers.py:20: `disputed` is not decided (no evidence: not "
+        "checked)",
+        "src/callers.py:24: `no_parameters` is not decided (no evidence: "
+        "not checked)",
+    ]
