@@ -313,3 +313,21 @@ def test_body_error_propagates_out_of_open_loop_unchanged():
     with pytest.raises(Boom) as info:
         run_trio(main)
     assert info.value is err
+
+
+def test_run_aio_coroutine_entered_cancelled_never_starts_the_coroutine():
+    # Cancelled before it starts: Cancelled, and the coroutine is closed
+    # unstarted (no "never awaited" warning, its body never runs).
+    ran = []
+
+    async def aio_side():
+        ran.append("started")
+
+    async def trio_side(loop):
+        coro = aio_side()
+        with trio.CancelScope() as scope:
+            scope.cancel()
+            await loop.run_aio_coroutine(coro)
+        return scope.cancelled_caught, coro.cr_frame is None
+    assert run_in_loop(trio_side) == (True, True)
+    assert ran == []

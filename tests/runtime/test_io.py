@@ -626,6 +626,31 @@ class _TestSubprocess:
             return await proc.wait()
         assert self.run_aio(main) == -signal.SIGKILL
 
+    @pytest.mark.skipif(not os.path.exists(
+        "/proc/self/task/%d/children" % threading.get_native_id()),
+        reason="needs Linux's /proc/<pid>/task/<tid>/children")
+    def test_cancelled_while_starting_kills_and_reaps_the_child(self):
+        # Cancelled while the transport waits for its pipes: asyncio closes
+        # the transport (killing the child) and waits for it to exit.
+        children = "/proc/self/task/%d/children" % threading.get_native_id()
+
+        def child_pids():
+            with open(children) as f:
+                return set(f.read().split())
+
+        async def main(loop):
+            before = child_pids()
+            task = asyncio.ensure_future(asyncio.create_subprocess_exec(
+                sys.executable, "-c", "import time; time.sleep(60)",
+                stdout=asyncio.subprocess.PIPE))
+            await asyncio.sleep(0)  # the child started, its pipes not yet
+            started = child_pids() - before
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return len(started), child_pids() - before
+        assert self.run_aio(main) == (1, set())
+
 
 class _TestSignals:
 
@@ -727,4 +752,23 @@ class TestSignals_asyncio(_TestSignals, AsyncioCase):
 
 
 class TestSignals_trioaio(_TestSignals, TrioAioCase):
-    pass
+
+    def test_add_signal_handler_refusals(self):
+        # What open_loop()'s loop refuses, and with which error (docs/api.md).
+        async def main(loop):
+            for sig in (signal.SIGKILL, signal.SIGSTOP):
+                with pytest.raises(RuntimeError, match="cannot be caught"):
+                    loop.add_signal_handler(sig, print)
+            with pytest.raises(ValueError, match="main thread"):
+                await loop.run_in_executor(
+                    None, loop.add_signal_handler, signal.SIGUSR1, print)
+            unstarted = type(loop)()  # never entered: no Trio task to deliver
+            try:
+                with pytest.raises(RuntimeError, match="needs a running loop"):
+                    unstarted.add_signal_handler(signal.SIGUSR1, print)
+            finally:
+                unstarted.close()
+            return loop.remove_signal_handler(signal.SIGUSR1)
+        previous = signal.getsignal(signal.SIGUSR1)
+        assert self.run_aio(main) is False
+        assert signal.getsignal(signal.SIGUSR1) == previous
