@@ -56,6 +56,32 @@ def test_stop_requested_inside_an_inline_burst_stops_the_loop():
     assert run(main) is False
 
 
+def test_an_error_of_an_inline_burst_reaches_the_caller():
+    # Debug mode times each callback against slow_callback_duration; a
+    # value that cannot be compared fails the burst (TypeError, as asyncio
+    # fails its run).  Run inline, the burst's error is the caller's, and
+    # the loop goes on once the value is repaired.
+    ran = []
+
+    async def aio_step(i):
+        ran.append(i)
+        return i
+
+    async def main(loop):
+        loop.set_debug(True)
+        await trio.sleep(0.01)  # parked: the next call runs inline
+        loop.slow_callback_duration = "slow"
+        try:
+            with pytest.raises(TypeError, match="must be real number"):
+                await loop.run_aio_coroutine(aio_step(1))
+        finally:
+            loop.slow_callback_duration = 0.1
+        return await loop.run_aio_coroutine(aio_step(2))
+
+    assert run(main) == 2
+    assert ran == [1, 2]
+
+
 def test_timer_added_inline_wakes_the_parked_loop():
     async def main(loop):
         fired = trio.Event()

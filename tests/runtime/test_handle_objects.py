@@ -156,6 +156,39 @@ class _TestHandles:
         with pytest.raises(TypeError):
             t < 1.0
 
+    def test_timer_equality_passes_a_comparison_error_on(self, loop):
+        class Touchy:
+            """A callable whose == answers *equal*, or raises if None."""
+
+            def __init__(self, equal):
+                self.equal = equal
+
+            def __call__(self):
+                pass
+
+            def __eq__(self, other):
+                if self.equal is None:
+                    raise LookupError("not comparable")
+                return self.equal
+
+            __hash__ = object.__hash__
+
+        a = self.TimerHandle(1.0, Touchy(None), (), loop)
+        b = self.TimerHandle(1.0, Touchy(None), (), loop)
+        with pytest.raises(LookupError, match="not comparable"):
+            a == b
+        # Equal callbacks: then the arguments are compared.
+        c = self.TimerHandle(1.0, Touchy(True), (Touchy(None),), loop)
+        d = self.TimerHandle(1.0, Touchy(True), (Touchy(None),), loop)
+        with pytest.raises(LookupError, match="not comparable"):
+            c == d
+
+    def test_missing_constructor_arguments_are_refused(self, loop):
+        with pytest.raises(TypeError):
+            self.Handle(callback)
+        with pytest.raises(TypeError):
+            self.TimerHandle(1.0, callback)
+
     def test_handles_are_weakly_referenceable(self, loop):
         died = []
         h = self.Handle(callback, (), loop)
