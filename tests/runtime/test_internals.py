@@ -100,6 +100,24 @@ def test_present_trio_abandoned_run():
     assert trio.run(trio.sleep, 0) is None
 
 
+def test_an_error_not_from_an_abandoned_run_finds_nothing_to_finish():
+    # Raised outside trio.run, or by a run that finished normally: no
+    # run's generator on the traceback, nothing to close.
+    def fails():
+        raise LookupError("not Trio's")
+    with pytest.raises(LookupError) as outside:
+        fails()
+
+    async def main():
+        raise LookupError("from a task")
+    with pytest.raises(LookupError) as finished:
+        trio.run(main)
+    assert _internals.finish_abandoned_trio_run(outside.value) is False
+    assert _internals.finish_abandoned_trio_run(finished.value) is False
+    assert _internals.finish_abandoned_trio_run(LookupError()) is False
+    assert trio.run(trio.sleep, 0) is None
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"),
                     reason="Trio uses epoll on Linux only")
 def test_present_trio_epoll_reader():
