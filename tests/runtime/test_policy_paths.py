@@ -3,6 +3,7 @@ with asyncio.set_event_loop_policy(), what it refuses, and a policy object
 kept from inside Trio and used outside."""
 import asyncio
 import contextvars
+import threading
 import warnings
 
 import pytest
@@ -119,3 +120,31 @@ def test_set_event_loop_policy_refusals():
             with pytest.raises(RuntimeError, match="inside Trio"):
                 asyncio.set_event_loop_policy(None)
         trio.run(main)
+
+
+def test_the_users_policy_is_per_thread(user_policy):
+    # As asyncio's: set in one thread, another thread has the default.
+    seen = []
+
+    def other_thread():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # 3.14
+            seen.append(asyncio.get_event_loop_policy())
+    t = threading.Thread(target=other_thread)
+    t.start()
+    t.join()
+    assert seen and seen[0] is not user_policy
+    assert not isinstance(seen[0], impl().TrioPolicy)
+
+
+def test_inside_trio_without_open_loop_asyncio_has_no_loop():
+    async def main():
+        with pytest.raises(RuntimeError, match="open_loop"):
+            asyncio.get_event_loop()
+        with pytest.raises(RuntimeError, match="within a Trio environment"):
+            asyncio.new_event_loop()
+        with pytest.raises(RuntimeError, match="^no running event loop$"):
+            asyncio.get_running_loop()
+        with pytest.raises(RuntimeError, match="^no running event loop$"):
+            asyncio.current_task()
+    trio.run(main)
