@@ -177,6 +177,45 @@ def test_a_threadsafe_wakeup_takes_one_task_step():
     assert tasks <= {loop_task.name, "_testbase.run_trio.<locals>.guarded"}
 
 
+def test_a_due_timer_wakes_the_loop_in_one_task_step(monkeypatch):
+    steps = _Steps()
+    made = _count_scopes(monkeypatch)
+
+    async def body(loop):
+        done = trio.Event()
+        fired = []
+
+        def callback():
+            steps.log.append("cb")
+            fired.append(loop.time())
+            if len(fired) < N:
+                # Scheduled from the burst: the loop parks on it at once.
+                loop.call_later(0.001, callback)
+            else:
+                done.set()
+
+        await trio.testing.wait_all_tasks_blocked()
+        trio.lowlevel.add_instrument(steps)
+        before = len(made)
+        try:
+            loop.call_later(0.001, callback)
+            with trio.fail_after(5):
+                await done.wait()
+        finally:
+            trio.lowlevel.remove_instrument(steps)
+        return loop._task, len(made) - before
+
+    loop_task, scopes = run_in_loop(body)
+    cbs = [i for i, e in enumerate(steps.log) if e == "cb"]
+    assert len(cbs) == N
+    # Between one timer's callback and the next, the loop task parked on
+    # the deadline and Trio resumed it once: no other task, no extra step.
+    between = [steps.log[a + 1:b] for a, b in zip(cbs, cbs[1:])]
+    assert between == [[loop_task]] * (N - 1)
+    # One cancel scope per park a timer ended (Trio cannot uncancel one).
+    assert scopes == N
+
+
 def _count_scopes(monkeypatch):
     """Count the trio.CancelScope objects trioaio's own code makes."""
     made = []
