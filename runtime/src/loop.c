@@ -442,13 +442,47 @@ ta_loop_trio_busy(TaLoopObject *self)
     return n > 0;
 }
 
-/* Make asyncio and sniffio see this loop for the duration of a burst. */
+/* The dict behind sniffio.thread_local in this thread, or NULL (no error)
+ * to use attribute access.  Reading and writing `name` in it directly costs
+ * a few dozen instructions where each attribute access on a
+ * threading.local finds the thread's dict again (about 1,000).  Cached
+ * only while attached, and only for the loop's own thread: a Trio run
+ * stays in one thread, and a thread's dict stays the same while it lives. */
+static PyObject *
+ta_loop_sniffio_dict(TaLoopObject *self)
+{
+    ta_state *st = self->state;
+    if (!self->attached || self->thread_id != PyThread_get_thread_ident()) {
+        return NULL;
+    }
+    if (self->sniffio_dict != NULL) {
+        return self->sniffio_dict;
+    }
+    /* A data descriptor named `name` on the class would take precedence
+     * over the instance dict: then keep to attribute access. */
+    PyObject *attr = _PyType_Lookup(Py_TYPE(st->sniffio_local), st->str_name);
+    if (attr != NULL && Py_TYPE(attr)->tp_descr_set != NULL) {
+        return NULL;
+    }
+    PyObject *d = PyObject_GetAttrString(st->sniffio_local, "__dict__");
+    if (d == NULL || !PyDict_CheckExact(d)) {
+        PyErr_Clear();
+        Py_XDECREF(d);
+        return NULL;
+    }
+    self->sniffio_dict = d;
+    return d;
+}
+
+/* Make asyncio and sniffio see this loop for the duration of a burst.
+ * *lib_dict is the sniffio dict used (a new reference) or NULL. */
 static int
 ta_loop_enter_asyncio(TaLoopObject *self, PyObject **prev_loop,
-                      PyObject **prev_lib)
+                      PyObject **prev_lib, PyObject **lib_dict)
 {
     ta_state *st = self->state;
     *prev_lib = NULL;
+    *lib_dict = NULL;
     *prev_loop = PyObject_CallNoArgs(st->get_running_loop);
     if (*prev_loop == NULL) {
         return -1;
@@ -460,23 +494,31 @@ ta_loop_enter_asyncio(TaLoopObject *self, PyObject **prev_loop,
         return -1;
     }
     Py_DECREF(res);
-    if (st->sniffio_local != NULL) {
-        *prev_lib = PyObject_GetAttr(st->sniffio_local, st->str_name);
-        if (*prev_lib == NULL) {
-            PyErr_Clear();
-            *prev_lib = Py_NewRef(Py_None);
-        }
-        if (PyObject_SetAttr(st->sniffio_local, st->str_name,
-                             st->str_asyncio) < 0) {
+    if (st->sniffio_local == NULL) {
+        return 0;
+    }
+    PyObject *d = ta_loop_sniffio_dict(self);
+    if (d != NULL) {
+        PyObject *prev = PyDict_GetItemWithError(d, st->str_name);
+        if (prev == NULL && PyErr_Occurred()) {
             return -1;
         }
+        /* Not set in this thread: the class default, None. */
+        *prev_lib = Py_NewRef(prev != NULL ? prev : Py_None);
+        *lib_dict = Py_NewRef(d);
+        return PyDict_SetItem(d, st->str_name, st->str_asyncio);
     }
-    return 0;
+    *prev_lib = PyObject_GetAttr(st->sniffio_local, st->str_name);
+    if (*prev_lib == NULL) {
+        PyErr_Clear();
+        *prev_lib = Py_NewRef(Py_None);
+    }
+    return PyObject_SetAttr(st->sniffio_local, st->str_name, st->str_asyncio);
 }
 
 static void
 ta_loop_leave_asyncio(TaLoopObject *self, PyObject *prev_loop,
-                      PyObject *prev_lib)
+                      PyObject *prev_lib, PyObject *lib_dict)
 {
     ta_state *st = self->state;
     PyObject *type, *value, *tb;
@@ -490,11 +532,16 @@ ta_loop_leave_asyncio(TaLoopObject *self, PyObject *prev_loop,
         Py_DECREF(prev_loop);
     }
     if (prev_lib != NULL) {
-        if (PyObject_SetAttr(st->sniffio_local, st->str_name, prev_lib) < 0) {
+        int rc =
+            lib_dict != NULL
+                ? PyDict_SetItem(lib_dict, st->str_name, prev_lib)
+                : PyObject_SetAttr(st->sniffio_local, st->str_name, prev_lib);
+        if (rc < 0) {
             PyErr_WriteUnraisable((PyObject *)self);
         }
         Py_DECREF(prev_lib);
     }
+    Py_XDECREF(lib_dict);
     PyErr_Restore(type, value, tb);
 }
 
@@ -574,20 +621,20 @@ ta_loop_burst_passes(TaLoopObject *self)
 static int
 ta_loop_run_burst(TaLoopObject *self)
 {
-    PyObject *prev_loop, *prev_lib;
+    PyObject *prev_loop, *prev_lib, *lib_dict;
     if (self->in_burst) {
         PyErr_SetString(PyExc_RuntimeError,
                         "the loop's callbacks are already running");
         return -1;
     }
     self->in_burst = 1;
-    if (ta_loop_enter_asyncio(self, &prev_loop, &prev_lib) < 0) {
-        ta_loop_leave_asyncio(self, prev_loop, prev_lib);
+    if (ta_loop_enter_asyncio(self, &prev_loop, &prev_lib, &lib_dict) < 0) {
+        ta_loop_leave_asyncio(self, prev_loop, prev_lib, lib_dict);
         self->in_burst = 0;
         return -1;
     }
     int status = ta_loop_burst_passes(self);
-    ta_loop_leave_asyncio(self, prev_loop, prev_lib);
+    ta_loop_leave_asyncio(self, prev_loop, prev_lib, lib_dict);
     self->in_burst = 0;
     return status;
 }
@@ -795,6 +842,7 @@ loop_core_attach(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs)
     Py_XSETREF(self->watcher, args[1] == Py_None ? NULL : Py_NewRef(args[1]));
     Py_XSETREF(self->clock, Py_NewRef(clock));
     Py_XSETREF(self->runq, args[3] == Py_None ? NULL : Py_NewRef(args[3]));
+    Py_CLEAR(self->sniffio_dict); /* found again in this thread */
     self->clock_is_system = (char)is_system;
     self->clock_offset = offset;
     self->thread_id = PyThread_get_thread_ident();
@@ -819,6 +867,7 @@ loop_core_detach(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
     Py_CLEAR(self->watcher);
     Py_CLEAR(self->io_waiter);
     Py_CLEAR(self->runq);
+    Py_CLEAR(self->sniffio_dict);
     Py_RETURN_NONE;
 }
 
@@ -929,6 +978,7 @@ loop_traverse(TaLoopObject *self, visitproc visit, void *arg)
     Py_VISIT(self->watcher);
     Py_VISIT(self->io_waiter);
     Py_VISIT(self->runq);
+    Py_VISIT(self->sniffio_dict);
     Py_VISIT(self->clock);
     Py_VISIT(self->dict);
     /* Handles held only by the C containers are still ours to report. */
@@ -948,6 +998,7 @@ loop_clear(TaLoopObject *self)
     Py_CLEAR(self->watcher);
     Py_CLEAR(self->io_waiter);
     Py_CLEAR(self->runq);
+    Py_CLEAR(self->sniffio_dict);
     Py_CLEAR(self->clock);
     Py_CLEAR(self->dict);
     if (self->ready.items != NULL) {

@@ -67,7 +67,10 @@ struct TaLoopObject {
      * read libuv's backend fd, whose `read_task` is the loop task while it
      * is parked.  NULL otherwise. */
     PyObject *io_waiter;
-    PyObject *runq;      /* Trio's run queue, to see if others wait; or NULL */
+    PyObject *runq; /* Trio's run queue, to see if others wait; or NULL */
+    /* sniffio.thread_local's dict in thread_id, found by the first burst
+     * while attached (see ta_loop_sniffio_dict); NULL otherwise. */
+    PyObject *sniffio_dict;
     PyObject *clock;     /* Trio's clock */
     double clock_offset; /* valid when clock_is_system */
     unsigned long thread_id;

@@ -68,7 +68,13 @@ class AioAsTrio(_Shim):
     async def __call__(self, *args, **kwargs):
         loop = self._loop
         if loop is None:
-            loop = _loop_or_raise(None, "aio_as_trio")
+            # _loop_or_raise inlined for the usual case, Trio code (no
+            # running asyncio loop): a Python call less per call.
+            loop = _orig["_get_running_loop"]()
+            if loop is None or not isinstance(loop, BaseTrioEventLoop):
+                loop = current_loop.get()
+                if loop is None:
+                    loop = _loop_or_raise(None, "aio_as_trio")
         return await loop.run_aio_coroutine(_call(self.proc, args, kwargs))
 
     def __await__(self):

@@ -852,3 +852,34 @@ def test_open_loop_and_run_accept_queue_len():
                 return await mod.aio_as_trio(asyncio.sleep)(0, loop)
     loop = mod.run(body, queue_len=None)
     assert loop.is_closed()
+
+
+def test_sniffio_names_each_side_across_loops_and_threads():
+    # The core writes sniffio's thread-local dict directly, cached per loop
+    # run and thread: each run, in each thread, must see its own.
+    async def answer():
+        await asyncio.sleep(0)
+        return sniffio.current_async_library()
+
+    async def one_run():
+        seen = []
+        for _ in range(2):  # two loops, one after another, in one run
+            async with impl().open_loop() as loop:
+                callback_saw = []
+                loop.call_soon(lambda: callback_saw.append(
+                    sniffio.current_async_library()))
+                seen.append(await impl().aio_as_trio(answer)())
+                await loop.synchronize()
+                seen.extend(callback_saw)
+                seen.append(sniffio.current_async_library())
+        return seen
+
+    expected = ["asyncio", "asyncio", "trio"] * 2
+    assert run_trio(one_run) == expected
+    results = []
+    t = threading.Thread(target=lambda: results.append(run_trio(one_run)))
+    t.start()
+    t.join(30)
+    assert results == [expected]
+    # This thread's value is untouched by the other thread's runs.
+    assert sniffio.thread_local.name is None
