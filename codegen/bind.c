@@ -113,6 +113,140 @@ value_type(TSNode v, const char *src, uint8_t *kind)
     return value_type_at(v, src, 0, kind);
 }
 
+static int
+maybe_bound(TSNode top, const char *word, const char *src);
+
+/* Whether the module-level statements of root bind `name` to a
+ * `ContextVar(...)` (however imported: the callee's last part). */
+static int
+is_module_ctxvar(TSNode root, const char *name, const char *src)
+{
+    uint32_t k, nk = ts_node_named_child_count(root);
+    int found = 0;
+
+    for (k = 0; k < nk; k++) {
+        TSNode st = ts_node_named_child(root, k), a, fnode;
+        char *fn;
+
+        if (!gen_is(st, SYM_EXPRESSION_STATEMENT) ||
+            ts_node_named_child_count(st) == 0)
+            continue;
+        a = ts_node_named_child(st, 0);
+        if (!gen_is(a, SYM_ASSIGNMENT) ||
+            !gen_text_is(gen_field(a, FLD_LEFT), src, name))
+            continue;
+        a = gen_unparen(gen_field(a, FLD_RIGHT));
+        fnode = ts_node_is_null(a) || !gen_is(a, SYM_CALL)
+                    ? (TSNode){0}
+                    : gen_field(a, FLD_FUNCTION);
+        fn = ts_node_is_null(fnode) ? NULL : gen_dotted(fnode, src);
+        /* Bound twice, or to something else: not known. */
+        found = fn != NULL && strcmp(gen_last_part(fn), "ContextVar") == 0
+                    ? found + 1
+                    : 2;
+        free(fn);
+    }
+    return found == 1;
+}
+
+/* What `v.get()` gives when v is a module-level `ContextVar(...)`: what
+ * every `v.set(X(...))` of the module passes, when there is at least one
+ * and all name the same callee; NULL when any passes something else. */
+static char *
+ctxvar_type(TSNode root, const char *var, const char *src)
+{
+    TSTreeCursor c = ts_tree_cursor_new(root);
+    char *type = NULL;
+    int bad = 0;
+
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&c);
+
+        if (gen_is(n, SYM_CALL)) {
+            TSNode fnode = gen_field(n, FLD_FUNCTION);
+
+            if (gen_is(fnode, SYM_ATTRIBUTE) &&
+                gen_text_is(gen_field(fnode, FLD_OBJECT), src, var) &&
+                gen_text_is(gen_field(fnode, FLD_ATTRIBUTE), src, "set")) {
+                uint8_t kind;
+                char *t = value_type(gen_nth_arg(n, 0), src, &kind);
+
+                if (t == NULL || kind != GEN_BIND_CALL ||
+                    (type != NULL && strcmp(type, t) != 0))
+                    bad = 1;
+                if (type == NULL && !bad)
+                    type = t;
+                else
+                    free(t);
+            }
+        }
+        if (!bad && ts_tree_cursor_goto_first_child(&c))
+            continue;
+        while (bad || !ts_tree_cursor_goto_next_sibling(&c))
+            if (bad || !ts_tree_cursor_goto_parent(&c))
+                goto done;
+    }
+done:
+    ts_tree_cursor_delete(&c);
+    if (bad) {
+        free(type);
+        return NULL;
+    }
+    return type;
+}
+
+/* Whether the definition d has a parameter `name`. */
+static int
+has_param(TSNode d, const char *name, const char *src)
+{
+    TSNode ps = gen_field(d, FLD_PARAMETERS);
+    uint32_t i, k = ts_node_is_null(ps) ? 0 : ts_node_named_child_count(ps);
+
+    for (i = 0; i < k; i++) {
+        TSNode p = ts_node_named_child(ps, i), nm = p;
+
+        if (gen_is(p, SYM_TYPED_PARAMETER) && ts_node_named_child_count(p))
+            nm = ts_node_named_child(p, 0);
+        else if (gen_is(p, SYM_TYPED_DEFAULT_PARAMETER) ||
+                 gen_is(p, SYM_DEFAULT_PARAMETER))
+            nm = gen_field(p, FLD_NAME);
+        if (gen_text_is(nm, src, name))
+            return 1;
+    }
+    return 0;
+}
+
+/* `x = v.get()` (or `v.get(default)`) for a module-level ContextVar v not
+ * rebound in the function the assignment is in: ctxvar_type. */
+static char *
+ctxvar_get_type(struct gen_bindctx *m, TSNode assign, TSNode value,
+                const char *src)
+{
+    TSNode fnode, obj, d = assign;
+    char *var, *type = NULL;
+
+    value = gen_unparen(value);
+    if (ts_node_is_null(value) || !gen_is(value, SYM_CALL))
+        return NULL;
+    fnode = gen_field(value, FLD_FUNCTION);
+    if (!gen_is(fnode, SYM_ATTRIBUTE) ||
+        !gen_text_is(gen_field(fnode, FLD_ATTRIBUTE), src, "get"))
+        return NULL;
+    obj = gen_field(fnode, FLD_OBJECT);
+    if (!gen_is(obj, SYM_IDENTIFIER))
+        return NULL;
+    var = gen_node_text(obj, src);
+    /* Neither the function nor one around it may bind the name. */
+    for (; !ts_node_is_null(d); d = ts_node_parent(d))
+        if (gen_is(d, SYM_FUNCTION_DEFINITION) &&
+            (maybe_bound(d, var, src) || has_param(d, var, src)))
+            break;
+    if (ts_node_is_null(d) && is_module_ctxvar(m->root, var, src))
+        type = ctxvar_type(m->root, var, src);
+    free(var);
+    return type;
+}
+
 /* The index of the definition whose node starts at byte b, or -1. */
 static int32_t
 func_at(struct gen_bindctx *m, uint32_t b)
@@ -251,6 +385,10 @@ scan_binds_walk(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
                 if (type == NULL)
                     type = param_type(m, n, gen_field(n, FLD_RIGHT), src,
                                       &kind, &site);
+                if (type == NULL) {
+                    type = ctxvar_get_type(m, n, gen_field(n, FLD_RIGHT), src);
+                    kind = GEN_BIND_CALL;
+                }
                 if (type == NULL)
                     type = value_type(gen_field(n, FLD_RIGHT), src, &kind);
                 /* `x = None` and the like say nothing. */
