@@ -52,7 +52,7 @@ is_shim_word(const char *last)
  * `await aio_as_trio(f)(...)`), the function a `partial(f, ...)` calls,
  * or the object a plain or awaited name is; NULL for anything else. */
 static char *
-value_type_at(TSNode v, const char *src, int depth, uint8_t *kind)
+value_type_at(TSNode v, const char *src, int depth, int entered, uint8_t *kind)
 {
     char *fn;
     TSNode fnode;
@@ -82,6 +82,10 @@ value_type_at(TSNode v, const char *src, int depth, uint8_t *kind)
         int shim = g != NULL && is_shim_word(gen_last_part(g));
 
         free(g);
+        /* Not awaited, it is the shim's awaitable (`f = trio_as_aio(g)()`,
+         * then `await f`), not what g makes: unknown. */
+        if (!awaited && !entered)
+            return NULL;
         return shim ? gen_callable_name(gen_nth_arg(fnode, 0), src) : NULL;
     }
     fn = gen_dotted(fnode, src);
@@ -91,7 +95,9 @@ value_type_at(TSNode v, const char *src, int depth, uint8_t *kind)
      * makes. */
     if (is_shim_word(gen_last_part(fn))) {
         free(fn);
-        return value_type_at(gen_nth_arg(v, 0), src, depth + 1, kind);
+        if (!awaited && !entered)
+            return NULL;
+        return value_type_at(gen_nth_arg(v, 0), src, depth + 1, entered, kind);
     }
     /* Calling `partial(f, ...)` calls f. */
     if (!awaited && strcmp(gen_last_part(fn), "partial") == 0) {
@@ -110,7 +116,106 @@ value_type_at(TSNode v, const char *src, int depth, uint8_t *kind)
 static char *
 value_type(TSNode v, const char *src, uint8_t *kind)
 {
-    return value_type_at(v, src, 0, kind);
+    return value_type_at(v, src, 0, 0, kind);
+}
+
+/* `async with aio_as_trio(C()) as x`: the shim enters C's context, so x
+ * is what C's __aenter__ gives, as without the shim. */
+static char *
+entered_type(TSNode v, const char *src, uint8_t *kind)
+{
+    return value_type_at(v, src, 0, 1, kind);
+}
+
+/* Whether `name` is bound at module level by an import or a top-level
+ * def or class, so that a type spelled with it means the same in every
+ * function of the module. */
+static int
+module_name(const struct gen_bindctx *m, const char *name)
+{
+    size_t i, n = strcspn(name, ".");
+
+    for (i = 0; i < m->f->nimports; i++)
+        if (strncmp(m->f->imports[i].local, name, n) == 0 &&
+            m->f->imports[i].local[n] == '\0')
+            return 1;
+    for (i = 0; i < m->f->nfuncs; i++)
+        if (m->parents[i] < 0 && strncmp(m->f->funcs[i].name, name, n) == 0 &&
+            m->f->funcs[i].name[n] == '\0')
+            return 1;
+    return 0;
+}
+
+/* `x = var.get()` where the module makes `var = ContextVar(...)`: what
+ * every `var.set(C(...))` in the module gives, when they all make the
+ * same type from a module-level name; NULL (unknown) otherwise.
+ * *is_var_out says whether var is a context variable at all. */
+static char *
+context_var_type(struct gen_bindctx *m, const char *var, const char *src,
+                 int *is_var_out)
+{
+    uint32_t k, nk = ts_node_named_child_count(m->root);
+    int is_var = 0, bad = 0;
+    char *type = NULL;
+    TSTreeCursor c;
+
+    for (k = 0; k < nk && !is_var; k++) {
+        TSNode st = ts_node_named_child(m->root, k), a;
+        char *t;
+        uint8_t kind;
+
+        if (!gen_is(st, SYM_EXPRESSION_STATEMENT) ||
+            ts_node_named_child_count(st) == 0)
+            continue;
+        a = ts_node_named_child(st, 0);
+        if (!gen_is(a, SYM_ASSIGNMENT) ||
+            !gen_text_is(gen_field(a, FLD_LEFT), src, var))
+            continue;
+        t = value_type(gen_field(a, FLD_RIGHT), src, &kind);
+        is_var = t != NULL && kind == GEN_BIND_CALL &&
+                 strcmp(gen_last_part(t), "ContextVar") == 0;
+        free(t);
+    }
+    *is_var_out = is_var;
+    if (!is_var)
+        return NULL;
+    c = ts_tree_cursor_new(m->root);
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&c);
+
+        if (gen_is(n, SYM_CALL)) {
+            char *fn = gen_dotted(gen_field(n, FLD_FUNCTION), src);
+            size_t len = strlen(var);
+
+            if (fn != NULL && strncmp(fn, var, len) == 0 &&
+                strcmp(fn + len, ".set") == 0) {
+                uint8_t kind;
+                char *t = value_type(gen_nth_arg(n, 0), src, &kind);
+
+                if (t == NULL || kind != GEN_BIND_CALL || !module_name(m, t) ||
+                    (type != NULL && strcmp(type, t) != 0))
+                    bad = 1;
+                if (type == NULL) {
+                    type = t;
+                    t = NULL;
+                }
+                free(t);
+            }
+            free(fn);
+        }
+        if (ts_tree_cursor_goto_first_child(&c))
+            continue;
+        while (!ts_tree_cursor_goto_next_sibling(&c))
+            if (!ts_tree_cursor_goto_parent(&c))
+                goto done;
+    }
+done:
+    ts_tree_cursor_delete(&c);
+    if (bad) {
+        free(type);
+        return NULL;
+    }
+    return type;
 }
 
 /* The index of the definition whose node starts at byte b, or -1. */
@@ -253,6 +358,24 @@ scan_binds_walk(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
                                       &kind, &site);
                 if (type == NULL)
                     type = value_type(gen_field(n, FLD_RIGHT), src, &kind);
+                /* `db = db_var.get()` of a context variable: what the
+                 * module sets it to. */
+                if (type != NULL && kind == GEN_BIND_CALL) {
+                    size_t tl = strlen(type);
+
+                    if (tl > 4 && strcmp(type + tl - 4, ".get") == 0 &&
+                        memchr(type, '.', tl - 4) == NULL) {
+                        char *var = gen_xstrndup(type, tl - 4);
+                        int is_var = 0;
+                        char *cv = context_var_type(m, var, src, &is_var);
+
+                        free(var);
+                        if (is_var) {
+                            free(type);
+                            type = cv;
+                        }
+                    }
+                }
                 /* `x = None` and the like say nothing. */
                 if (type != NULL && kind == GEN_BIND_ALIAS &&
                     strcmp(type, name) == 0) {
@@ -269,7 +392,7 @@ scan_binds_walk(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
                 ts_node_named_child_count(al) > 0)
                 al = ts_node_named_child(al, 0);
             if (gen_text_is(al, src, name)) {
-                type = value_type(ts_node_named_child(n, 0), src, &kind);
+                type = entered_type(ts_node_named_child(n, 0), src, &kind);
                 /* `async with x as y`: what x's __aenter__ gives. */
                 if (kind != GEN_BIND_CALL) {
                     free(type);

@@ -261,7 +261,14 @@ fix_text(struct gen_buf *b, const struct gen_project *p,
     }
     switch (ev->kind) {
     case GEN_EV_AWAIT:
-        if (ev->shape == GEN_SHAPE_NAME) /* an awaitable, not a function */
+        if (ev->shape == GEN_SHAPE_NAME && c == GEN_DOM_TRIO)
+            /* trio_as_aio cannot adapt a Trio coroutine object (TA010):
+             * the fix is where the awaitable is made. */
+            gen_buf_printf(b,
+                           "trio_as_aio cannot adapt a Trio coroutine, so "
+                           "make it as `%s = trio_as_aio(%s)(...)`",
+                           as_written, t != NULL ? t->name : "f");
+        else if (ev->shape == GEN_SHAPE_NAME) /* an awaitable */
             gen_buf_printf(b, "await it as `await %s(%s)`", shim, as_written);
         else
             gen_buf_printf(b, "call it as `await %s(%s)(...)`", shim,

@@ -338,6 +338,11 @@ gen_entry_domain(const struct gen_project *p, const char *fqn, const char *raw)
         n = strcspn(fqn, ".");
         if (is_runtime(p, fqn, n) && strcmp(fqn + n, ".run") == 0)
             return GEN_DOM_TRIO; /* trio_asyncio.run(main): main is Trio */
+        /* trio_asyncio.run(aio_as_trio, f): the shim runs f as asyncio. */
+        if (is_runtime(p, fqn, n) &&
+            (strcmp(fqn + n, ".aio_as_trio") == 0 ||
+             strcmp(fqn + n, ".asyncio_as_trio") == 0))
+            return GEN_DOM_AIO;
         if (IN_LIST(fqn, trio_runners))
             return GEN_DOM_TRIO;
         if (IN_LIST(fqn, aio_runners))

@@ -276,12 +276,16 @@ do_call(struct gen_modeler *m, struct gen_file *f, long fi, TSNode n,
         free(callee);
         return;
     }
-    /* trio_asyncio.run(allow_asyncio, f): f may mix both on purpose. */
+    /* trio_asyncio.run(allow_asyncio, f): f may mix both on purpose;
+     * trio_asyncio.run(aio_as_trio, f) runs f as asyncio code (the index
+     * takes the shim for the runner). */
     if (strcmp(last, "run") == 0) {
         char *first = handed_callable(gen_nth_arg(n, 0), src);
 
         if (first != NULL &&
-            strcmp(gen_last_part(first), "allow_asyncio") == 0) {
+            (strcmp(gen_last_part(first), "allow_asyncio") == 0 ||
+             strcmp(gen_last_part(first), "aio_as_trio") == 0 ||
+             strcmp(gen_last_part(first), "asyncio_as_trio") == 0)) {
             free(callee);
             callee = first;
             first = NULL;
