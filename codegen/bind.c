@@ -331,6 +331,30 @@ scan_binds(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
     return scan_binds_walk(m, fn, top, name, attr, src);
 }
 
+/* Whether the unpacking target `left` (`a, b`, `*_, ch`, `[a, b]`)
+ * binds `name` directly. */
+static int
+unpacks(TSNode left, const char *src, const char *name)
+{
+    const char *t = ts_node_type(left);
+    uint32_t i, k;
+
+    if (strcmp(t, "pattern_list") != 0 && strcmp(t, "tuple_pattern") != 0 &&
+        strcmp(t, "list_pattern") != 0)
+        return 0;
+    k = ts_node_named_child_count(left);
+    for (i = 0; i < k; i++) {
+        TSNode c = ts_node_named_child(left, i);
+
+        if (strcmp(ts_node_type(c), "list_splat_pattern") == 0 &&
+            ts_node_named_child_count(c) > 0)
+            c = ts_node_named_child(c, 0);
+        if (gen_is(c, SYM_IDENTIFIER) && gen_text_is(c, src, name))
+            return 1;
+    }
+    return 0;
+}
+
 static int
 scan_binds_walk(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
                 const char *name, const char *attr, const char *src)
@@ -383,6 +407,17 @@ scan_binds_walk(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
                     type = NULL;
                 }
             }
+        }
+        if (type == NULL && gen_is(n, SYM_ASSIGNMENT) &&
+            unpacks(gen_field(n, FLD_LEFT), src, name)) {
+            /* `*_, ch = await r.subscribe(...)`: an element of what the
+             * call makes. */
+            type = value_type(gen_field(n, FLD_RIGHT), src, &kind);
+            if (type != NULL && kind != GEN_BIND_CALL) {
+                free(type);
+                type = NULL;
+            }
+            kind = GEN_BIND_ELEMENT;
         }
         else if (gen_is(n, SYM_AS_PATTERN) &&
                  ts_node_named_child_count(n) > 1) {
@@ -665,6 +700,26 @@ gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
                 free(k);
             }
         }
+    }
+    /* What a plain function returns, as a fixture's value: `return
+     * _execute` at the end of its body (only a bare name). */
+    for (i = 0; i < f->nfuncs; i++) {
+        struct gen_func *fn = &f->funcs[i];
+        TSNode body, last;
+        uint32_t k;
+
+        if (fn->yields != NULL || (fn->flags & (GEN_FN_CLASS | GEN_FN_GEN)) ||
+            fn->ndecos == 0)
+            continue;
+        body = gen_field(nodes[i], FLD_BODY);
+        k = ts_node_is_null(body) ? 0 : ts_node_named_child_count(body);
+        if (k == 0)
+            continue;
+        last = ts_node_named_child(body, k - 1);
+        if (gen_is(last, SYM_RETURN_STATEMENT) &&
+            ts_node_named_child_count(last) == 1 &&
+            gen_is(ts_node_named_child(last, 0), SYM_IDENTIFIER))
+            fn->yields = gen_node_text(ts_node_named_child(last, 0), src);
     }
     /* What a fixture yields: `async with open_loop() as loop: yield loop`
      * types the tests' `loop` parameter. */

@@ -109,6 +109,9 @@ enum gen_bind_kind {
     GEN_BIND_AWAITED, /* what awaiting it gives: `x = await y` */
     GEN_BIND_PARAM,   /* a parameter of the function `site` (without an
                          annotation): `self.x = x` in __init__ */
+    GEN_BIND_ELEMENT, /* one of the values unpacked from what calling it
+                         makes: `*_, ch = await r.subscribe(...)`; known
+                         only as an object of the same library */
 };
 
 /* A call of what looks like a class (`Database(redis)`: a capitalised

@@ -224,6 +224,19 @@ bound_value_name(struct gen_project *p, const struct gen_file *f,
 
     if (depth > 3)
         return NULL;
+    if (b->kind == GEN_BIND_ELEMENT) {
+        /* An element of a library's result is an object of that library,
+         * named by it (`aioredis.get`); of anything else, unknown. */
+        char *t = resolve_type(p, f, fn, b->type, depth + 1);
+
+        if (t == NULL || gen_lib_domain(p, f, t) == GEN_DOM_NONE) {
+            free(t);
+            return NULL;
+        }
+        r = gen_xasprintf("%.*s%s", (int)strcspn(t, "."), t, rest);
+        free(t);
+        return r;
+    }
     if (b->kind == GEN_BIND_PARAM) {
         const struct gen_func *g = b->site >= 0 && (size_t)b->site < f->nfuncs
                                        ? &f->funcs[b->site]
@@ -425,6 +438,19 @@ fixture_type(struct gen_project *p, const struct gen_file *f, const char *name,
         if (fx->binds[i].type != NULL &&
             strcmp(fx->binds[i].name, fx->yields) == 0)
             type = fx->binds[i].type;
+    /* A fixture that returns a function it defines gives that function:
+     * `return _execute` after `async def _execute(sql): ...`. */
+    if (type == NULL && !(fx->flags & GEN_FN_GEN) &&
+        strchr(fx->yields, '.') == NULL) {
+        char *k = gen_xasprintf("%s%s%s.%s", fx->file->modname,
+                                *fx->file->modname ? "." : "", fx->qualname,
+                                fx->yields);
+        const struct gen_func *g = gen_find_func(p, k, 0);
+
+        if (g != NULL && !(g->flags & GEN_FN_CLASS) && g->file == fx->file)
+            return k;
+        free(k);
+    }
     return type ? resolve_type(p, fx->file, fx, type, depth + 1) : NULL;
 }
 
@@ -899,6 +925,27 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
                     cf = tn;
                     resolved = 2;
                 }
+            }
+        }
+        /* `await execute(sql)` where `execute` is a test's parameter and
+         * its fixture returns a function it defines: that function. */
+        if (!resolved && ev->shape == GEN_SHAPE_CALL &&
+            strchr(ev->callee, '.') == NULL) {
+            char *probe = gen_xasprintf("%s.x", ev->callee);
+            char *tn = typed_name(p, f, fn, probe, ev->line);
+            const struct gen_func *g;
+
+            free(probe);
+            if (tn != NULL) {
+                tn[strlen(tn) - 2] = '\0';
+                g = gen_find_func(p, tn, 0);
+                if (g != NULL && !(g->flags & GEN_FN_CLASS)) {
+                    free(cf);
+                    cf = tn;
+                    tn = NULL;
+                    resolved = 2;
+                }
+                free(tn);
             }
         }
         /* `self.x.m()`: the resolver names `Class.x.m`, but the type of

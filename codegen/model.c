@@ -635,6 +635,23 @@ new_func(struct gen_file *f, struct gen_modeler *m, TSNode n, const char *src,
     fn.ndecos = ndecos;
     fn.start_byte = ts_node_start_byte(n);
     gen_node_pos(n, src, &fn.line, &fn.col);
+    /* `@nursery.start_soon` on a def starts it at once: a runner call
+     * handing over the function, as `nursery.start_soon(f)` would. */
+    for (size_t i = 0; i < ndecos; i++) {
+        struct gen_call c = {0};
+
+        if (decos[i].called || decos[i].name == NULL ||
+            strchr(decos[i].name, '.') == NULL ||
+            strcmp(gen_last_part(decos[i].name), "start_soon") != 0)
+            continue;
+        c.callee = gen_xstrdup(decos[i].name);
+        c.arg = gen_xstrdup(nm);
+        c.func = parent;
+        c.region = gen_region_at(&m->regions, fn.start_byte);
+        c.line = decos[i].line;
+        c.col = decos[i].col;
+        GEN_PUSH(f->calls, f->ncalls, f->capcalls, c);
+    }
     do_params(&fn, n, src);
     GEN_PUSH(f->funcs, f->nfuncs, f->capfuncs, fn);
     gen_grow((void **)&m->nodes, &m->capnodes, f->nfuncs, sizeof(*m->nodes));

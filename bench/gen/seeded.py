@@ -33,6 +33,9 @@ fetch` writes it):
    Besides, [[bug]] entries of the annotations list real crossings found
    by reading the unmutated code; the table says how many have a finding
    on their line.
+   [[benign]] entries of the annotations name mutants that reading the
+   code showed to be correct code (no crossing, with the reason): recall
+   is given both raw and leaving them out.
    A mutant whose file no longer parses is not counted (none should exist:
    every mutation keeps the file valid Python).  A mutant on which `check`
    fails (exit 2, a crash, a hang past 300 s) counts as missed and is
@@ -233,6 +236,27 @@ def load_bugs(path=ANNOTATIONS):
     return dict(out)
 
 
+def load_benign(path=ANNOTATIONS):
+    """Mutants confirmed, by reading the code involved, not to create a
+    crossing ([[benign]] tables): {(project, site id): reason}.  They stay
+    in the raw recall and are left out of the second figure."""
+    if not path.exists():
+        return {}
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    out = {}
+    for i, b in enumerate(data.get("benign", []), 1):
+        where = f"{path}: [[benign]] #{i}"
+        for key in ("project", "site", "reason"):
+            if not b.get(key):
+                raise SystemExit(f"{where} lacks `{key}`")
+        key = (b["project"], b["site"])
+        if key in out:
+            raise SystemExit(f"{where} repeats {key}")
+        out[key] = b["reason"]
+    return out
+
+
 def bugs_reported(bugs, findings):
     """Which known bugs have a finding (not TA900) on their line, or on
     one of their `also` lines."""
@@ -274,7 +298,7 @@ def project_sites(root, paths):
 
 
 def evaluate_project(project, corpus_dir, binary, jobs, annotations,
-                     log=print, bugs=None):
+                     log=print, bugs=None, benign=None):
     name = project["name"]
     src = corpus_dir / name
     paths = project["paths"]
@@ -358,6 +382,7 @@ def evaluate_project(project, corpus_dir, binary, jobs, annotations,
         sites=len(sites),
         mutants=[{"site": s.id, "kind": s.kind, "shim": s.shim,
                   "mutation": s.describe(), "outcome": o,
+                  "benign": (name, s.id) in (benign or {}),
                   "hits": [h._asdict() for h in hits] if o != "error"
                   else [], "error": hits[0] if o == "error" else None}
                  for s, o, hits in outcomes])
@@ -366,6 +391,14 @@ def evaluate_project(project, corpus_dir, binary, jobs, annotations,
     result["recalled"] = n_rec
     result["valid"] = n_valid
     result["errors"] = sum(1 for _, o, _ in outcomes if o == "error")
+    # Confirmed-benign mutants (correct code): the second recall figure
+    # leaves them out of both counts.
+    result["benign"] = sum(1 for s, o, _ in outcomes
+                           if o != "invalid" and (name, s.id) in
+                           (benign or {}))
+    result["benign_recalled"] = sum(1 for s, o, _ in outcomes
+                                    if o == "recalled" and (name, s.id) in
+                                    (benign or {}))
     log(f"{name}: {len(before)} findings ({len(right)} right, {len(wrong)} "
         f"wrong, {len(missing)} unannotated); seeded {n_rec}/{n_valid} "
         f"recalled" + (f", check FAILED on {result['errors']} mutants"
@@ -395,15 +428,28 @@ def totals(results):
         t["bugs_reported"] += sum(b["reported"] for b in r.get("bugs", []))
         t["valid"] += r["valid"]
         t["recalled"] += r["recalled"]
+        t["benign"] += r.get("benign", 0)
+        t["benign_recalled"] += r.get("benign_recalled", 0)
+        t["benign_known"] += "benign" in r
     return t
+
+
+def excl_benign(rec, valid, r):
+    """Recall leaving out confirmed-benign mutants, or "" for a record
+    made before they were recorded."""
+    if r is None:
+        return ""
+    num, den = rec - r.get("benign_recalled", 0), valid - r.get("benign", 0)
+    return f"{num}/{den} ({pct(num, den)})"
 
 
 def table(results):
     lines = [
         "| project | files | shim sites | seeded recall | findings "
         "| right | wrong | unannotated | precision | fixes that break code "
-        "| known real bugs reported | files stripped of all shims: flagged |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| known real bugs reported | files stripped of all shims: flagged "
+        "| seeded recall without confirmed-benign mutants |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results + [None]:
         if r is None:
@@ -415,6 +461,7 @@ def table(results):
             brk = t["breaking"]
             nb, nbr = t["bugs"], t["bugs_reported"]
             ns, nsf = t["strips"], t["strips_flagged"]
+            known = t if t["benign_known"] else None
         else:
             name, files, valid, rec = (r["project"], r["files"], r["valid"],
                                        r["recalled"])
@@ -425,12 +472,14 @@ def table(results):
             nbr = sum(b["reported"] for b in r.get("bugs", []))
             ns = len(r.get("stripped", []))
             nsf = sum(x["outcome"] == "flagged" for x in r.get("stripped", []))
+            known = r if "benign" in r else None
         lines.append(
             f"| {name} | {files} | {valid} | {rec}/{valid} "
             f"({pct(rec, valid)}) | {nf} | {right} | {wrong} | {un} | "
             f"{pct(right, right + wrong)} | {brk} | "
             f"{f'{nbr}/{nb}' if nb else ''} | "
-            f"{f'{nsf}/{ns}' if ns else ''} |")
+            f"{f'{nsf}/{ns}' if ns else ''} | "
+            f"{excl_benign(rec, valid, known)} |")
     return "\n".join(lines)
 
 
@@ -579,12 +628,13 @@ def main(argv=None):
         return 2
     annotations = load_annotations()
     bugs = load_bugs()
+    benign = load_benign()
     results = []
     try:
         for p in have:
             results.append(evaluate_project(p, corpus_dir, binary,
                                             args.jobs, annotations,
-                                            bugs=bugs))
+                                            bugs=bugs, benign=benign))
     except (CheckFailed, subprocess.TimeoutExpired) as e:
         print(f"seeded: {e}", file=sys.stderr)
         return 2
@@ -607,7 +657,9 @@ def main(argv=None):
         for r in results:
             for m in r["mutants"]:
                 if m["outcome"] == "missed":
-                    print(f"  {r['project']}: {m['site']}: {m['mutation']}")
+                    print(f"  {r['project']}: {m['site']}: {m['mutation']}"
+                          + (" (confirmed benign)" if m.get("benign")
+                             else ""))
     if args.details:
         with open(args.details, "w") as f:
             json.dump(results, f, indent=1)

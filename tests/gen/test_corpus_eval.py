@@ -43,8 +43,9 @@ pytestmark = pytest.mark.skipif(
 def results():
     annotations = seeded.load_annotations()
     bugs = seeded.load_bugs()
+    benign = seeded.load_benign()
     return [seeded.evaluate_project(p, pathlib.Path(CORPUS), gen_binary(), 2,
-                                    annotations, bugs=bugs)
+                                    annotations, bugs=bugs, benign=benign)
             for p in present_projects()]
 
 

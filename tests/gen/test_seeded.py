@@ -440,3 +440,33 @@ def test_results_json_round_trips(tmp_path):
            "recalled": 0, "valid": 0}
     json.loads(json.dumps(res))
     assert "| **total** | 1 | 0 | 0/0 (n/a)" in seeded.table([res])
+
+
+def test_benign_mutants_give_a_second_recall_figure(tmp_path):
+    path = tmp_path / "a.toml"
+    path.write_text(textwrap.dedent('''\
+        [[benign]]
+        project = "p"
+        site = "m.py:3:5:aio_as_trio"
+        reason = "the callee awaits nothing"
+        '''))
+    assert seeded.load_benign(path) == {
+        ("p", "m.py:3:5:aio_as_trio"): "the callee awaits nothing"}
+    res = {"project": "p", "files": 1, "findings": [], "right": 0,
+           "wrong": 0, "unannotated": [], "sites": 4, "mutants": [],
+           "recalled": 2, "valid": 4, "benign": 1, "benign_recalled": 0}
+    row = [ln for ln in seeded.table([res]).splitlines()
+           if ln.startswith("| p ")][0]
+    assert row.startswith("| p | 1 | 4 | 2/4 (50%)")
+    assert row.endswith("| 2/3 (67%) |")
+    old = dict(res)
+    del old["benign"], old["benign_recalled"]
+    # A record made before benign mutants were recorded has no second
+    # figure rather than a copy of the first.
+    assert seeded.table([old]).splitlines()[2].endswith("|  |")
+    path.write_text(path.read_text() + path.read_text())
+    with pytest.raises(SystemExit, match="repeats"):
+        seeded.load_benign(path)
+    path.write_text('[[benign]]\nproject = "p"\nsite = "x"\n')
+    with pytest.raises(SystemExit, match="lacks `reason`"):
+        seeded.load_benign(path)
