@@ -230,7 +230,7 @@ get_binds(struct rd *r, struct gen_bind **v, size_t *n, size_t *cap,
         (*v)[i].type = get_s(r);
         (*v)[i].line = (uint32_t)get_u(r, U32);
         (*v)[i].resolved = (uint8_t)get_u(r, 2);
-        (*v)[i].kind = (uint8_t)get_u(r, GEN_BIND_PARAM);
+        (*v)[i].kind = (uint8_t)get_u(r, GEN_BIND_ELEMENT);
         (*v)[i].site = (int32_t)((int64_t)get_u(r, nfuncs + 1) - 2);
     }
 }
