@@ -722,8 +722,9 @@ ta_udp_sendto_impl(TaUdpObject *self, PyObject *data, PyObject *addr)
         return NULL;
     }
 #if PY_VERSION_HEX < 0x030D0000
-    if (PyObject_Length(data) == 0) {
-        Py_RETURN_NONE;
+    Py_ssize_t size = PyObject_Length(data); /* raises if released */
+    if (size <= 0) {
+        return size < 0 ? NULL : Py_NewRef(Py_None);
     }
 #endif
     if (self->address != NULL) {
@@ -780,7 +781,8 @@ ta_udp_sendto_impl(TaUdpObject *self, PyObject *data, PyObject *addr)
     }
     Py_buffer view;
     if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
-        return NULL;
+        /* a released memoryview: socket.sendto's error, fatal here */
+        return ta_udp_send_failed(self);
     }
     uv_buf_t buf = uv_buf_init(view.buf, (unsigned int)view.len);
     int rc = uv_udp_try_send(self->udp, &buf, 1,

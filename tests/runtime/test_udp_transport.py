@@ -8,6 +8,7 @@ loop closing first, the Python fallback).
 """
 import asyncio
 import contextvars
+import errno
 import gc
 import os
 import socket
@@ -582,6 +583,197 @@ class _TestUDP:
             await sp.lost
         self.run_aio(main)
 
+    def test_addresses_socket_sendto_refuses_are_fatal(self):
+        # Addresses the C fast path does not parse go to socket.sendto,
+        # whose error (not an OSError) is a fatal write error, as in
+        # asyncio; the exception is exactly what socket.sendto raises.
+        bad = [("127.0.0.1", 9, 0), ("127.0.0.1", 70000),
+               ("127.0.0.1", "9"), ("\udcff", 9)]
+
+        def expected(addr, family=socket.AF_INET):
+            with socket.socket(family, socket.SOCK_DGRAM) as s:
+                try:
+                    s.sendto(b"x", addr)
+                except Exception as exc:
+                    return type(exc), str(exc)
+            raise AssertionError("socket.sendto accepted %r" % (addr,))
+
+        async def main(loop):
+            for addr in bad:
+                ct, cp = await endpoint(loop)
+                ct.sendto(b"x", addr)
+                exc = await cp.lost
+                assert (type(exc), str(exc)) == expected(addr)
+                ctx = self.handler_calls.pop()
+                assert ctx["exception"] is exc
+        self.run_aio(main)
+
+    @pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
+    def test_ipv6_addresses_socket_sendto_refuses_are_fatal(self):
+        bad = [("::1", 9, 1.5), ("::1", 9, 1 << 21), ("::1", 9, 0, -1.0)]
+
+        async def main(loop):
+            try:
+                ct, cp = await endpoint(loop, local_addr=("::1", 0))
+            except OSError:
+                pytest.skip("no IPv6 loopback")
+            ct.close()
+            await cp.lost
+            for addr in bad:
+                with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+                    with pytest.raises(Exception) as want:
+                        s.sendto(b"x", addr)
+                ct, cp = await endpoint(loop, local_addr=("::1", 0))
+                ct.sendto(b"x", addr)
+                exc = await cp.lost
+                assert type(exc) is want.type
+                assert str(exc) == str(want.value)
+                self.handler_calls.pop()
+        self.run_aio(main)
+
+    def test_os_error_of_an_immediate_send_goes_to_error_received(self):
+        async def main(loop):
+            st, sp = await endpoint(loop)
+            addr = st.get_extra_info("sockname")
+            ct, cp = await endpoint(loop)
+            ct.sendto(b"x" * 70000, addr)  # larger than a UDP datagram
+            ct.sendto(b"x", ("255.255.255.255", 9))  # no SO_BROADCAST
+            assert [type(e) for e in cp.errors] == [OSError, PermissionError]
+            assert cp.errors[0].errno == errno.EMSGSIZE
+            assert not ct.is_closing()
+            ct.sendto(b"fine", addr)  # the transport still works
+            await sp.got
+            assert sp.data[0][0] == b"fine"
+            ct.close()
+            st.close()
+            await cp.lost
+            await sp.lost
+        self.run_aio(main)
+
+    def test_host_name_behind_a_full_socket_is_queued(self):
+        host = blocking_destination()
+
+        async def main(loop):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
+            sock.bind(("0.0.0.0", 0))
+            ct, cp = await endpoint(loop, sock=sock)
+            # Fill the socket's buffer behind the transport's back: its
+            # own queue stays empty, and the next send would block.
+            with pytest.raises(BlockingIOError):
+                for _ in range(20):
+                    sock.sendto(b"x" * 3000, (host, 9))
+            assert ct.get_write_buffer_size() == 0
+            ct.sendto(b"name", ("localhost", 9))
+            assert ct.get_write_buffer_size() >= 4
+            assert cp.errors == []
+            ct.abort()
+            assert await cp.lost is None
+        self.run_aio(main)
+
+    def test_private_attributes(self):
+        async def main(loop):
+            st, sp = await endpoint(loop)
+            addr = st.get_extra_info("sockname")
+            ct, cp = await endpoint(loop, remote_addr=addr)
+            assert ct._address == addr
+            assert st._address is None
+            assert ct._sock is ct.get_extra_info("socket") or (
+                ct._sock.fileno() == ct.get_extra_info("socket").fileno())
+            other = Recorder()
+            ct._protocol = other
+            assert ct.get_protocol() is other
+            ct.close()
+            assert await other.lost is None
+            assert not cp.lost.done()
+            st.close()
+            await sp.lost
+        self.run_aio(main)
+
+    def test_released_memoryview(self):
+        # Up to 3.12 asyncio's sendto() takes its length first, which
+        # raises; from 3.13 socket.sendto's ValueError is a fatal error.
+        async def main(loop):
+            ct, cp = await endpoint(loop)
+            view = memoryview(b"gone")
+            view.release()
+            if sys.version_info < (3, 13):
+                with pytest.raises(ValueError, match="released"):
+                    ct.sendto(view, LOCAL)
+                ct.close()
+                assert await cp.lost is None
+            else:
+                ct.sendto(view, LOCAL)
+                exc = await cp.lost
+                assert isinstance(exc, ValueError)
+                ctx = self.handler_calls.pop()
+                assert ctx["exception"] is exc
+                assert ctx["message"] == (
+                    "Fatal write error on datagram transport")
+        self.run_aio(main)
+
+    def test_protocol_callback_errors_at_send_and_close(self):
+        class Raising(Recorder):
+            def error_received(self, exc):
+                super().error_received(exc)
+                raise KeyError("from error_received")
+
+            def connection_lost(self, exc):
+                super().connection_lost(exc)
+                raise KeyError("from connection_lost")
+
+        class Incomparable:
+            def __eq__(self, other):
+                raise LookupError("no comparing")
+            __hash__ = None
+
+        async def main(loop):
+            st, sp = await endpoint(loop)
+            addr = st.get_extra_info("sockname")
+            ct, cp = await loop.create_datagram_endpoint(
+                Raising, remote_addr=addr)
+            # error_received() of an immediate send raises out of sendto
+            with pytest.raises(KeyError, match="from error_received"):
+                ct.sendto(b"x" * 70000)
+            assert cp.errors[0].errno == errno.EMSGSIZE
+            with pytest.raises(LookupError, match="no comparing"):
+                ct.sendto(b"x", Incomparable())
+            sock = ct.get_extra_info("socket")
+            ct.close()
+            assert await cp.lost is None
+            await asyncio.sleep(0)
+            ctx, = self.handler_calls
+            self.handler_calls.clear()
+            assert str(ctx["exception"]) == "'from connection_lost'"
+            assert ctx["message"].startswith("Exception in callback")
+            assert sock.fileno() == -1  # closed all the same
+            st.close()
+            await sp.lost
+        self.run_aio(main)
+
+    def test_queued_datagram_failing_later_goes_to_error_received(self):
+        host = blocking_destination()
+
+        async def main(loop):
+            ct, cp = await endpoint(loop, local_addr=("0.0.0.0", 0))
+            sock = ct.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
+            for _ in range(20):
+                ct.sendto(b"x" * 3000, (host, 9))
+                if ct.get_write_buffer_size():
+                    break
+            assert ct.get_write_buffer_size() > 0
+            # Too large for UDP: only its own send, once the queue moves
+            # (the kernel drops the held datagrams), fails.
+            ct.sendto(b"x" * 70000, (host, 9))
+            assert cp.errors == []
+            exc = await asyncio.wait_for(cp.error, 8)
+            assert exc.errno == errno.EMSGSIZE
+            assert not ct.is_closing()
+            ct.abort()
+            assert await cp.lost is None
+        self.run_aio(main, timeout=10)
+
 
 def _counts_header_once(transport):
     return (type(transport).__module__ == "asyncio.selector_events"
@@ -729,7 +921,8 @@ class TestCTransport:
             await cp.lost
         self.run(main)
 
-    def test_queued_names_are_resolved(self):
+    @pytest.mark.parametrize("bad", [42, ("<broadcast>", "9")])
+    def test_queued_names_are_resolved(self, bad):
         host = blocking_destination()
 
         async def main(loop):
@@ -749,7 +942,7 @@ class TestCTransport:
             ct.sendto(b"all", ("<broadcast>", 9))
             ct.sendto(b"bad", ("no such host.invalid", 9))
             assert isinstance(cp.errors[-1], socket.gaierror)
-            ct.sendto(b"worse", 42)
+            ct.sendto(b"worse", bad)
             assert isinstance(await cp.lost, TypeError)
         self.run(main)
 
@@ -768,3 +961,195 @@ class TestCTransport:
             sock.close()
         with pytest.raises(RuntimeError, match="closed"):
             _core.UDPTransport(loop, sock, Recorder)
+
+    def test_more_constructor_errors(self):
+        from trioaio import _core
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(LOCAL)
+
+        class Untruthful:
+            def __bool__(self):
+                raise ZeroDivisionError
+
+        class NoName(socket.socket):
+            def getsockname(self):
+                raise ValueError("no name")
+
+        class NotAFamily:
+            family = "inet"
+
+            def fileno(self):
+                return sock.fileno()
+
+        async def main(loop):
+            before = counts()
+            proto = asyncio.DatagramProtocol()
+            with pytest.raises(TypeError):
+                _core.UDPTransport(loop, sock)
+            with pytest.raises(TypeError, match="fileno"):
+                _core.UDPTransport(loop, object(), proto)
+            with pytest.raises(TypeError):
+                _core.UDPTransport(loop, NotAFamily(), proto)
+            with pytest.raises(TypeError,
+                               match="extra must be a dict or None"):
+                _core.UDPTransport(loop, sock, proto, None, None, [])
+            with pytest.raises(AttributeError, match="connection_made"):
+                _core.UDPTransport(loop, sock, object())
+            with pytest.raises(ZeroDivisionError):
+                _core.UDPTransport(loop, sock, proto, Untruthful())
+            with pytest.raises(ValueError, match="no name"):
+                _core.UDPTransport(loop, NoName(fileno=os.dup(sock.fileno())), proto)
+            with pytest.raises(ZeroDivisionError):
+                _core.UDPTransport(loop, sock, proto,
+                                   extra={"peername": Untruthful()})
+            await asyncio.sleep(0.01)  # libuv's close callbacks
+            assert counts() == before
+            assert sock.fileno() >= 0  # a failed constructor leaves it
+            # A peername given in extra is kept, as asyncio keeps it.
+            t = _core.UDPTransport(loop, sock, proto,
+                                   extra={"peername": ("127.0.0.1", 9)})
+            assert t.get_extra_info("peername") == ("127.0.0.1", 9)
+            t.close()
+            await asyncio.sleep(0)
+            assert sock.fileno() == -1
+        self.run(main)
+
+    def test_fatal_error_arguments(self):
+        async def main(loop):
+            ct, cp = await endpoint(loop)
+            for args in ((), (ValueError(), 42), (ValueError(), "m", 1)):
+                with pytest.raises(TypeError, match="_fatal_error"):
+                    ct._fatal_error(*args)
+            with pytest.raises(UnicodeEncodeError):
+                ct._fatal_error(ValueError(), "\udcff")
+            assert not ct.is_closing()
+            ct.close()
+            await cp.lost
+        self.run(main)
+
+    def test_pause_reading_in_connection_made(self):
+        class Paused(Recorder):
+            def connection_made(self, transport):
+                super().connection_made(transport)
+                transport.pause_reading()
+
+        async def main(loop):
+            st, sp = await loop.create_datagram_endpoint(
+                Paused, local_addr=LOCAL)
+            ct, cp = await endpoint(loop)
+            await asyncio.sleep(0)
+            assert not st.is_reading()
+            ct.sendto(b"held", st.get_extra_info("sockname"))
+            await asyncio.sleep(0.05)
+            assert sp.data == []  # reading never started
+            st.resume_reading()
+            await sp.got
+            st.close()
+            ct.close()
+            await sp.lost
+            await cp.lost
+        self.run(main)
+
+    def test_after_the_loop_closed(self):
+        # The loop closed under live transports: their libuv handles are
+        # gone, sends go through the Python socket, and closing needs the
+        # loop (call_soon), which says it is closed.
+        before = counts()
+        receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        receiver.bind(LOCAL)
+        receiver.settimeout(5)
+        addr = receiver.getsockname()
+        holder = []
+
+        async def main(loop):
+            holder.append(await endpoint(loop, remote_addr=addr))
+            holder.append(await endpoint(loop))
+        try:
+            self.run(main)
+            (connected, cp1), (unconnected, cp2) = holder
+            connected.sendto(b"connected")
+            assert receiver.recv(100) == b"connected"
+            unconnected.sendto(b"unconnected", addr)
+            assert receiver.recv(100) == b"unconnected"
+            with pytest.raises(RuntimeError, match="closed"):
+                connected.close()
+            with pytest.raises(RuntimeError, match="closed"):
+                unconnected.abort()
+            with pytest.warns(ResourceWarning):
+                holder.clear()
+                del connected, unconnected, cp1, cp2
+                gc.collect()
+            assert counts() == before
+        finally:
+            receiver.close()
+
+    def test_socket_close_errors_are_unraisable(self, monkeypatch):
+        class BadClose(socket.socket):
+            def close(self):
+                super().close()
+                raise OSError("close failed")
+
+        seen = []
+        monkeypatch.setattr(sys, "unraisablehook", seen.append)
+
+        async def main(loop):
+            ct, cp = await endpoint(loop, sock=BadClose(
+                socket.AF_INET, socket.SOCK_DGRAM))
+            ct.close()
+            assert await cp.lost is None
+            assert [str(u.exc_value) for u in seen] == ["close failed"]
+            seen.clear()
+            # Dropped unclosed, with warnings as errors: the warning and
+            # the close error are both reported, neither is lost.
+            sock = BadClose(socket.AF_INET, socket.SOCK_DGRAM)
+            ct, cp = await endpoint(loop, sock=sock)
+            mine = "fd=%d " % sock.fileno()
+            await asyncio.sleep(0)
+            ct.pause_reading()
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                del ct, cp
+                gc.collect()
+            assert sock.fileno() == -1
+            assert [type(u.exc_value) for u in seen
+                    if mine in repr(u.object)] == [ResourceWarning, OSError]
+        self.run(main)
+
+    def test_keyboard_interrupt_of_a_python_send_propagates(self):
+        class Interrupting(socket.socket):
+            def sendto(self, *args):
+                raise KeyboardInterrupt
+
+        async def main(loop):
+            ct, cp = await endpoint(loop, sock=Interrupting(
+                socket.AF_INET, socket.SOCK_DGRAM))
+            with pytest.raises(KeyboardInterrupt):
+                ct.sendto(b"x", ("localhost", 9))  # a name: socket.sendto
+            assert not ct.is_closing()
+            ct.close()
+            await cp.lost
+        self.run(main)
+
+
+@trioaio_only
+def test_unclosed_loop_in_a_cycle_is_collected():
+    # The GC clears a loop nobody closed, with a reader registered and a
+    # datagram transport open: its libuv handles and its readers go.
+    import trioaio
+    before = counts()
+    a, b = socket.socketpair()
+    loop = trioaio.SyncTrioEventLoop()
+    loop.add_reader(a, lambda: None)
+    loop.cycle = loop
+
+    async def main():
+        return await endpoint(loop)
+    ct, cp = loop.run_until_complete(main())
+    ct.pause_reading()
+    del ct, cp, main, loop
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    assert counts() == before
+    a.close()
+    b.close()
