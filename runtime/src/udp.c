@@ -1294,7 +1294,10 @@ udp_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     return (PyObject *)self;
 fail:
-    /* Not a transport the user has seen: no ResourceWarning for it. */
+    /* Not a transport the user has seen: no ResourceWarning for it.  A
+     * callback already scheduled may hold it: closing, it never reads. */
+    self->closing = 1;
+    ta_udp_close_handle(self);
     Py_CLEAR(self->sock);
     Py_DECREF(self);
     return NULL;

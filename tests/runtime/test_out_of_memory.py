@@ -146,6 +146,89 @@ CHILD = textwrap.dedent(r'''
     sweep("import _core", fresh_module, allocations=250)
     keep.clear()
 
+    # The C datagram transport: made, used and closed, on fresh sockets
+    # made beforehand (a socket is CPython's, not the core's).
+    import socket
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    target = receiver.getsockname()
+    made = []
+    def new_udp(connected):
+        def op():
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", 0))
+            if connected:
+                s.connect(target)
+            s.setblocking(False)
+            spare.append(s)
+            return s
+        return op
+    def udp_ops(connected):
+        def op():
+            s = socks.pop()
+            t = _core.UDPTransport(loop, s, asyncio.DatagramProtocol(),
+                                   target if connected else None)
+            made.append(t)
+            repr(t)
+            t.get_extra_info("sockname")
+            t.sendto(b"x", None if connected else target)
+            t.sendto(b"y", target)
+            if not connected:
+                t.sendto(b"z", ("localhost", target[1]))
+            t.pause_reading()
+            t.resume_reading()
+            t.get_write_buffer_size()
+            t.close()
+        return op
+    for connected in (False, True):
+        spare = []
+        for _ in range(121):
+            new_udp(connected)()
+        socks = spare
+        sweep("UDPTransport%s" % (" connected" if connected else ""),
+              udp_ops(connected), allocations=120)
+        for t in made:
+            t.abort()
+        made.clear()
+        loop.run_until_complete(asyncio.sleep(0.01))
+        for s in socks:
+            s.close()
+    # Debug logs of pause/resume, a waiter, and a connected transport
+    # counting sends after connection_lost (asyncio logs a warning).
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(target)
+    t = _core.UDPTransport(loop, s, asyncio.DatagramProtocol(), target)
+    loop.set_debug(True)
+    def pause_resume():
+        t.pause_reading()
+        t.resume_reading()
+    sweep("UDPTransport debug pause/resume", pause_resume)
+    loop.set_debug(False)
+    t.close()
+    loop.run_until_complete(asyncio.sleep(0.01))
+    import logging
+    logging.getLogger("asyncio").disabled = True
+    sweep("UDPTransport send after connection_lost",
+          lambda: [t.sendto(b"x") for _ in range(6)])
+    logging.getLogger("asyncio").disabled = False
+    spare = []
+    for _ in range(61):
+        new_udp(False)()
+    socks = spare
+    def with_waiter():
+        waiter = loop.create_future()
+        made.append(_core.UDPTransport(loop, socks.pop(),
+                                       asyncio.DatagramProtocol(),
+                                       None, waiter))
+    sweep("UDPTransport(waiter=)", with_waiter)
+    for t in made:
+        t.abort()
+    made.clear()
+    loop.run_until_complete(asyncio.sleep(0.01))
+    for s in socks:
+        s.close()
+    receiver.close()
+
     # The loop still works.
     ran = []
     loop.call_soon(ran.append, "soon")
@@ -180,3 +263,5 @@ def test_every_allocation_failure_is_a_memory_error():
     assert report["sweeps"]["Handle()"] >= 2
     assert report["sweeps"]["import _core"] >= 10
     assert report["sweeps"]["call_soon in debug mode"] >= 10
+    assert report["sweeps"]["UDPTransport"] >= 10
+    assert report["sweeps"]["UDPTransport connected"] >= 10

@@ -754,8 +754,14 @@ class _TestUDP:
     def test_queued_datagram_failing_later_goes_to_error_received(self):
         host = blocking_destination()
 
+        class Raising(Recorder):
+            def error_received(self, exc):
+                super().error_received(exc)
+                raise KeyError("from error_received")
+
         async def main(loop):
-            ct, cp = await endpoint(loop, local_addr=("0.0.0.0", 0))
+            ct, cp = await loop.create_datagram_endpoint(
+                Raising, local_addr=("0.0.0.0", 0))
             sock = ct.get_extra_info("socket")
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1)
             for _ in range(20):
@@ -769,6 +775,12 @@ class _TestUDP:
             assert cp.errors == []
             exc = await asyncio.wait_for(cp.error, 8)
             assert exc.errno == errno.EMSGSIZE
+            await asyncio.sleep(0)
+            # error_received()'s own error: reported, the transport stays
+            ctx, = self.handler_calls
+            self.handler_calls.clear()
+            assert str(ctx["exception"]) == "'from error_received'"
+            assert ctx["message"].startswith("Exception in callback")
             assert not ct.is_closing()
             ct.abort()
             assert await cp.lost is None
@@ -1130,11 +1142,42 @@ class TestCTransport:
             await cp.lost
         self.run(main)
 
+    def test_system_exit_from_the_exception_handler_propagates(self):
+        import trioaio
+
+        class Failing(Recorder):
+            def datagram_received(self, data, addr):
+                raise ZeroDivisionError
+
+        def handler(loop, context):
+            raise SystemExit(4)
+
+        loop = trioaio.SyncTrioEventLoop()
+
+        async def start():
+            st, sp = await loop.create_datagram_endpoint(
+                Failing, local_addr=LOCAL)
+            ct, cp = await endpoint(loop)
+            return st, ct, cp
+        try:
+            st, ct, cp = loop.run_until_complete(start())
+            loop.set_exception_handler(handler)
+            ct.sendto(b"bye", st.get_extra_info("sockname"))
+            with pytest.raises(SystemExit):
+                loop.run_forever()
+            loop.set_exception_handler(None)
+            st.close()
+            ct.close()
+            loop.run_until_complete(cp.lost)
+        finally:
+            loop.close()
+
 
 @trioaio_only
 def test_unclosed_loop_in_a_cycle_is_collected():
-    # The GC clears a loop nobody closed, with a reader registered and a
-    # datagram transport open: its libuv handles and its readers go.
+    # A loop nobody closed, in a cycle, with a reader registered and a
+    # datagram transport open: collected (asyncio's __del__ closes it),
+    # its libuv handles and readers go.
     import trioaio
     before = counts()
     a, b = socket.socketpair()
