@@ -189,16 +189,22 @@ def recalled(site, before, after):
 FIX_VERDICTS = ("works", "breaks", "none")
 
 
+def _annotation_tables(path, kind):
+    """(where, table) for each [[kind]] table of the annotations file, where
+    names the table in messages; nothing when the file is absent."""
+    if not path.exists():
+        return
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    for i, table in enumerate(data.get(kind, []), 1):
+        yield f"{path}: [[{kind}]] #{i}", table
+
+
 def load_annotations(path=ANNOTATIONS):
     """{(project, file, line, code): (verdict, reason, fix)}; bad entries
     stop with a message naming them."""
-    if not path.exists():
-        return {}
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
     out = {}
-    for i, a in enumerate(data.get("finding", []), 1):
-        where = f"{path}: [[finding]] #{i}"
+    for where, a in _annotation_tables(path, "finding"):
         for key in ("project", "file", "line", "code", "verdict", "reason"):
             if key not in a:
                 raise SystemExit(f"{where} lacks `{key}`")
@@ -221,15 +227,11 @@ def load_bugs(path=ANNOTATIONS):
     {project: [(file, line, reason, also)]}.  `also` lists other lines of
     the same file where a finding names the same crossing (for instance
     the call of a function whose body awaits the other library)."""
-    if not path.exists():
-        return {}
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
     out = collections.defaultdict(list)
-    for i, b in enumerate(data.get("bug", []), 1):
+    for where, b in _annotation_tables(path, "bug"):
         for key in ("project", "file", "line", "reason"):
             if key not in b:
-                raise SystemExit(f"{path}: [[bug]] #{i} lacks `{key}`")
+                raise SystemExit(f"{where} lacks `{key}`")
         also = tuple(int(x) for x in b.get("also", []))
         out[b["project"]].append((b["file"], int(b["line"]), b["reason"],
                                   also))
@@ -240,13 +242,8 @@ def load_benign(path=ANNOTATIONS):
     """Mutants confirmed, by reading the code involved, not to create a
     crossing ([[benign]] tables): {(project, site id): reason}.  They stay
     in the raw recall and are left out of the second figure."""
-    if not path.exists():
-        return {}
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
     out = {}
-    for i, b in enumerate(data.get("benign", []), 1):
-        where = f"{path}: [[benign]] #{i}"
+    for where, b in _annotation_tables(path, "benign"):
         for key in ("project", "site", "reason"):
             if not b.get(key):
                 raise SystemExit(f"{where} lacks `{key}`")
