@@ -431,7 +431,7 @@ gen_check_project(const struct gen_project *p, struct gen_report *r)
         if (!f->explicit_)
             continue;
         if (f->io_error) {
-            gen_warn("%s: %s", f->path, strerror(f->err));
+            gen_warn("%s: %s", f->path, gen_strerror(f->err));
             ioerr++;
             continue;
         }

@@ -396,7 +396,7 @@ gen_config_load(struct gen_config *c, const char *start)
 
         if (gen_is_file(path) && (text = gen_read_file(path, &len)) == NULL) {
             gen_warn("%s: %s; cannot read the configuration", path,
-                     strerror(errno));
+                     gen_strerror(errno));
             free(path);
             free(dir);
             return -1;
@@ -458,7 +458,7 @@ ini_mode(struct gen_config *c, const char *path, const char *section)
          * if the file were not there. */
         if (!gen_map_get(&c->unreadable, path)) {
             gen_warn("%s: %s; its trio_mode/asyncio_mode is not known", path,
-                     strerror(errno));
+                     gen_strerror(errno));
             gen_map_put(&c->unreadable, path, (void *)1);
         }
         return -1;

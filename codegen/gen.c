@@ -155,7 +155,7 @@ apply(const struct gen_gen_opts *o, struct outputs *st, const char *path,
 
     gen_map_put(&st->produced, path, (void *)1);
     if (own == GEN_OWNER_ERROR) {
-        gen_warn("%s: %s", path, strerror(errno));
+        gen_warn("%s: %s", path, gen_strerror(errno));
         st->errors++;
         return -1;
     }
@@ -306,7 +306,7 @@ gen_file(const struct gen_gen_opts *o, struct outputs *st,
         src = gen_read_file(f->path, &len);
     }
     if (src == NULL) {
-        gen_warn("%s: %s", f->path, strerror(errno));
+        gen_warn("%s: %s", f->path, gen_strerror(errno));
         st->errors++;
         free(base);
         return;
@@ -405,7 +405,7 @@ gen_generate(const struct gen_project *p, const struct gen_gen_opts *o)
             continue;
         gen_map_put(&st.sources, f->path, (void *)1);
         if (f->io_error) {
-            gen_warn("%s: %s", f->path, strerror(f->err));
+            gen_warn("%s: %s", f->path, gen_strerror(f->err));
             st.errors++;
             continue;
         }

@@ -55,7 +55,7 @@ load_one(struct gen_project *p, struct gen_modeler *m, struct gen_file *f)
     if (p->cache != NULL && !p->parse_only && !p->keep_sources &&
         gen_cache_by_stat(p->cache, f, &st))
         return;
-    src = gen_read_file(f->path, &len);
+    src = gen_read_file_st(f->path, &len, &st);
 
     if (src == NULL) {
         f->io_error = 1;

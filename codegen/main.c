@@ -4,9 +4,11 @@
  * the work lives in scan.c, model.c, index.c, check.c and gen.c. */
 #include "main.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -426,6 +428,7 @@ cmd_explain(int argc, char **argv)
     struct gen_scan s = {0};
     struct gen_project p = {0};
     char *path, *colon, *func = NULL;
+    struct stat st = {0};
     size_t i, n = 0;
     int rc;
 
@@ -442,8 +445,18 @@ cmd_explain(int argc, char **argv)
         *colon = '\0';
         func = colon + 1;
     }
-    if (!gen_is_file(path)) {
-        gen_warn("%s: no such file", path);
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if ((st.st_mode & S_IFMT) == 0)
+            gen_warn("%s: %s", path,
+                     errno == ENOENT ? "no such file" : strerror(errno));
+        else if (S_ISDIR(st.st_mode))
+            gen_warn("%s: a directory; explain takes one file: FILE or "
+                     "FILE:FUNCTION",
+                     path);
+        else
+            gen_warn("%s: %s, not a source file; explain takes one Python "
+                     "file",
+                     path, gen_file_kind(st.st_mode));
         free(path);
         opts_free(&o);
         return GEN_EXIT_ERROR;

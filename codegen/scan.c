@@ -97,7 +97,9 @@ walk(struct gen_scan *s, const char *dir)
     int rc = 0;
 
     if (d == NULL) {
-        gen_warn("%s: %s", dir, strerror(errno));
+        gen_warn("%s: %s; the files in it are not checked (--exclude it to "
+                 "pass it over)",
+                 dir, strerror(errno));
         return -1;
     }
     while ((e = readdir(d)) != NULL) {
@@ -127,6 +129,8 @@ walk(struct gen_scan *s, const char *dir)
             if (!skipped_dir(p, names[i]) && !excluded(s, p, names[i]))
                 rc |= walk(s, p);
         }
+        /* FIFOs, sockets and devices are passed over unread, whatever
+         * their names (ruff 0.17 waits forever on a FIFO named x.py). */
         else if (S_ISREG(st.st_mode) && is_python(names[i]) &&
                  !excluded(s, p, names[i])) {
             add_file(s, p);
@@ -151,8 +155,18 @@ gen_scan_path(struct gen_scan *s, const char *path)
     }
     if (S_ISDIR(st.st_mode))
         return walk(s, path);
-    if (!excluded(s, path, base))
-        add_file(s, path);
+    if (excluded(s, path, base))
+        return 0;
+    if (!S_ISREG(st.st_mode)) {
+        /* Reading a FIFO would wait for a writer forever, and a device
+         * or socket is no source either.  (In a walk they are passed
+         * over, as every file that is not a regular one.) */
+        gen_warn("%s: %s, not a source file; name Python files or "
+                 "directories to check",
+                 path, gen_file_kind(st.st_mode));
+        return -1;
+    }
+    add_file(s, path);
     return 0;
 }
 

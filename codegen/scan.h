@@ -19,8 +19,10 @@ struct gen_scan {
 /* Add every .py and .pyi file under path (a file or directory) to s->paths,
  * in a deterministic order, skipping hidden directories, virtual
  * environments, build outputs and excluded globs.  A path named on the
- * command line is never skipped by the default rules.  Returns 0, or -1
- * after printing a warning if path cannot be read. */
+ * command line is never skipped by the default rules; only regular files
+ * are taken from a walk.  Returns 0, or -1 after printing a warning if
+ * path cannot be read or is neither a directory nor a regular file (a
+ * FIFO, socket or device). */
 int
 gen_scan_path(struct gen_scan *s, const char *path);
 

@@ -315,35 +315,112 @@ gen_map_free(struct gen_map *m)
     memset(m, 0, sizeof(*m));
 }
 
-char *
-gen_read_file(const char *path, size_t *len)
+const char *
+gen_strerror(int err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    struct gen_buf b = {0};
-    int err = 0;
+    if (err == GEN_ENOTREG)
+        return "not a regular file (a FIFO, socket or device), not read";
+    if (err == GEN_ECHANGED)
+        return "changed while it was being read (each of 3 times); check "
+               "it again once it is written";
+    return strerror(err);
+}
 
-    if (fd < 0)
-        return NULL;
-    /* One read of the size fstat() gives, then until EOF in case the
-     * file grew (or is not a regular file). */
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-        gen_grow((void **)&b.data, &b.cap, (size_t)st.st_size + 1, 1);
+const char *
+gen_file_kind(unsigned mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFREG:
+        return "a regular file";
+    case S_IFDIR:
+        return "a directory";
+    case S_IFIFO:
+        return "a FIFO";
+    case S_IFSOCK:
+        return "a socket";
+    case S_IFCHR:
+        return "a character device";
+    case S_IFBLK:
+        return "a block device";
+    default:
+        return "not a regular file";
+    }
+}
+
+/* Whether the two fstat()s of one file say it was not written between
+ * them (as far as its size and timestamps can tell). */
+static int
+same_version(const struct stat *a, const struct stat *b)
+{
+    return a->st_size == b->st_size &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Read fd (at offset 0) to EOF into b.  Returns 0 or an errno. */
+static int
+read_all(int fd, struct gen_buf *b, size_t hint)
+{
+    b->len = 0;
+    if (hint > 0 && b->cap < hint + 1)
+        gen_grow((void **)&b->data, &b->cap, hint + 1, 1);
     for (;;) {
         ssize_t n;
 
-        if (b.cap - b.len < 2)
-            gen_grow((void **)&b.data, &b.cap, b.cap + 65536, 1);
-        n = read(fd, b.data + b.len, b.cap - b.len - 1);
+        if (b->cap - b->len < 2)
+            gen_grow((void **)&b->data, &b->cap, b->cap + 65536, 1);
+        n = read(fd, b->data + b->len, b->cap - b->len - 1);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n < 0) {
+        if (n < 0)
+            return errno;
+        if (n == 0)
+            return 0;
+        b->len += (size_t)n;
+    }
+}
+
+/* Reads of a file that keeps changing before it is called torn. */
+#define READ_TRIES 3
+
+char *
+gen_read_file_st(const char *path, size_t *len, struct stat *st)
+{
+    /* O_NONBLOCK: opening a FIFO waits for a writer without it. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat after;
+    struct gen_buf b = {0};
+    int err = 0, tries;
+
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, st) != 0)
+        err = errno;
+    else if (S_ISDIR(st->st_mode))
+        err = EISDIR;
+    else if (!S_ISREG(st->st_mode))
+        err = GEN_ENOTREG;
+    for (tries = 0; err == 0; tries++) {
+        if (tries == READ_TRIES) {
+            err = GEN_ECHANGED;
+            break;
+        }
+        if (tries > 0 && lseek(fd, 0, SEEK_SET) != 0) {
             err = errno;
             break;
         }
-        if (n == 0)
+        err = read_all(fd, &b, st->st_size > 0 ? (size_t)st->st_size : 0);
+        if (err != 0)
             break;
-        b.len += (size_t)n;
+        if (fstat(fd, &after) != 0) {
+            err = errno;
+            break;
+        }
+        if (same_version(st, &after))
+            break;
+        *st = after;
     }
     close(fd);
     if (err) {
@@ -351,9 +428,19 @@ gen_read_file(const char *path, size_t *len)
         errno = err;
         return NULL;
     }
+    if (b.data == NULL)
+        gen_grow((void **)&b.data, &b.cap, 1, 1);
     b.data[b.len] = '\0';
     *len = b.len;
     return b.data;
+}
+
+char *
+gen_read_file(const char *path, size_t *len)
+{
+    struct stat st;
+
+    return gen_read_file_st(path, len, &st);
 }
 
 const char *

@@ -101,9 +101,34 @@ gen_hash(const char *s, size_t n);
 const char *
 gen_display_path(const char *path);
 
-/* Read a whole file.  Returns NULL (with errno set) on failure; the caller
- * frees the result, which is NUL-terminated. */
+/* Errors of gen_read_file() that errno has no code for; gen_strerror()
+ * says them (and errno's own). */
+enum {
+    GEN_ENOTREG = 100000, /* a FIFO, socket or device: never read */
+    GEN_ECHANGED,         /* written to all the while it was read */
+};
+
+/* strerror(), and the messages of GEN_ENOTREG and GEN_ECHANGED. */
+const char *
+gen_strerror(int err);
+
+/* What a file type is, for messages ("a FIFO", "a directory"...). */
+const char *
+gen_file_kind(unsigned mode);
+
+/* Read a whole regular file.  Returns NULL (with errno set) on failure:
+ * EISDIR for a directory, GEN_ENOTREG for anything else that is not a
+ * regular file (opened without blocking, and not read: a FIFO would
+ * wait for a writer forever), GEN_ECHANGED if its size or times changed
+ * during each of a few reads (the text would be torn).  The caller frees
+ * the result, which is NUL-terminated. */
 char *
 gen_read_file(const char *path, size_t *len);
+
+struct stat;
+/* gen_read_file(), and *st the file's fstat(), the same before and after
+ * the read that returned its bytes. */
+char *
+gen_read_file_st(const char *path, size_t *len, struct stat *st);
 
 #endif /* GEN_UTIL_H */

@@ -436,14 +436,20 @@ def test_stale_temporary_file_warns_and_stays(tmp_path):
     assert all(p.read_text() == "stale" for p in cache.rglob(".pack-*"))
 
 
-def test_not_a_regular_file_is_parsed_and_not_remembered(tmp_path):
-    cache = tmp_path / "cache"
+def test_not_a_regular_file_is_refused_and_not_remembered(tmp_path):
+    # A device is no source (a FIFO would block the run): refused, and
+    # the regular file beside it is checked and remembered alone.
+    tree, cache = project(tmp_path)
     for _ in range(2):
-        proc = run_gen("check", "-v", "--cache-dir", cache, "/dev/null")
-        assert proc.returncode == 0 and proc.stdout == ""
-        assert stats(proc)["unread"] == 0
+        proc = run_gen("check", "-v", "--exit-zero", "--cache-dir", cache,
+                       tree / "a.py", "/dev/null")
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert "/dev/null: a character device, not a source file" in \
+            proc.stderr
+    assert stats(proc)["unread"] == 1
     with open(stats(proc)["pack"], "rb") as f:
-        assert Pack(f.read()).records == []
+        assert [r[0] for r in Pack(f.read()).records] == \
+            [str(tree / "a.py").encode()]
 
 
 def test_deleted_file_is_not_reported_and_its_facts_are_kept(tmp_path):
