@@ -230,6 +230,17 @@ func_at(struct gen_bindctx *m, uint32_t b)
     return -1;
 }
 
+/* Whether an annotation as written types nothing: `Any` (typing's, by
+ * any import name) or `object`. */
+static int
+says_nothing(const char *type)
+{
+    size_t n = strlen(type);
+
+    return strcmp(type, "object") == 0 || strcmp(type, "Any") == 0 ||
+           (n > 4 && strcmp(type + n - 4, ".Any") == 0);
+}
+
 /* `self.x = conn` where conn is a parameter of the function the
  * assignment is in: its annotation (*kind CALL), or, without one, the
  * parameter itself (*kind PARAM, *site the function), which the index
@@ -377,6 +388,13 @@ scan_binds_walk(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
                  gen_is(left, SYM_IDENTIFIER) &&
                  gen_text_is(left, src, attr))) {
                 type = gen_annot_name(ty, src);
+                /* `x: Any = pc.close()`: Any says nothing of the value,
+                 * the value does. */
+                if (type != NULL && says_nothing(type) &&
+                    !ts_node_is_null(gen_field(n, FLD_RIGHT))) {
+                    free(type);
+                    type = NULL;
+                }
                 if (type == NULL)
                     type = param_type(m, n, gen_field(n, FLD_RIGHT), src,
                                       &kind, &site);

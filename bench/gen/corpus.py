@@ -6,7 +6,8 @@
 
 DIR defaults to $TRIOAIO_CORPUS, else build/corpus.  Each project becomes
 DIR/<name>/ holding only the files the manifest lists (the .py/.pyi files
-under `paths`, and the `config` files that exist) and a `.corpus.json`
+under `paths`, the `__init__` files of the packages around them, and the
+`config` files that exist) and a `.corpus.json`
 stamp recording where they came from.  A project whose stamp already
 matches the manifest is left alone.
 
@@ -93,9 +94,15 @@ def revision(project):
             f" sha256:{project['sha256']}")
 
 
+# Bumped when the choice of files changes, so that older copies are
+# fetched again (2: the __init__ files of the packages around `paths`).
+LAYOUT = 2
+
+
 def stamp_of(project):
     return {"name": project["name"], "revision": revision(project),
-            "paths": project["paths"], "config": project["config"]}
+            "paths": project["paths"], "config": project["config"],
+            "layout": LAYOUT}
 
 
 def is_current(project, dest):
@@ -112,6 +119,15 @@ def wanted(rel, project):
         return True
     for p in project["paths"]:
         p = p.rstrip("/")
+        # The __init__ files of the packages around a checked path: without
+        # them libp2p/transport/webrtc would be a top-level package
+        # `webrtc`, and `from libp2p.transport.webrtc.x import y` would name
+        # nothing, unlike in a checkout of the project.
+        parts = p.split("/")
+        for i in range(1, len(parts)):
+            parent = "/".join(parts[:i])
+            if rel in (f"{parent}/__init__.py", f"{parent}/__init__.pyi"):
+                return True
         if p in ("", ".") and rel.endswith(SOURCE_SUFFIXES):
             return True
         if rel == p:

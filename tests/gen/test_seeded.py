@@ -6,6 +6,7 @@ real corpus is tests/gen/test_corpus_eval.py.
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -409,6 +410,27 @@ def test_materialise_from_a_mirror_takes_only_the_listed_files(
     assert got == [".corpus.json", "pkg/a.py", "pkg/sub/b.pyi",
                    "pyproject.toml"]
     assert corpus.present([project], dest) == [project]
+    # A path inside a package brings the __init__ files of the packages
+    # around it (so that its modules keep their dotted names), and nothing
+    # else of theirs.
+    deep = dict(project, name="deep", paths=["top/mid/leaf"])
+    for d in ("top", "top/mid", "top/mid/leaf"):
+        (src / d).mkdir(parents=True, exist_ok=True)
+        (src / d / "__init__.py").write_text("")
+    (src / "top" / "mid" / "other.py").write_text("w = 1\n")
+    (src / "top" / "mid" / "leaf" / "c.py").write_text("v = 1\n")
+    git(src, "add", ".")
+    git(src, "commit", "-q", "-m", "d")
+    deep["commit"] = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=src, capture_output=True,
+        text=True).stdout.strip()
+    shutil.rmtree(mirror / "repo")
+    git(tmp_path, "clone", "-q", "--bare", str(src), str(mirror / "repo"))
+    assert corpus.materialise(deep, dest) == 5  # and pyproject.toml
+    got = sorted(p.relative_to(dest / "deep").as_posix()
+                 for p in (dest / "deep").rglob("*.py"))
+    assert got == ["top/__init__.py", "top/mid/__init__.py",
+                   "top/mid/leaf/__init__.py", "top/mid/leaf/c.py"]
     assert corpus.present([dict(project, commit="0" * 40)], dest) == []
     with pytest.raises(corpus.CorpusError, match="git"):
         corpus.materialise(dict(project, commit="1" * 40), dest)
