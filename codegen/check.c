@@ -319,11 +319,14 @@ check_event(const struct gen_project *p, const struct gen_file *f,
         code = c == GEN_DOM_AIO ? "TA001" : "TA002";
         gen_report_add(
             r, f, ev->line, ev->col, code,
-            "%s%s `%s`%s awaited in %s %s `%s` (%s); %s", gen_domain_name(c),
+            "%s%s `%s`%s awaited%s%s%s in %s %s `%s` (%s); %s",
+            gen_domain_name(c),
             ev->source == GEN_SRC_PROJ && ev->target->boundary ? "-facing"
                                                                : "",
-            name, cwhy, gen_domain_name(dom), where, fn->qualname, why,
-            fix.data);
+            name, cwhy, ev->through ? " through `" : "",
+            ev->through ? ev->callee : "",
+            ev->through ? "` (it awaits its argument)" : "",
+            gen_domain_name(dom), where, fn->qualname, why, fix.data);
         break;
     case GEN_EV_WITH:
     case GEN_EV_SCOPE:

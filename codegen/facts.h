@@ -61,6 +61,9 @@ struct gen_event {
     uint8_t wrapped; /* for shims: interface domain of what is wrapped */
     char *fqn;       /* resolved name of callee (or of arg for shims) */
     const struct gen_func *target; /* borrowed: project callee, or NULL */
+    /* borrowed: `await f(g(...))` where f only awaits its parameter: f,
+     * and the event is about g (fqn, source, target); else NULL. */
+    const struct gen_func *through;
 };
 
 struct gen_decorator {

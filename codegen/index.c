@@ -788,8 +788,11 @@ event_evidence(struct gen_project *p, const struct gen_file *f,
                     ev->kind == GEN_EV_AWAIT ? GEN_TIER_LIB_AWAIT
                                              : GEN_TIER_LIB_WITH,
                     ev->ctx, f->path, ev->line, ev->col,
-                    gen_xasprintf("`%s %s%s`", ev_verb(ev->kind), as,
-                                  ev->shape == GEN_SHAPE_CALL ? "(...)" : ""),
+                    ev->through != NULL
+                        ? gen_xasprintf("`await %s(%s(...))`", as, ev->arg)
+                        : gen_xasprintf("`%s %s%s`", ev_verb(ev->kind), as,
+                                        ev->shape == GEN_SHAPE_CALL ? "(...)"
+                                                                    : ""),
                     NULL);
     }
     else if (ev->source == GEN_SRC_SHIM) {
@@ -827,6 +830,71 @@ wrapped_evidence(const struct gen_file *f, const struct gen_event *ev)
         NULL);
 }
 
+/* Whether t only awaits its first argument (`async def run(coro): return
+ * await coro`), undecorated and without rebinding it: then `await t(g())`
+ * awaits g's coroutine in the caller's own task. */
+static int
+awaits_its_argument(const struct gen_func *t)
+{
+    size_t pi = (t->flags & GEN_FN_METHOD) ? 1 : 0, i;
+    const char *name;
+
+    if ((t->flags & (GEN_FN_CLASS | GEN_FN_GEN)) ||
+        !(t->flags & GEN_FN_ASYNC) || t->ndecos > 0 || t->nevents == 0 ||
+        pi >= t->nparams || (name = t->params[pi].name) == NULL ||
+        name[0] == '*')
+        return 0;
+    for (i = 0; i < t->nevents; i++) {
+        const struct gen_event *ev = &t->events[i];
+
+        if (ev->kind != GEN_EV_AWAIT || ev->shape != GEN_SHAPE_NAME ||
+            ev->region != GEN_REGION_NONE || ev->callee == NULL ||
+            strcmp(ev->callee, name) != 0)
+            return 0;
+    }
+    return find_bind(t, name, strlen(name), UINT32_MAX, 0) == NULL;
+}
+
+/* `await t(g(...))` where t awaits its argument: the event is about g,
+ * when g is a library's or a project function. */
+static void
+through_argument(struct gen_project *p, const struct gen_file *f,
+                 const struct gen_func *fn, struct gen_event *ev)
+{
+    const struct gen_func *t = ev->target, *g;
+    char *af;
+    int d, lib = 0;
+
+    if (ev->kind != GEN_EV_AWAIT || ev->shape != GEN_SHAPE_CALL ||
+        !ev->arg_is_call || ev->arg == NULL || !awaits_its_argument(t))
+        return;
+    af = gen_project_resolve(p, f, fn, ev->arg);
+    if (af == NULL)
+        af = typed_name(p, f, fn, ev->arg, ev->line);
+    if (af == NULL)
+        return; /* unknown stays unknown */
+    d = gen_lib_domain(p, f, af);
+    g = d == GEN_DOM_NONE ? find_method(p, af, &lib, 0) : NULL;
+    if (lib)
+        d = lib;
+    if (d != GEN_DOM_NONE) {
+        ev->source = GEN_SRC_LIB;
+        ev->ctx = (uint8_t)d;
+        ev->target = NULL;
+    }
+    else if (g != NULL && !(g->flags & GEN_FN_CLASS) &&
+             ((g->flags & GEN_FN_ASYNC) || g->boundary)) {
+        ev->target = g;
+    }
+    else {
+        free(af);
+        return;
+    }
+    ev->through = t;
+    free(ev->fqn);
+    ev->fqn = af;
+}
+
 static void
 classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
 {
@@ -847,6 +915,15 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
         }
         if (cf != NULL && ev->shape != GEN_SHAPE_NAME)
             shim = gen_shim_of(p, cf);
+        /* A project function that shares a loop method's name (an app's
+         * own `run_asyncio(coro)` helper) is what its body says, not
+         * trio-asyncio's shim. */
+        if (shim != GEN_SHIM_NONE && resolved && !gen_is_runtime(p, cf)) {
+            const struct gen_func *g = gen_find_func(p, cf, 0);
+
+            if (g != NULL && g->file != NULL && !(g->flags & GEN_FN_CLASS))
+                shim = GEN_SHIM_NONE;
+        }
         if (shim != GEN_SHIM_NONE && ev->kind != GEN_EV_SCOPE) {
             ev->source = GEN_SRC_SHIM;
             ev->shim = (uint8_t)shim;
@@ -979,6 +1056,8 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
             ev->ctx = (uint8_t)d;
         }
         ev->fqn = cf;
+        if (ev->source == GEN_SRC_PROJ)
+            through_argument(p, f, fn, ev);
         event_evidence(p, f, fn, ev);
     }
 }
