@@ -769,6 +769,13 @@ ev_verb(int kind)
     }
 }
 
+/* "`await run_asyncio(aioredis.create_redis_pool(...))`" */
+static char *
+through_text(const struct gen_event *ev)
+{
+    return gen_xasprintf("`await %s(%s(...))`", ev->callee, ev->arg);
+}
+
 /* Evidence the event gives its own function. */
 static void
 event_evidence(struct gen_project *p, const struct gen_file *f,
@@ -781,19 +788,18 @@ event_evidence(struct gen_project *p, const struct gen_file *f,
     if (ev->source == GEN_SRC_LIB) {
         int scope = ev->kind == GEN_EV_SCOPE || gen_lib_is_scope(p, ev->fqn);
 
-        add_evid_at(fn,
-                    ev->kind == GEN_EV_AWAIT ? GEN_EVK_LIB_AWAIT
-                    : scope                  ? GEN_EVK_SCOPE
-                                             : GEN_EVK_LIB_WITH,
-                    ev->kind == GEN_EV_AWAIT ? GEN_TIER_LIB_AWAIT
-                                             : GEN_TIER_LIB_WITH,
-                    ev->ctx, f->path, ev->line, ev->col,
-                    ev->through != NULL
-                        ? gen_xasprintf("`await %s(%s(...))`", as, ev->arg)
-                        : gen_xasprintf("`%s %s%s`", ev_verb(ev->kind), as,
-                                        ev->shape == GEN_SHAPE_CALL ? "(...)"
-                                                                    : ""),
-                    NULL);
+        add_evid_at(
+            fn,
+            ev->kind == GEN_EV_AWAIT ? GEN_EVK_LIB_AWAIT
+            : scope                  ? GEN_EVK_SCOPE
+                                     : GEN_EVK_LIB_WITH,
+            ev->kind == GEN_EV_AWAIT ? GEN_TIER_LIB_AWAIT : GEN_TIER_LIB_WITH,
+            ev->ctx, f->path, ev->line, ev->col,
+            ev->through != NULL
+                ? through_text(ev)
+                : gen_xasprintf("`%s %s%s`", ev_verb(ev->kind), as,
+                                ev->shape == GEN_SHAPE_CALL ? "(...)" : ""),
+            NULL);
     }
     else if (ev->source == GEN_SRC_SHIM) {
         add_evid_at(fn, GEN_EVK_SHIM, GEN_TIER_SHIM, ev->ctx, f->path,
