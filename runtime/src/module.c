@@ -3,6 +3,7 @@
 
 #include "handle.h"
 #include "loop.h"
+#include "stream.h"
 #include "udp.h"
 
 static PyObject *
@@ -55,17 +56,19 @@ static PyObject *
 ta_live_counts(PyObject *module, PyObject *Py_UNUSED(ignored))
 {
     ta_state *st = PyModule_GetState(module);
-    return Py_BuildValue("{s:n,s:n,s:n,s:n,s:n}", "handles", st->live_handles,
-                         "loops", st->live_loops, "polls", st->live_polls,
-                         "udp", st->live_udp, "udp_sends", st->live_udp_sends);
+    return Py_BuildValue("{s:n,s:n,s:n,s:n,s:n,s:n,s:n}", "handles",
+                         st->live_handles, "loops", st->live_loops, "polls",
+                         st->live_polls, "udp", st->live_udp, "udp_sends",
+                         st->live_udp_sends, "streams", st->live_streams,
+                         "stream_writes", st->live_stream_writes);
 }
 
 static PyMethodDef ta_module_methods[] = {
     {"_configure", (PyCFunction)(void (*)(void))ta_configure, METH_FASTCALL,
      NULL},
     {"_live_counts", (PyCFunction)ta_live_counts, METH_NOARGS,
-     "Return the number of live handles, loops, fd watchers, UDP handles "
-     "and queued datagrams."},
+     "Return the number of live handles, loops, fd watchers, UDP handles, "
+     "queued datagrams, stream handles and stream writes in flight."},
     {NULL},
 };
 
@@ -125,6 +128,19 @@ ta_exec(PyObject *module)
                                   : Py_None) < 0) {
         return -1;
     }
+    /* The stream transport shares the datagram one's layout check. */
+    if (st->UDPTransportType != NULL) {
+        st->StreamTransportType = ta_stream_type_new(module, st);
+        if (st->StreamTransportType == NULL) {
+            return -1;
+        }
+    }
+    if (PyModule_AddObjectRef(module, "StreamTransport",
+                              st->StreamTransportType
+                                  ? (PyObject *)st->StreamTransportType
+                                  : Py_None) < 0) {
+        return -1;
+    }
     st->format_callback_source =
         ta_import_attr("asyncio.format_helpers", "_format_callback_source");
     st->extract_stack =
@@ -156,6 +172,10 @@ ta_exec(PyObject *module)
     TA_INTERN(str_read_task, "read_task");
     TA_INTERN(str_datagram_received, "datagram_received");
     TA_INTERN(str_error_received, "error_received");
+    TA_INTERN(str_data_received, "data_received");
+    TA_INTERN(str_buffer_updated, "buffer_updated");
+    TA_INTERN(str_eof_received, "eof_received");
+    TA_INTERN(str_connection_lost, "connection_lost");
     return 0;
 }
 
@@ -164,6 +184,12 @@ ta_exec(PyObject *module)
     X(TimerHandleType)                                                        \
     X(LoopType)                                                               \
     X(UDPTransportType)                                                       \
+    X(StreamTransportType)                                                    \
+    X(buffered_protocol)                                                      \
+    X(str_data_received)                                                      \
+    X(str_buffer_updated)                                                     \
+    X(str_eof_received)                                                       \
+    X(str_connection_lost)                                                    \
     X(flow_control_init)                                                      \
     X(transport_socket)                                                       \
     X(set_result_unless_cancelled)                                            \

@@ -16,6 +16,7 @@ typedef struct {
     PyTypeObject *TimerHandleType;
     PyTypeObject *LoopType;
     PyTypeObject *UDPTransportType; /* NULL where asyncio's layout differs */
+    PyTypeObject *StreamTransportType; /* NULL with UDPTransportType */
     /* asyncio pieces used on the hot path and in reprs */
     PyObject
         *format_callback_source; /* format_helpers._format_callback_source */
@@ -48,12 +49,20 @@ typedef struct {
     PyObject *getaddrinfo;                 /* socket.getaddrinfo */
     PyObject *str_datagram_received;
     PyObject *str_error_received;
+    /* stream transports (stream.c); NULL without StreamTransportType */
+    PyObject *buffered_protocol; /* asyncio.protocols.BufferedProtocol */
+    PyObject *str_data_received;
+    PyObject *str_buffer_updated;
+    PyObject *str_eof_received;
+    PyObject *str_connection_lost;
     /* live object counters, checked by the tests of the debug build */
     Py_ssize_t live_handles;
     Py_ssize_t live_loops;
     Py_ssize_t live_polls;
     Py_ssize_t live_udp;       /* uv_udp_t handles not yet freed */
     Py_ssize_t live_udp_sends; /* queued datagrams (uv_udp_send_t) */
+    Py_ssize_t live_streams;   /* uv_tcp_t/uv_pipe_t handles not yet freed */
+    Py_ssize_t live_stream_writes; /* uv_write_t requests in flight */
 } ta_state;
 
 #endif

@@ -44,6 +44,19 @@ def _c_datagram_transport(sock):
             and sock.type == socket.SOCK_DGRAM)
 
 
+_STREAM_FAMILIES = (socket.AF_INET, socket.AF_INET6, socket.AF_UNIX)
+
+
+def _c_stream_transport(loop, sock):
+    # Debug mode keeps asyncio's transports: their debug logging and slow
+    # callback reports are asyncio's own.
+    return (_core.StreamTransport is not None and not _PY_TRANSPORTS
+            and not loop.get_debug()
+            and isinstance(sock, socket.socket)
+            and sock.family in _STREAM_FAMILIES
+            and sock.type == socket.SOCK_STREAM)
+
+
 def _fileobj_to_fd(fileobj):
     """The fd of an int or of an object with fileno(), as selectors do."""
     if isinstance(fileobj, int):
@@ -269,6 +282,42 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
                                       extra)
         return super()._make_datagram_transport(sock, protocol, address,
                                                 waiter, extra)
+
+    def _make_socket_transport(self, sock, protocol, waiter=None, *,
+                               extra=None, server=None):
+        """asyncio's socket transport, in C on libuv for TCP and Unix
+        stream sockets; anything else gets asyncio's own."""
+        if _c_stream_transport(self, sock):
+            return _core.StreamTransport(self, sock, protocol, waiter, extra,
+                                         server)
+        return super()._make_socket_transport(sock, protocol, waiter,
+                                              extra=extra, server=server)
+
+    def _make_ssl_transport(self, rawsock, protocol, sslcontext, waiter=None,
+                            *, server_side=False, server_hostname=None,
+                            extra=None, server=None,
+                            ssl_handshake_timeout=(
+                                asyncio.constants.SSL_HANDSHAKE_TIMEOUT),
+                            ssl_shutdown_timeout=(
+                                asyncio.constants.SSL_SHUTDOWN_TIMEOUT)):
+        """asyncio's TLS layer (sslproto) on the C stream transport."""
+        made = None
+        if _c_stream_transport(self, rawsock):
+            made = _internals.ssl_protocol(
+                self, protocol, sslcontext, waiter, server_side,
+                server_hostname, ssl_handshake_timeout=ssl_handshake_timeout,
+                ssl_shutdown_timeout=ssl_shutdown_timeout)
+        if made is None:
+            return super()._make_ssl_transport(
+                rawsock, protocol, sslcontext, waiter,
+                server_side=server_side, server_hostname=server_hostname,
+                extra=extra, server=server,
+                ssl_handshake_timeout=ssl_handshake_timeout,
+                ssl_shutdown_timeout=ssl_shutdown_timeout)
+        ssl_protocol, app_transport = made
+        _core.StreamTransport(self, rawsock, ssl_protocol, None, extra,
+                              server)
+        return app_transport
 
     def _timer_handle_cancelled(self, handle):
         pass  # the C core removes cancelled timers from its heap itself

@@ -91,6 +91,11 @@ INTERNALS = {
         "asyncio.unix_events._UnixSubprocessTransport and its "
         "_process_exited() and _wait()",
         "none: subprocesses need asyncio's transport"),
+    "asyncio_ssl_protocol": (
+        "asyncio.sslproto.SSLProtocol's constructor and its _app_transport "
+        "(what asyncio's own _make_ssl_transport() returns)",
+        "TLS connections run on asyncio's Python socket transport instead "
+        "of the C stream transport"),
     "asyncio_loop_methods": (
         "the private members of asyncio.BaseEventLoop that its subclasses "
         "use: " + ", ".join(LOOP_MEMBERS),
@@ -493,3 +498,13 @@ def child_watcher(policy):
 def subprocess_transport():
     """asyncio's Unix subprocess transport class."""
     return asyncio.unix_events._UnixSubprocessTransport
+
+
+def ssl_protocol(*args, **kwargs):
+    """asyncio's TLS protocol and the transport it gives the application:
+    (SSLProtocol(*args, **kwargs), its app transport); None when avoided."""
+    if not _allowed("asyncio_ssl_protocol"):
+        return None
+    from asyncio import sslproto
+    proto = sslproto.SSLProtocol(*args, **kwargs)
+    return proto, proto._app_transport
