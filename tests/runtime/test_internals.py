@@ -9,6 +9,7 @@ can be reconfigured, and with the whole runtime suite in a subprocess under
 """
 import asyncio
 import os
+import ssl
 import subprocess
 import sys
 import time
@@ -175,6 +176,20 @@ def test_present_asyncio_subprocess_transport():
     except AttributeError:
         ok = False
     _require("asyncio_subprocess_transport", ok)
+
+
+def test_present_asyncio_ssl_protocol():
+    loop = asyncio.SelectorEventLoop()
+    try:
+        made = _internals.ssl_protocol(
+            loop, asyncio.Protocol(), ssl.create_default_context(), None)
+        ok = made is not None and made[1] is made[0]._app_transport and \
+            isinstance(made[1], asyncio.Transport)
+    except (AttributeError, TypeError):
+        ok = False
+    finally:
+        loop.close()
+    _require("asyncio_ssl_protocol", ok)
 
 
 def test_present_asyncio_loop_methods():
