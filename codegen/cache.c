@@ -133,18 +133,6 @@ hex_key(struct gen_digest k, char out[33])
     out[32] = '\0';
 }
 
-static void
-stat_fields(const struct stat *st, uint64_t out[7])
-{
-    out[0] = (uint64_t)st->st_dev;
-    out[1] = (uint64_t)st->st_ino;
-    out[2] = (uint64_t)st->st_size;
-    out[3] = (uint64_t)st->st_mtim.tv_sec;
-    out[4] = (uint64_t)st->st_mtim.tv_nsec;
-    out[5] = (uint64_t)st->st_ctim.tv_sec;
-    out[6] = (uint64_t)st->st_ctim.tv_nsec;
-}
-
 /* Caller holds the lock. */
 static struct entry *
 find_entry(struct gen_cache *c, struct gen_digest key)
@@ -204,7 +192,7 @@ note_path(struct gen_cache *c, const char *path, const struct stat *st,
             r->seen = 1;
         return;
     }
-    stat_fields(st, f);
+    gen_stat_fields(st, f);
     if (r == NULL) {
         struct record nr = {0};
 
@@ -398,16 +386,22 @@ gen_cache_new_empty(void)
     return c;
 }
 
+char *
+gen_cache_dir(const char *root)
+{
+    return gen_xasprintf("%s/facts-%s-v%d", root, GEN_BUILD_ID,
+                         GEN_CODEC_VERSION);
+}
+
 struct gen_cache *
 gen_cache_open(const char *root)
 {
     struct gen_cache *c = gen_cache_new_empty();
     size_t n = 0;
 
-    c->dir = gen_xasprintf("%s/facts-%s-v%d", root, GEN_BUILD_ID,
-                           GEN_CODEC_VERSION);
+    c->dir = gen_cache_dir(root);
     c->pack_path = gen_xasprintf("%s/pack", c->dir);
-    c->pack = gen_read_file(c->pack_path, &n);
+    c->pack = gen_read_own_file(c->pack_path, &n);
     if (c->pack != NULL &&
         (n > MAX_PACK || gen_cache_load_pack(c, c->pack, n, NULL, NULL) < 0)) {
         /* Foreign or corrupt: start afresh, and replace it. */
@@ -448,11 +442,11 @@ gen_cache_by_stat(struct gen_cache *c, struct gen_file *f, struct stat *st)
     struct entry *e;
     uint64_t now[7];
 
-    if (stat(f->path, st) != 0 || !S_ISREG(st->st_mode)) {
+    if (gen_stat(f->path, st) != 0 || !S_ISREG(st->st_mode)) {
         memset(st, 0, sizeof(*st));
         return 0;
     }
-    stat_fields(st, now);
+    gen_stat_fields(st, now);
     pthread_mutex_lock(&c->lock);
     r = find_record(c, f->path);
     if (r == NULL || r->st[1] == 0 || memcmp(r->st, now, sizeof(now)) != 0 ||

@@ -15,8 +15,9 @@
  *
  * Only per-file facts are kept.  Everything that depends on other files
  * or on the configuration (name resolution, domains, findings) is redone
- * on every run, which is what keeps a warm run right after any edit, in
- * any file.  The pack is written to a temporary file renamed into place,
+ * on every run that uses the pack, which is what keeps a warm run right
+ * after any edit, in any file.  (A run whose inputs all answer as an
+ * earlier run's did prints that run's output instead: runs.h.)  The pack is written to a temporary file renamed into place,
  * so a reader sees a whole pack or the previous one, and two runs at once
  * at worst each lose the other's new entries.  A pack that is unreadable,
  * truncated, from elsewhere or corrupt (a checksum covers all of it) is
@@ -42,6 +43,10 @@ struct gen_digest {
 };
 struct gen_digest
 gen_digest(const void *data, size_t n);
+
+/* The directory of this build's cache under `root` (newly allocated). */
+char *
+gen_cache_dir(const char *root);
 
 /* The cache rooted at the directory `root` (created when first written),
  * with its pack read.  Never fails: an unusable pack is an empty cache,

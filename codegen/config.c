@@ -21,7 +21,7 @@ static const char *const known_keys[] = {
 static char *
 abs_dir(const char *start)
 {
-    char *r = realpath(start, NULL), *slash;
+    char *r = gen_realpath(start), *slash;
 
     if (r == NULL)
         return NULL;

@@ -24,6 +24,7 @@
 #include "load.h"
 #include "report.h"
 #include "rules.h"
+#include "runs.h"
 #include "scan.h"
 #include "util.h"
 
@@ -276,7 +277,7 @@ cache_root(const struct opts *o)
 
 /* With --verbose: what the cache did, on stderr. */
 static void
-cache_done(const struct opts *o, struct gen_project *p)
+cache_done(const struct opts *o, struct gen_project *p, size_t *nfiles)
 {
     size_t hits, unread, misses;
     int written;
@@ -286,6 +287,8 @@ cache_done(const struct opts *o, struct gen_project *p)
         return;
     gen_cache_save(p->cache);
     gen_cache_stats(p->cache, &hits, &unread, &misses, &written, &path);
+    if (nfiles != NULL)
+        *nfiles = hits + misses;
     if (o->verbose)
         fprintf(stderr,
                 "trioaio-gen: cache %s: %zu files from the cache (%zu "
@@ -295,10 +298,10 @@ cache_done(const struct opts *o, struct gen_project *p)
     p->cache = NULL;
 }
 
-/* Scan the paths left in argv (default ".") and load them into p. */
+/* Read the configuration and scan the paths left in argv (default "."). */
 static int
-load(int argc, char **argv, struct opts *o, struct gen_scan *s,
-     struct gen_project *p)
+prepare(int argc, char **argv, struct opts *o, struct gen_scan *s,
+        struct gen_project *p)
 {
     int i, rc = 0;
     size_t k;
@@ -320,12 +323,6 @@ load(int argc, char **argv, struct opts *o, struct gen_scan *s,
             GEN_PUSH(o->exclude, o->nexclude, o->capexc,
                      (const char *)config.exclude[k]);
     p->config = &config;
-    if (o->use_cache && !o->no_cache) {
-        char *root = cache_root(o);
-
-        p->cache = gen_cache_open(root);
-        free(root);
-    }
     s->excludes = o->exclude;
     s->nexcludes = o->nexclude;
     if (optind >= argc)
@@ -333,12 +330,91 @@ load(int argc, char **argv, struct opts *o, struct gen_scan *s,
     for (i = optind; i < argc; i++)
         rc |= gen_scan_path(s, argv[i]);
     p->scan = s;
+    return rc;
+}
+
+/* Model the files the scan found, and what they import, into p. */
+static void
+load_files(struct opts *o, struct gen_scan *s, struct gen_project *p)
+{
+    if (o->use_cache && !o->no_cache) {
+        char *root = cache_root(o);
+
+        p->cache = gen_cache_open(root);
+        free(root);
+    }
     p->threads = o->jobs;
     /* check knows both runtimes' shims; "auto" is gen's choice per file. */
     p->runtime = strcmp(o->runtime, "auto") == 0 ? "trioaio" : o->runtime;
     gen_lang_init();
     gen_project_load(p, s->paths, s->npaths, 1);
+}
+
+/* Scan the paths left in argv (default ".") and load them into p. */
+static int
+load(int argc, char **argv, struct opts *o, struct gen_scan *s,
+     struct gen_project *p)
+{
+    int rc = prepare(argc, argv, o, s, p);
+
+    load_files(o, s, p);
     return rc;
+}
+
+/* What a check run starts from, besides the file system: its arguments,
+ * its working directory (paths are shown relative to it) and the files
+ * its walk found, in order. */
+static struct gen_digest
+run_key(int argc, char **argv, const struct gen_scan *s)
+{
+    struct gen_buf b = {0};
+    char *cwd = getcwd(NULL, 0);
+    struct gen_digest d;
+    size_t i;
+    int k;
+
+    gen_buf_puts(&b, "trioaio-gen check\n");
+    gen_buf_puts(&b, cwd ? cwd : "?");
+    free(cwd);
+    for (k = 1; k < argc; k++) {
+        gen_buf_append(&b, "", 1);
+        gen_buf_puts(&b, argv[k]);
+    }
+    gen_buf_append(&b, "\n", 2);
+    for (i = 0; i < s->npaths; i++) {
+        gen_buf_puts(&b, s->paths[i]);
+        gen_buf_append(&b, "", 1);
+    }
+    d = gen_digest(b.data, b.len);
+    gen_buf_free(&b);
+    return d;
+}
+
+/* With a cache, print the output of an identical earlier run if the file
+ * system still answers its questions the same (runs.h).  Returns 1 and
+ * sets *status if it did; sets *runs to the records' directory. */
+static int
+replayed(const struct opts *o, struct gen_digest key, char **runs, int *status)
+{
+    char *root, *facts;
+    size_t nfiles = 0;
+
+    root = cache_root(o);
+    *runs = gen_runs_dir(root);
+    if (!gen_runs_replay(*runs, key, stdout, status, &nfiles)) {
+        free(root);
+        return 0;
+    }
+    if (o->verbose) {
+        facts = gen_cache_dir(root);
+        fprintf(stderr,
+                "trioaio-gen: cache %s/pack: %zu files from the cache (%zu "
+                "unread), 0 parsed; the findings of an identical run\n",
+                facts, nfiles, nfiles);
+        free(facts);
+    }
+    free(root);
+    return 1;
 }
 
 static int
@@ -348,21 +424,49 @@ cmd_check(int argc, char **argv)
     struct gen_scan s = {0};
     struct gen_project p = {0};
     struct gen_report r = {0};
-    int rc, status;
+    struct gen_digest key = {0, 0};
+    char *runs = NULL, *out = NULL;
+    size_t outlen = 0, nfiles = 0;
+    time_t started = time(NULL);
+    FILE *mem;
+    int rc, status, record;
     size_t ioerr;
 
     if (parse_opts(argc, argv, &o) < 0)
         return GEN_EXIT_ERROR;
     o.use_cache = 1;
-    rc = load(argc, argv, &o, &s, &p);
+    record = !o.no_cache;
+    if (record)
+        gen_fslog_start();
+    rc = prepare(argc, argv, &o, &s, &p);
+    /* A run that warned (a path refused, a configuration file unread)
+     * warns again: its output is never replayed or kept. */
+    record = record && rc == 0 && gen_warnings() == 0;
+    if (record) {
+        key = run_key(argc, argv, &s);
+        if (replayed(&o, key, &runs, &status)) {
+            free(runs);
+            fflush(stdout);
+            return status;
+        }
+    }
+    load_files(&o, &s, &p);
     gen_project_analyse(&p);
-    cache_done(&o, &p);
+    cache_done(&o, &p, &nfiles);
     r.select = o.select;
     r.nselect = o.nselect;
     r.ignore = o.ignore;
     r.nignore = o.nignore;
     ioerr = gen_check_project(&p, &r);
-    gen_report_print(&r, (enum gen_format)o.format, o.statistics, stdout);
+    mem = record ? open_memstream(&out, &outlen) : NULL;
+    gen_report_print(&r, (enum gen_format)o.format, o.statistics,
+                     mem ? mem : stdout);
+    if (mem != NULL && fclose(mem) == 0) {
+        fwrite(out, 1, outlen, stdout);
+    }
+    else if (mem != NULL) {
+        record = 0;
+    }
     if (rc != 0 || ioerr != 0)
         status = GEN_EXIT_ERROR;
     else if (r.n != 0 && !o.exit_zero)
@@ -370,6 +474,19 @@ cmd_check(int argc, char **argv)
     else
         status = GEN_EXIT_CLEAN;
     fflush(stdout);
+    if (record) {
+        size_t nprobes;
+        struct gen_probe *probes = gen_fslog_take(&nprobes);
+
+        /* Statistics of json/sarif/github go to stderr, not kept. */
+        if (status != GEN_EXIT_ERROR && gen_warnings() == 0 &&
+            !ferror(stdout) && !(o.statistics && o.format != GEN_FMT_TEXT))
+            gen_runs_save(runs, key, probes, nprobes, out, outlen, status,
+                          nfiles, started);
+        gen_probes_free(probes, nprobes);
+    }
+    free(out);
+    free(runs);
     if (!GEN_FREE_AT_EXIT)
         return status;
     gen_report_free(&r);
@@ -465,7 +582,7 @@ cmd_explain(int argc, char **argv)
     o.use_cache = 1;
     rc = load(argc, argv, &o, &s, &p);
     gen_project_analyse(&p);
-    cache_done(&o, &p);
+    cache_done(&o, &p, NULL);
     for (i = 0; i < p.nfiles; i++)
         if (p.files[i]->explicit_)
             n += gen_explain_file(p.files[i], func, stdout);

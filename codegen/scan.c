@@ -25,9 +25,9 @@ static const char *const skip_dirs[] = {
 int
 gen_is_file(const char *path)
 {
-    struct stat st;
+    unsigned type;
 
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    return gen_stat_type(path, &type) == 0 && type == S_IFREG;
 }
 
 static int
@@ -208,7 +208,6 @@ gen_scan_module(struct gen_scan *s, const char *path, char **modname,
     const char *base = slash ? slash + 1 : path;
     char *dir =
         slash ? gen_xstrndup(path, (size_t)(slash - path)) : gen_xstrdup(".");
-    char abs[PATH_MAX];
     const char *real;
     const struct gen_pkgdir *pd;
     size_t stem = strcspn(base, ".");
@@ -221,9 +220,10 @@ gen_scan_module(struct gen_scan *s, const char *path, char **modname,
      * share their directory with others. */
     real = gen_map_get(&s->real, dir);
     if (real == NULL) {
-        if (realpath(dir, abs) == NULL)
-            snprintf(abs, sizeof(abs), "%s", dir);
-        real = gen_xstrdup(abs);
+        char *r = gen_realpath(dir);
+
+        real = r != NULL ? gen_xstrdup(r) : gen_xstrdup(dir);
+        free(r);
         gen_map_put(&s->real, dir, (void *)real);
     }
     free(dir);

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,9 +13,18 @@
 
 const char *gen_argv0 = "trioaio-gen";
 
+static atomic_size_t nwarnings;
+
+size_t
+gen_warnings(void)
+{
+    return atomic_load(&nwarnings);
+}
+
 static void
 gen_vwarn(const char *fmt, va_list ap)
 {
+    atomic_fetch_add(&nwarnings, 1);
     fprintf(stderr, "%s: ", gen_argv0);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
@@ -385,8 +396,12 @@ read_all(int fd, struct gen_buf *b, size_t hint)
 /* Reads of a file that keeps changing before it is called torn. */
 #define READ_TRIES 3
 
-char *
-gen_read_file_st(const char *path, size_t *len, struct stat *st)
+static void
+log_probe(uint8_t kind, const char *path, int err, const uint64_t st[7],
+          const char *real);
+
+static char *
+read_file(const char *path, size_t *len, struct stat *st, int logged)
 {
     /* O_NONBLOCK: opening a FIFO waits for a writer without it. */
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -394,8 +409,15 @@ gen_read_file_st(const char *path, size_t *len, struct stat *st)
     struct gen_buf b = {0};
     int err = 0, tries;
 
-    if (fd < 0)
+    memset(st, 0, sizeof(*st));
+    if (fd < 0) {
+        int e = errno;
+
+        if (logged)
+            log_probe(GEN_PROBE_STAT, path, e, NULL, NULL);
+        errno = e;
         return NULL;
+    }
     if (fstat(fd, st) != 0)
         err = errno;
     else if (S_ISDIR(st->st_mode))
@@ -423,6 +445,14 @@ gen_read_file_st(const char *path, size_t *len, struct stat *st)
         *st = after;
     }
     close(fd);
+    if (logged) {
+        uint64_t f[7];
+
+        /* What was read is the version that stat names (an error is one
+         * a later run only sees again if stat() fails the same way). */
+        gen_stat_fields(st, f);
+        log_probe(GEN_PROBE_STAT, path, err, f, NULL);
+    }
     if (err) {
         gen_buf_free(&b);
         errno = err;
@@ -436,11 +466,182 @@ gen_read_file_st(const char *path, size_t *len, struct stat *st)
 }
 
 char *
+gen_read_file_st(const char *path, size_t *len, struct stat *st)
+{
+    return read_file(path, len, st, 1);
+}
+
+char *
 gen_read_file(const char *path, size_t *len)
 {
     struct stat st;
 
-    return gen_read_file_st(path, len, &st);
+    return read_file(path, len, &st, 1);
+}
+
+char *
+gen_read_own_file(const char *path, size_t *len)
+{
+    struct stat st;
+
+    return read_file(path, len, &st, 0);
+}
+
+/* ---- The file-system log ------------------------------------------------ */
+
+static struct {
+    pthread_mutex_t lock;
+    int on;
+    struct gen_probe *v;
+    size_t n, cap;
+    struct gen_map seen; /* kind + path -> 1 */
+} fslog = {PTHREAD_MUTEX_INITIALIZER, 0, NULL, 0, 0, {0}};
+
+void
+gen_stat_fields(const struct stat *st, uint64_t out[7])
+{
+    out[0] = (uint64_t)st->st_dev;
+    out[1] = (uint64_t)st->st_ino;
+    out[2] = (uint64_t)st->st_size;
+    out[3] = (uint64_t)st->st_mtim.tv_sec;
+    out[4] = (uint64_t)st->st_mtim.tv_nsec;
+    out[5] = (uint64_t)st->st_ctim.tv_sec;
+    out[6] = (uint64_t)st->st_ctim.tv_nsec;
+}
+
+static void
+log_probe(uint8_t kind, const char *path, int err, const uint64_t st[7],
+          const char *real)
+{
+    struct gen_probe pr = {0};
+    char *key;
+
+    if (!fslog.on)
+        return;
+    key = gen_xasprintf("%c%s", kind, path);
+    pthread_mutex_lock(&fslog.lock);
+    if (fslog.on && gen_map_get(&fslog.seen, key) == NULL) {
+        gen_map_put(&fslog.seen, key, (void *)1);
+        pr.path = gen_xstrdup(path);
+        pr.kind = kind;
+        pr.err = err;
+        if (st != NULL && err == 0)
+            memcpy(pr.st, st, sizeof(pr.st));
+        pr.real = real != NULL ? gen_xstrdup(real) : NULL;
+        GEN_PUSH(fslog.v, fslog.n, fslog.cap, pr);
+    }
+    pthread_mutex_unlock(&fslog.lock);
+    free(key);
+}
+
+void
+gen_fslog_start(void)
+{
+    pthread_mutex_lock(&fslog.lock);
+    gen_probes_free(fslog.v, fslog.n);
+    fslog.v = NULL;
+    fslog.n = fslog.cap = 0;
+    gen_map_free(&fslog.seen);
+    fslog.on = 1;
+    pthread_mutex_unlock(&fslog.lock);
+}
+
+struct gen_probe *
+gen_fslog_take(size_t *n)
+{
+    struct gen_probe *v;
+
+    pthread_mutex_lock(&fslog.lock);
+    fslog.on = 0;
+    v = fslog.v;
+    *n = fslog.n;
+    fslog.v = NULL;
+    fslog.n = fslog.cap = 0;
+    gen_map_free(&fslog.seen);
+    pthread_mutex_unlock(&fslog.lock);
+    return v;
+}
+
+void
+gen_probes_free(struct gen_probe *v, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(v[i].path);
+        free(v[i].real);
+    }
+    free(v);
+}
+
+int
+gen_stat(const char *path, struct stat *st)
+{
+    int rc = stat(path, st), e = errno;
+    uint64_t f[7];
+
+    if (rc == 0)
+        gen_stat_fields(st, f);
+    log_probe(GEN_PROBE_STAT, path, rc == 0 ? 0 : e, f, NULL);
+    errno = e;
+    return rc;
+}
+
+int
+gen_stat_type(const char *path, unsigned *type)
+{
+    struct stat st;
+    int rc = stat(path, &st), e = errno;
+    uint64_t f[7] = {0};
+
+    *type = rc == 0 ? (unsigned)(st.st_mode & S_IFMT) : 0;
+    f[0] = *type;
+    log_probe(GEN_PROBE_TYPE, path, rc == 0 ? 0 : e, f, NULL);
+    errno = e;
+    return rc;
+}
+
+char *
+gen_realpath(const char *path)
+{
+    char *r = realpath(path, NULL);
+    int e = errno;
+
+    log_probe(GEN_PROBE_REAL, path, r ? 0 : e, NULL, r);
+    errno = e;
+    return r;
+}
+
+int
+gen_probe_holds(const struct gen_probe *pr)
+{
+    struct stat st;
+    uint64_t f[7];
+    char *r;
+    int ok;
+
+    switch (pr->kind) {
+    case GEN_PROBE_STAT:
+        if (stat(pr->path, &st) != 0)
+            return pr->err == errno;
+        if (pr->err != 0)
+            return 0;
+        gen_stat_fields(&st, f);
+        return memcmp(f, pr->st, sizeof(f)) == 0;
+    case GEN_PROBE_TYPE:
+        if (stat(pr->path, &st) != 0)
+            return pr->err == errno;
+        return pr->err == 0 && pr->st[0] == (uint64_t)(st.st_mode & S_IFMT);
+    case GEN_PROBE_REAL:
+        r = realpath(pr->path, NULL);
+        if (r == NULL)
+            return pr->real == NULL && pr->err == errno;
+        ok = pr->real != NULL && strcmp(r, pr->real) == 0;
+        free(r);
+        return ok;
+    default:
+        return 0;
+    }
 }
 
 const char *

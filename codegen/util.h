@@ -16,6 +16,10 @@ enum {
 
 extern const char *gen_argv0;
 
+/* How many warnings gen_warn() has printed in this run. */
+size_t
+gen_warnings(void);
+
 /* Print "trioaio-gen: message" to stderr. */
 void
 gen_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -125,10 +129,74 @@ gen_file_kind(unsigned mode);
 char *
 gen_read_file(const char *path, size_t *len);
 
+/* gen_read_file(), not logged (below): for the tool's own files, the
+ * cache, that no finding depends on. */
+char *
+gen_read_own_file(const char *path, size_t *len);
+
 struct stat;
 /* gen_read_file(), and *st the file's fstat(), the same before and after
  * the read that returned its bytes. */
 char *
 gen_read_file_st(const char *path, size_t *len, struct stat *st);
+
+/* ---- What a run learnt from the file system ------------------------------
+ *
+ * A check's findings depend on its arguments, its working directory, the
+ * files its walk found, and what these primitives returned; the walk
+ * itself (scan.c) is redone by every run.  While the log is on, each
+ * records its path and result (the first time per path and kind), so
+ * that a later run can ask whether it would see the same (runs.c) before
+ * doing the work again.  So: every file-system read of the analysis goes
+ * through gen_read_file*, gen_stat, gen_is_file (scan.h) or gen_realpath
+ * (tests/gen/test_structure.py checks this). */
+
+enum gen_probe_kind {
+    GEN_PROBE_STAT = 'S', /* stat(): error, or the identity of the text */
+    GEN_PROBE_TYPE = 'T', /* stat(): error, or only the file type */
+    GEN_PROBE_REAL = 'R', /* realpath(): error, or the resolved path */
+};
+
+struct gen_probe {
+    char *path;
+    char *real;     /* GEN_PROBE_REAL's answer, or NULL */
+    uint64_t st[7]; /* GEN_PROBE_STAT: dev, ino, size, mtime s/ns, ctime
+                       s/ns; GEN_PROBE_TYPE: st[0] the S_IFMT bits */
+    int err;        /* errno of the call, or 0 */
+    uint8_t kind;   /* enum gen_probe_kind */
+};
+
+/* Start recording (from an empty log). */
+void
+gen_fslog_start(void);
+
+/* Stop recording and hand over the log (in order of first probe); the
+ * caller frees it with gen_probes_free(). */
+struct gen_probe *
+gen_fslog_take(size_t *n);
+
+void
+gen_probes_free(struct gen_probe *v, size_t n);
+
+/* Ask the file system again: 1 if it answers the probe as recorded. */
+int
+gen_probe_holds(const struct gen_probe *pr);
+
+/* The 7 fields of a GEN_PROBE_STAT from a struct stat. */
+void
+gen_stat_fields(const struct stat *st, uint64_t out[7]);
+
+/* stat(), recorded as GEN_PROBE_STAT. */
+int
+gen_stat(const char *path, struct stat *st);
+
+/* stat(), recorded as GEN_PROBE_TYPE: 0 and the S_IFMT bits of path's
+ * mode in *type, or -1 with errno set. */
+int
+gen_stat_type(const char *path, unsigned *type);
+
+/* realpath(path, NULL), recorded as GEN_PROBE_REAL. */
+char *
+gen_realpath(const char *path);
 
 #endif /* GEN_UTIL_H */

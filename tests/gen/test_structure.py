@@ -63,3 +63,44 @@ def test_every_module_includes_its_header_first():
     for c in sorted(CODEGEN.glob("*.c")):
         first = re.search(r'^#include "([^"]+)"', c.read_text(), re.M)
         assert first and first.group(1) == f"{c.stem}.h", c.name
+
+
+# Where the file system may be asked directly; everywhere else goes
+# through util.h's logged primitives (gen_read_file*, gen_stat,
+# gen_stat_type, gen_realpath) or scan.h's gen_is_file, so that a run
+# record (codegen/runs.h) knows every answer a check's findings depend on.
+RAW_FS_ALLOWED = {
+    "util.c": "the primitives themselves, and the working directory (a "
+              "part of the record's key)",
+    "scan.c": "the walk, which every run does again before a record is "
+              "looked up",
+    "main.c": "the key's working directory; explain, which keeps no record",
+    "cache.c": "the cache's own files",
+    "runs.c": "the records' own files",
+    "gen.c": "gen, which keeps no record",
+    "write.c": "gen's output files",
+}
+RAW_FS = re.compile(r"(?<![\w.>])(stat|lstat|fstat|fstatat|open|openat|fopen|"
+                    r"opendir|realpath|access|readlink|getcwd)\s*\(")
+
+
+def test_analysis_reads_the_file_system_through_the_log():
+    offenders = []
+    for c in sorted(CODEGEN.glob("*.c")):
+        if c.name in RAW_FS_ALLOWED or c.name == "fuzz.c":
+            continue
+        # Comments blanked, line breaks kept (for the line numbers).
+        text = re.sub(r"/\*.*?\*/",
+                      lambda m: re.sub(r"[^\n]", " ", m.group(0)),
+                      c.read_text(), flags=re.S)
+        for n, line in enumerate(text.splitlines(), 1):
+            if RAW_FS.search(line):
+                offenders.append(f"{c.name}:{n}: {line.strip()}")
+    assert offenders == [], "\n".join(offenders)
+
+
+def test_raw_file_system_pattern_finds_calls():
+    assert RAW_FS.search("    if (stat(path, &st) != 0)")
+    assert RAW_FS.search("x = realpath(p, NULL);")
+    assert not RAW_FS.search("gen_stat(path, &st)")
+    assert not RAW_FS.search("st.st_mode; f->open(x)")
