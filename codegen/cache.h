@@ -17,11 +17,11 @@
  * or on the configuration (name resolution, domains, findings) is redone
  * on every run that uses the pack, which is what keeps a warm run right
  * after any edit, in any file.  (A run whose inputs all answer as an
- * earlier run's did prints that run's output instead: runs.h.)  The pack is written to a temporary file renamed into place,
- * so a reader sees a whole pack or the previous one, and two runs at once
- * at worst each lose the other's new entries.  A pack that is unreadable,
- * truncated, from elsewhere or corrupt (a checksum covers all of it) is
- * ignored and rewritten. */
+ * earlier run's did prints that run's output instead: runs.h.)  The pack is
+ * written to a temporary file renamed into place, so a reader sees a whole
+ * pack or the previous one, and two runs at once at worst each lose the
+ * other's new entries.  A pack that is unreadable, truncated, from elsewhere
+ * or corrupt (a checksum covers all of it) is ignored and rewritten. */
 #ifndef GEN_CACHE_H
 #define GEN_CACHE_H
 

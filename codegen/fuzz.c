@@ -1,8 +1,8 @@
 /* libFuzzer target: model building, the whole analysis and the rules, and
  * adapter rendering, on arbitrary bytes as one module; the cache's codec
  * round trip on that model; and the cache's readers (a pack, an encoded
- * model) on the same bytes.  Built and run by `make gen-fuzz` (see
- * codegen/gen.mk). */
+ * model, a run record) on the same bytes.  Built and run by `make gen-fuzz`
+ * (see codegen/gen.mk). */
 #include "fuzz.h"
 
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include "project.h"
 #include "lang.h"
 #include "report.h"
+#include "runs.h"
 #include "util.h"
 
 /* What the cache would store for f must read back as the same facts. */
@@ -77,6 +78,34 @@ cache_readers(const uint8_t *data, size_t size)
     gen_file_free(&g);
 }
 
+static int
+every_probe_holds(const struct gen_probe *pr, void *arg)
+{
+    /* Without asking the file system: the parser is what is fuzzed. */
+    *(size_t *)arg += strlen(pr->path) + (pr->real ? strlen(pr->real) : 0);
+    return 1;
+}
+
+/* A run record's reader must take any bytes too; the key is whatever the
+ * bytes hold where a key would be. */
+static void
+record_reader(const uint8_t *data, size_t size)
+{
+    struct gen_digest key = {0, 0};
+    const char *out = NULL;
+    size_t len = 0, nfiles = 0, seen = 0;
+    int status = 0;
+
+    if (size >= 24) {
+        memcpy(&key.lo, data + 8, 8);
+        memcpy(&key.hi, data + 16, 8);
+    }
+    if (gen_runs_read((const char *)data, size, key, every_probe_holds, &seen,
+                      &out, &len, &status, &nfiles) == 1 &&
+        (out + len > (const char *)data + size || out < (const char *)data))
+        abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -99,6 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gen_model_build(ml, f, src, size, NULL);
     codec_round_trip(f);
     cache_readers(data, size);
+    record_reader(data, size);
     GEN_PUSH(p.files, p.nfiles, p.cap, f);
     p.threads = 1;
     p.runtime = "trioaio";

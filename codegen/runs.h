@@ -44,6 +44,15 @@ int
 gen_runs_replay(const char *dir, struct gen_digest key, FILE *out, int *status,
                 size_t *nfiles);
 
+/* Parse the record data[0:n] for key, asking holds(probe, arg) of each
+ * probe in turn.  Returns 1 if every probe holds (then *out, *outlen point
+ * at its output, in data, and *status, *nfiles are set), 0 at the first
+ * that does not, -1 if the record is damaged, foreign or not for key. */
+int
+gen_runs_read(const char *data, size_t n, struct gen_digest key,
+              int (*holds)(const struct gen_probe *pr, void *arg), void *arg,
+              const char **out, size_t *outlen, int *status, size_t *nfiles);
+
 /* Keep the record of a run that started at `started`: its probes, its
  * output out[0:len], its exit status and how many files it loaded.
  * Writes nothing if a probe's file was modified within two seconds
