@@ -273,7 +273,7 @@ get_func(struct rd *r, struct gen_func *fn, size_t nfuncs)
         ev->arg = get_s(r);
         ev->line = (uint32_t)get_u(r, U32);
         ev->col = (uint32_t)get_u(r, U32);
-        ev->kind = (uint8_t)get_u(r, GEN_EV_SCOPE);
+        ev->kind = (uint8_t)get_u(r, GEN_EV_ASSERT_TRIO);
         ev->shape = (uint8_t)get_u(r, GEN_SHAPE_CALLCALL);
         ev->arg_is_call = (uint8_t)get_u(r, 1);
         region = get_u(r, GEN_REGION_OTHER);

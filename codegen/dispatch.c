@@ -77,6 +77,34 @@ dispatch_test(TSNode cond, const char *src)
     return dom | (neg ? 8 : 0);
 }
 
+int
+gen_dispatch_assert(TSNode cond, const char *src, TSNode *call)
+{
+    int t = dispatch_test(cond, src);
+    uint32_t i, k;
+
+    if (t == 0 || (t & 8))
+        return 0;
+    cond = gen_unparen(cond);
+    k = ts_node_named_child_count(cond);
+    for (i = 0; i < k; i++) {
+        TSNode ch = ts_node_named_child(cond, i);
+
+        if (gen_is(ch, SYM_CALL)) {
+            char *fn = gen_dotted(gen_field(ch, FLD_FUNCTION), src);
+            int ok = fn != NULL &&
+                     strcmp(gen_last_part(fn), "current_async_library") == 0;
+
+            free(fn);
+            if (ok) {
+                *call = ch;
+                return t;
+            }
+        }
+    }
+    return 0;
+}
+
 void
 gen_region_push(struct gen_regions *m, TSNode block, uint8_t region)
 {

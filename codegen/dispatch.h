@@ -35,6 +35,12 @@ gen_region_push(struct gen_regions *m, TSNode block, uint8_t region);
 void
 gen_dispatch_if(struct gen_regions *m, TSNode n, const char *src);
 
+/* The domain `assert X == "trio"` (or "asyncio") states, where X is a
+ * call of `current_async_library` (*call set to it), or 0.  A negated or
+ * any other test states nothing. */
+int
+gen_dispatch_assert(TSNode cond, const char *src, TSNode *call);
+
 /* The regions of a match statement on the running library. */
 void
 gen_dispatch_match(struct gen_regions *m, TSNode n, const char *src);

@@ -24,6 +24,11 @@ enum gen_ev_kind {
     GEN_EV_WITH,
     GEN_EV_FOR,
     GEN_EV_SCOPE, /* plain `with EXPR`, recorded only for cancel scopes */
+    /* `assert sniffio.current_async_library() == "asyncio"` (or "trio")
+     * as a statement of the function's body: callee is the function
+     * called as written. */
+    GEN_EV_ASSERT_AIO,
+    GEN_EV_ASSERT_TRIO,
 };
 
 /* The domain a run-time dispatch branch fixes for the events inside it

@@ -34,6 +34,7 @@ static const char *const evk_names[GEN_EVK_COUNT] = {
     [GEN_EVK_PROTOCOL] = "protocol partner",
     [GEN_EVK_CLASS] = "class interface",
     [GEN_EVK_FRAMEWORK] = "framework hook",
+    [GEN_EVK_ASSERT] = "assertion",
 };
 
 const char *
@@ -901,6 +902,28 @@ through_argument(struct gen_project *p, const struct gen_file *f,
     ev->fqn = af;
 }
 
+/* `assert sniffio.current_async_library() == "trio"`: the function's
+ * author says where it runs, as strongly as a pytest mark does. */
+static void
+assert_evidence(struct gen_project *p, const struct gen_file *f,
+                struct gen_func *fn, struct gen_event *ev)
+{
+    int dom = ev->kind == GEN_EV_ASSERT_TRIO ? GEN_DOM_TRIO : GEN_DOM_AIO;
+    char *cf = ev->callee ? gen_project_resolve(p, f, fn, ev->callee) : NULL;
+
+    if (cf == NULL || strcmp(cf, "sniffio.current_async_library") != 0 ||
+        ev->region != GEN_REGION_NONE) {
+        free(cf);
+        return;
+    }
+    ev->fqn = cf;
+    add_evid_at(fn, GEN_EVK_ASSERT, GEN_TIER_CONTEXT, dom, f->path, ev->line,
+                ev->col,
+                gen_xasprintf("`assert %s() == \"%s\"`", ev->callee,
+                              dom == GEN_DOM_TRIO ? "trio" : "asyncio"),
+                NULL);
+}
+
 static void
 classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
 {
@@ -911,6 +934,10 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
         char *cf = NULL, *af = NULL;
         int shim = GEN_SHIM_NONE, d = GEN_DOM_NONE, resolved = 0, lib = 0;
 
+        if (ev->kind == GEN_EV_ASSERT_AIO || ev->kind == GEN_EV_ASSERT_TRIO) {
+            assert_evidence(p, f, fn, ev);
+            continue;
+        }
         if (ev->callee != NULL) {
             cf = gen_project_resolve(p, f, fn, ev->callee);
             /* A name no import or definition binds (a local, a

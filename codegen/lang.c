@@ -59,6 +59,7 @@ static const char *const sym_names[SYM_COUNT] = {
     [SYM_RAISE_STATEMENT] = "raise_statement",
     [SYM_BLOCK] = "block",
     [SYM_EXPRESSION_STATEMENT] = "expression_statement",
+    [SYM_ASSERT_STATEMENT] = "assert_statement",
 };
 
 /* Anonymous tokens; every other name above is a named node. */

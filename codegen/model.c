@@ -800,6 +800,35 @@ async_with_item(struct gen_modeler *m, struct gen_file *f, long cur, TSNode n,
     add_event(m, f, cur, v, v, GEN_EV_WITH, src);
 }
 
+/* `assert sniffio.current_async_library() == "trio"` among the
+ * statements of an async def's body: the author states its domain. */
+static void
+body_asserts(struct gen_modeler *m, struct gen_file *f, long fi, TSNode def,
+             const char *src)
+{
+    TSNode body = gen_field(def, FLD_BODY);
+    uint32_t i, k;
+
+    if (fi < 0 || !(f->funcs[fi].flags & GEN_FN_ASYNC) ||
+        ts_node_is_null(body))
+        return;
+    k = ts_node_named_child_count(body);
+    for (i = 0; i < k; i++) {
+        TSNode st = ts_node_named_child(body, i), call = {0};
+        int dom;
+
+        if (!gen_is(st, SYM_ASSERT_STATEMENT) ||
+            ts_node_named_child_count(st) == 0)
+            continue;
+        dom = gen_dispatch_assert(ts_node_named_child(st, 0), src, &call);
+        if (dom == 0)
+            continue;
+        add_event(m, f, fi, call, st,
+                  dom == GEN_DOM_TRIO ? GEN_EV_ASSERT_TRIO : GEN_EV_ASSERT_AIO,
+                  src);
+    }
+}
+
 static void
 walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
               const char *src, size_t len)
@@ -884,6 +913,8 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
             }
             sc.func = new_func(f, m, n, src,
                                cap == CAP_CLASS ? GEN_FN_CLASS : 0, d, nd);
+            if (cap == CAP_DEF)
+                body_asserts(m, f, sc.func, n, src);
             sc.end_byte = ts_node_end_byte(n);
             gen_grow((void **)&m->stack, &m->cap, m->depth + 1,
                      sizeof(*m->stack));
