@@ -472,6 +472,28 @@ done:
     return found;
 }
 
+/* `return Config(...)`: the value is bound to the name `return` (no
+ * Python name can be that), which is what the function yields. */
+static void
+returned_call(struct gen_func *fn, TSNode v, const char *src, uint32_t line)
+{
+    TSNode c = gen_unparen(v), callee;
+    char *t;
+
+    if (ts_node_is_null(c) || !gen_is(c, SYM_CALL))
+        return;
+    callee = gen_unparen(gen_field(c, FLD_FUNCTION));
+    if (ts_node_is_null(callee) ||
+        !(gen_is(callee, SYM_IDENTIFIER) || gen_is(callee, SYM_ATTRIBUTE)))
+        return;
+    t = gen_dotted(callee, src);
+    if (t == NULL)
+        return;
+    fn->yields = gen_xstrdup("return");
+    gen_bind_add(&fn->binds, &fn->nbinds, &fn->capbinds, gen_xstrdup("return"),
+                 t, line);
+}
+
 /* Record that `name` was looked for and is not bound, so that it is not
  * looked for again. */
 static void
@@ -738,6 +760,10 @@ gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
             ts_node_named_child_count(last) == 1 &&
             gen_is(ts_node_named_child(last, 0), SYM_IDENTIFIER))
             fn->yields = gen_node_text(ts_node_named_child(last, 0), src);
+        else if (gen_is(last, SYM_RETURN_STATEMENT) &&
+                 ts_node_named_child_count(last) == 1)
+            returned_call(fn, ts_node_named_child(last, 0), src,
+                          ts_node_start_point(last).row + 1);
     }
     /* What a fixture yields: `async with open_loop() as loop: yield loop`
      * types the tests' `loop` parameter. */

@@ -902,6 +902,45 @@ through_argument(struct gen_project *p, const struct gen_file *f,
     ev->fqn = af;
 }
 
+/* `Class.x.rest` where the project class's __init__ sets `self.x` to an
+ * imported module: that module's `rest` (a config object's
+ * `config.asyncio.sleep` is `asyncio.sleep`), else NULL. */
+static char *
+class_module_attr(struct gen_project *p, const char *name)
+{
+    const char *dot;
+
+    for (dot = strchr(name, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
+        size_t nc = (size_t)(dot - name), na = strcspn(dot + 1, ".");
+        char *cls = gen_xstrndup(name, nc), *k, *attr, *mod, *r;
+        const struct gen_func *c = gen_find_func(p, cls, 0), *init;
+        const struct gen_bind *b;
+
+        if (c == NULL || !(c->flags & GEN_FN_CLASS) || na == 0) {
+            free(cls);
+            continue;
+        }
+        k = gen_xasprintf("%s.__init__", cls);
+        free(cls);
+        init = gen_find_func(p, k, 0);
+        free(k);
+        if (init == NULL || init->file == NULL)
+            return NULL;
+        attr = gen_xasprintf("self.%.*s", (int)na, dot + 1);
+        b = find_bind(init, attr, strlen(attr), UINT32_MAX, 1);
+        free(attr);
+        if (b == NULL || b->kind != GEN_BIND_ALIAS)
+            return NULL;
+        mod = gen_project_resolve(p, init->file, init, b->type);
+        if (mod == NULL)
+            return NULL;
+        r = gen_xasprintf("%s%s", mod, dot + 1 + na);
+        free(mod);
+        return r;
+    }
+    return NULL;
+}
+
 /* `assert sniffio.current_async_library() == "trio"`: the function's
  * author says where it runs, as strongly as a pytest mark does. */
 static void
@@ -1073,6 +1112,19 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
         }
         if (resolved)
             d = gen_lib_domain(p, f, cf);
+        if (d == GEN_DOM_NONE && resolved) {
+            char *alt = class_module_attr(p, cf);
+            int ad = alt ? gen_lib_domain(p, f, alt) : GEN_DOM_NONE;
+
+            if (ad != GEN_DOM_NONE) {
+                free(cf);
+                cf = alt;
+                d = ad;
+            }
+            else {
+                free(alt);
+            }
+        }
         if (d == GEN_DOM_NONE && resolved && ev->kind != GEN_EV_SCOPE) {
             const struct gen_func *t = find_method(p, cf, &lib, 0);
 
@@ -1122,8 +1174,7 @@ type_params_from_callers(struct gen_project *p)
                 size_t pi;
 
                 if (ev->shape != GEN_SHAPE_CALL || ev->arg == NULL ||
-                    ev->callee == NULL || ev->arg_is_call ||
-                    strchr(ev->arg, '.') != NULL)
+                    ev->callee == NULL || ev->arg_is_call)
                     continue;
                 cf = gen_project_resolve(p, f, fn, ev->callee);
                 t = cf ? (struct gen_func *)gen_find_func(p, cf, 0) : NULL;
@@ -1144,6 +1195,16 @@ type_params_from_callers(struct gen_project *p)
                 free(probe);
                 if (at != NULL)
                     at[strlen(at) - 2] = '\0'; /* drop ".x" */
+                /* An attribute (`config.asyncio`) counts only where it
+                 * is an imported module its class's __init__ sets. */
+                if (strchr(ev->arg, '.') != NULL) {
+                    char *mod = at ? class_module_attr(p, at) : NULL;
+
+                    free(at);
+                    if (mod == NULL)
+                        continue;
+                    at = mod;
+                }
                 if (b->type == NULL && at != NULL) {
                     b->type = at;
                     b->resolved = 1;

@@ -829,6 +829,75 @@ body_asserts(struct gen_modeler *m, struct gen_file *f, long fi, TSNode def,
     }
 }
 
+/* Whether `name` (dotted) starts with a name the module binds by a plain
+ * `import X` or `import X as Y`: a module. */
+static int
+names_module(const struct gen_file *f, const char *name)
+{
+    size_t n = strcspn(name, "."), i;
+
+    for (i = 0; i < f->nimports; i++) {
+        const struct gen_import *im = &f->imports[i];
+
+        if (im->name == NULL && im->level == 0 && im->local != NULL &&
+            strlen(im->local) == n && memcmp(im->local, name, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* `self.x = mod` among the statements of an __init__, where mod is an
+ * imported module (a test config's `self.asyncio = _asyncio`): bound
+ * now, so that `obj.x.f()` can be named from outside the class. */
+static void
+init_module_attrs(struct gen_file *f, long fi, TSNode def, const char *src)
+{
+    TSNode body = gen_field(def, FLD_BODY);
+    struct gen_func *fn;
+    uint32_t i, k;
+
+    if (fi < 0 || ts_node_is_null(body))
+        return;
+    fn = &f->funcs[fi];
+    if (!(fn->flags & GEN_FN_METHOD) || strcmp(fn->name, "__init__") != 0)
+        return;
+    k = ts_node_named_child_count(body);
+    for (i = 0; i < k; i++) {
+        TSNode st = ts_node_named_child(body, i), a, l, r, o;
+        char *attr, *val;
+
+        if (!gen_is(st, SYM_EXPRESSION_STATEMENT) ||
+            ts_node_named_child_count(st) != 1)
+            continue;
+        a = ts_node_named_child(st, 0);
+        if (!gen_is(a, SYM_ASSIGNMENT))
+            continue;
+        l = gen_field(a, FLD_LEFT);
+        r = gen_unparen(gen_field(a, FLD_RIGHT));
+        if (ts_node_is_null(l) || !gen_is(l, SYM_ATTRIBUTE) ||
+            ts_node_is_null(r) ||
+            !(gen_is(r, SYM_IDENTIFIER) || gen_is(r, SYM_ATTRIBUTE)))
+            continue;
+        o = gen_field(l, FLD_OBJECT);
+        if (ts_node_is_null(o) || !gen_is(o, SYM_IDENTIFIER) ||
+            !gen_text_is(o, src, "self"))
+            continue;
+        val = gen_dotted(r, src);
+        if (val == NULL || !names_module(f, val)) {
+            free(val);
+            continue;
+        }
+        attr = gen_dotted(l, src);
+        if (attr == NULL) {
+            free(val);
+            continue;
+        }
+        gen_bind_add(&fn->binds, &fn->nbinds, &fn->capbinds, attr, val,
+                     ts_node_start_point(st).row + 1);
+        fn->binds[fn->nbinds - 1].kind = GEN_BIND_ALIAS;
+    }
+}
+
 static void
 walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
               const char *src, size_t len)
@@ -913,8 +982,10 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
             }
             sc.func = new_func(f, m, n, src,
                                cap == CAP_CLASS ? GEN_FN_CLASS : 0, d, nd);
-            if (cap == CAP_DEF)
+            if (cap == CAP_DEF) {
                 body_asserts(m, f, sc.func, n, src);
+                init_module_attrs(f, sc.func, n, src);
+            }
             sc.end_byte = ts_node_end_byte(n);
             gen_grow((void **)&m->stack, &m->cap, m->depth + 1,
                      sizeof(*m->stack));

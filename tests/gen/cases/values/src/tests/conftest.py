@@ -1,6 +1,7 @@
 import asyncpg
 import pytest
 import trio_asyncio
+from settings import Settings
 
 
 @pytest.fixture
@@ -24,3 +25,8 @@ def execute_trio(conn):
         return await conn.execute(sql)
 
     return _execute
+
+
+@pytest.fixture
+def settings():
+    return Settings()
