@@ -21,6 +21,10 @@ cflags = ["-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter",
           "-Wno-missing-field-initializers"]
 ldflags = []
 macros = []
+if DEBUG or COVERAGE:
+    # The fault-injection hook (runtime/src/fault.h) reaches the error
+    # paths of libc and libuv calls; the release build has none of it.
+    macros.append(("TA_FAULT_INJECTION", "1"))
 if DEBUG:
     # -UNDEBUG: the core's assert()s check its invariants in this build.
     cflags += ["-O1", "-g", "-fno-omit-frame-pointer", "-UNDEBUG"]

@@ -1,5 +1,6 @@
 #include "handle.h"
 
+#include "fault.h"
 #include "loop.h"
 #include "module.h"
 
@@ -173,16 +174,16 @@ ta_handle_run(TaHandleObject *h)
     PyObject *res = NULL;
     int rc = 0;
 
-    if (PyContext_Enter(context) < 0) {
-        rc = -1;
-        goto done;
-    }
-    res = PyObject_Vectorcall(callback, &PyTuple_GET_ITEM(args, 0),
-                              PyTuple_GET_SIZE(args), NULL);
-    if (PyContext_Exit(context) < 0) {
-        Py_CLEAR(res);
-        rc = -1;
-        goto done;
+    /* A context that cannot be entered (it is entered elsewhere) or left
+     * fails as the callback would: asyncio's Handle._run calls
+     * context.run() inside its try, and reports the RuntimeError. */
+    if (PyContext_Enter(context) == 0) {
+        res = PyObject_Vectorcall(callback, &PyTuple_GET_ITEM(args, 0),
+                                  PyTuple_GET_SIZE(args), NULL);
+        if (TA_FAULT_PY_AFTER(HANDLE_CONTEXT_EXIT, -1,
+                              PyContext_Exit(context)) < 0) {
+            Py_CLEAR(res);
+        }
     }
     if (res == NULL) {
         if (PyErr_ExceptionMatches(PyExc_SystemExit) ||

@@ -1,5 +1,6 @@
 #include "loop.h"
 
+#include "fault.h"
 #include "internals.h"
 #include "loop_shared.h"
 #include "loop_io.h"
@@ -155,7 +156,8 @@ ta_loop_push_soon(TaLoopObject *self, PyObject *const *args, Py_ssize_t nargs,
         Py_DECREF(h);
         return NULL;
     }
-    if (ta_queue_push(&self->ready, Py_NewRef(h)) < 0) {
+    Py_INCREF(h); /* the queue's reference */
+    if (TA_FAULT_FAIL(READY_PUSH_SOON, ta_queue_push(&self->ready, h)) < 0) {
         Py_DECREF(h);
         Py_DECREF(h);
         return PyErr_NoMemory();
@@ -224,7 +226,8 @@ loop_call_soon_threadsafe(TaLoopObject *self, PyObject *const *args,
 static int
 ta_loop_schedule_timer(TaLoopObject *self, TaTimerHandleObject *t)
 {
-    if (ta_heap_insert(&self->timers, &t->node) < 0) {
+    if (TA_FAULT_FAIL(TIMER_INSERT, ta_heap_insert(&self->timers, &t->node)) <
+        0) {
         PyErr_NoMemory();
         return -1;
     }
@@ -355,7 +358,8 @@ ta_loop_move_due_timers(TaLoopObject *self)
         TaTimerHandleObject *t = TA_TIMER_FROM_NODE(node);
         t->scheduled = 0;
         /* The heap's reference moves to the ready queue. */
-        if (ta_queue_push(&self->ready, t) < 0) {
+        if (TA_FAULT_FAIL(READY_PUSH_TIMER, ta_queue_push(&self->ready, t)) <
+            0) {
             Py_DECREF(t);
             PyErr_NoMemory();
             return -1;
@@ -801,7 +805,9 @@ loop_core_push(TaLoopObject *self, PyObject *handle)
     if (ta_loop_check_open(self) < 0) {
         return NULL;
     }
-    if (ta_queue_push(&self->ready, Py_NewRef(handle)) < 0) {
+    Py_INCREF(handle); /* the queue's reference */
+    if (TA_FAULT_FAIL(READY_PUSH_HANDLE, ta_queue_push(&self->ready, handle)) <
+        0) {
         Py_DECREF(handle);
         return PyErr_NoMemory();
     }
@@ -940,6 +946,17 @@ loop_timer_count(TaLoopObject *self, PyObject *Py_UNUSED(ignored))
 
 /* ------------------------------------------------------------- lifecycle */
 
+/* A loop that could not be made is closed: a Python subclass's __del__
+ * (asyncio's BaseEventLoop.__del__) still runs on it, and must find
+ * nothing to close. */
+static PyObject *
+loop_new_failed(TaLoopObject *self)
+{
+    self->closed = 1;
+    Py_DECREF(self);
+    return NULL;
+}
+
 static PyObject *
 loop_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
@@ -953,19 +970,20 @@ loop_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     }
     self->module = Py_NewRef(module);
     self->state = PyModule_GetState(module);
+    /* Counted from here on: dealloc uncounts a loop whose construction
+     * fails below (found by the fault-injection tests). */
+    self->state->live_loops++;
     self->budget = 0.001;
     self->park_deadline = INFINITY;
     self->clock_offset = 0.0;
-    if (ta_queue_init(&self->ready) < 0) {
-        Py_DECREF(self);
-        return PyErr_NoMemory();
+    if (TA_FAULT_FAIL(READY_INIT, ta_queue_init(&self->ready)) < 0) {
+        PyErr_NoMemory();
+        return loop_new_failed(self);
     }
     ta_heap_init(&self->timers);
     if (ta_loop_io_init(self) < 0) {
-        Py_DECREF(self);
-        return NULL;
+        return loop_new_failed(self);
     }
-    self->state->live_loops++;
     return (PyObject *)self;
 }
 

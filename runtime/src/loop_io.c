@@ -1,5 +1,7 @@
 #include "loop_io.h"
 
+#include "fault.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -72,7 +74,7 @@ ta_async_cb(uv_async_t *async)
 int
 ta_loop_io_init(TaLoopObject *self)
 {
-    self->uv = malloc(sizeof(uv_loop_t));
+    self->uv = TA_FAULT_ALLOC(LOOP_IO_ALLOC, malloc(sizeof(uv_loop_t)));
     self->async = malloc(sizeof(uv_async_t));
     if (self->uv == NULL || self->async == NULL) {
         free(self->uv);
@@ -82,7 +84,7 @@ ta_loop_io_init(TaLoopObject *self)
         PyErr_NoMemory();
         return -1;
     }
-    int err = uv_loop_init(self->uv);
+    int err = TA_FAULT_UV(UV_LOOP_INIT, uv_loop_init(self->uv));
     if (err < 0) {
         free(self->uv);
         free(self->async);
@@ -92,7 +94,8 @@ ta_loop_io_init(TaLoopObject *self)
         return -1;
     }
     self->uv->data = self;
-    err = uv_async_init(self->uv, self->async, ta_async_cb);
+    err = TA_FAULT_UV(UV_ASYNC_INIT,
+                      uv_async_init(self->uv, self->async, ta_async_cb));
     self->async->data = NULL;
     if (err < 0) {
         free(self->async);
@@ -254,7 +257,8 @@ ta_poll_update(TaLoopObject *self, ta_poll *p)
         return 0;
     }
     if (want != p->events) {
-        int err = uv_poll_start(&p->poll, want, ta_on_poll);
+        int err = TA_FAULT_UV(UV_POLL_START,
+                              uv_poll_start(&p->poll, want, ta_on_poll));
         if (err < 0) {
             ta_set_uv_error(err);
             return -1;
@@ -277,7 +281,8 @@ ta_poll_dispatch(TaLoopObject *self, ta_poll *p, PyObject **slot)
         }
         return;
     }
-    if (ta_queue_push(&self->ready, Py_NewRef(h)) < 0) {
+    Py_INCREF(h); /* the queue's reference */
+    if (TA_FAULT_FAIL(READY_PUSH_IO, ta_queue_push(&self->ready, h)) < 0) {
         Py_DECREF(h);
         PyErr_NoMemory();
         PyErr_WriteUnraisable((PyObject *)self);
@@ -341,7 +346,8 @@ ta_poll_get(TaLoopObject *self, int fd, int create)
         while (capacity <= (size_t)fd) {
             capacity *= 2;
         }
-        ta_poll **polls = realloc(self->polls, capacity * sizeof(*polls));
+        ta_poll **polls = TA_FAULT_ALLOC(
+            POLL_TABLE_ALLOC, realloc(self->polls, capacity * sizeof(*polls)));
         if (polls == NULL) {
             PyErr_NoMemory();
             return NULL;
@@ -352,7 +358,7 @@ ta_poll_get(TaLoopObject *self, int fd, int create)
         self->polls = polls;
         self->polls_capacity = capacity;
     }
-    ta_poll *p = calloc(1, sizeof(*p));
+    ta_poll *p = TA_FAULT_ALLOC(POLL_ALLOC, calloc(1, sizeof(*p)));
     if (p == NULL) {
         PyErr_NoMemory();
         return NULL;

@@ -1,6 +1,7 @@
 /* trioaio._core: module state, type creation and configuration. */
 #include "module.h"
 
+#include "fault.h"
 #include "handle.h"
 #include "loop.h"
 #include "stream.h"
@@ -69,7 +70,7 @@ static PyMethodDef ta_module_methods[] = {
     {"_live_counts", (PyCFunction)ta_live_counts, METH_NOARGS,
      "Return the number of live handles, loops, fd watchers, UDP handles, "
      "queued datagrams, stream handles and stream writes in flight."},
-    {NULL},
+    TA_FAULT_METHODS{NULL},
 };
 
 #define TA_INTERN(field, text)                                                \

@@ -1,5 +1,6 @@
 #include "udp.h"
 
+#include "fault.h"
 #include "loop_io.h"
 #include "module.h"
 
@@ -428,7 +429,8 @@ ta_udp_on_recv(uv_udp_t *handle, ssize_t nread, const uv_buf_t *buf,
     Py_INCREF(self);
     PyObject *protocol = Py_NewRef(self->protocol);
     PyObject *res = NULL;
-    if (PyContext_Enter(self->context) < 0) {
+    if (TA_FAULT_PY(UDP_RECV_CONTEXT_ENTER, -1,
+                    PyContext_Enter(self->context)) < 0) {
         ta_udp_callback_failed(self, "Exception in callback "
                                      "UDPTransport._read_ready()");
         goto done;
@@ -460,7 +462,8 @@ ta_udp_on_recv(uv_udp_t *handle, ssize_t nread, const uv_buf_t *buf,
                                      "UDPTransport._read_ready()");
     }
     Py_XDECREF(res);
-    if (PyContext_Exit(self->context) < 0) {
+    if (TA_FAULT_PY_AFTER(UDP_RECV_CONTEXT_EXIT, -1,
+                          PyContext_Exit(self->context)) < 0) {
         PyErr_WriteUnraisable((PyObject *)self);
     }
 done:
@@ -475,7 +478,9 @@ ta_udp_start_reading(TaUdpObject *self)
     if (self->closing || self->paused || self->udp == NULL) {
         return 0;
     }
-    int err = uv_udp_recv_start(self->udp, ta_udp_on_alloc, ta_udp_on_recv);
+    int err = TA_FAULT_UV(
+        UV_UDP_RECV_START,
+        uv_udp_recv_start(self->udp, ta_udp_on_alloc, ta_udp_on_recv));
     if (err < 0 && err != UV_EALREADY) {
         ta_set_uv_error(err);
         return -1;
@@ -518,7 +523,8 @@ ta_udp_on_sent(uv_udp_send_t *req, int status)
     self->pending--;
     self->buffer_size -= len + TA_UDP_HEADER;
     self->loop->io_ran = 1;
-    if (PyContext_Enter(self->context) < 0) {
+    if (TA_FAULT_PY(UDP_SENT_CONTEXT_ENTER, -1,
+                    PyContext_Enter(self->context)) < 0) {
         ta_udp_callback_failed(self, "Exception in callback "
                                      "UDPTransport._sendto_ready()");
         Py_DECREF(self);
@@ -547,7 +553,8 @@ ta_udp_on_sent(uv_udp_send_t *req, int status)
         ta_udp_callback_failed(self, "Exception in callback "
                                      "UDPTransport._sendto_ready()");
     }
-    if (PyContext_Exit(self->context) < 0) {
+    if (TA_FAULT_PY_AFTER(UDP_SENT_CONTEXT_EXIT, -1,
+                          PyContext_Exit(self->context)) < 0) {
         PyErr_WriteUnraisable((PyObject *)self);
     }
     Py_DECREF(self);
@@ -674,16 +681,18 @@ ta_udp_queue(TaUdpObject *self, PyObject *data, PyObject *addr,
     if (bytes == NULL) {
         return NULL;
     }
-    ta_udp_send *s = malloc(sizeof(*s));
+    ta_udp_send *s = TA_FAULT_ALLOC(UDP_SEND_ALLOC, malloc(sizeof(*s)));
     if (s == NULL) {
         Py_DECREF(bytes);
         return PyErr_NoMemory();
     }
     Py_ssize_t len = PyBytes_GET_SIZE(bytes);
     uv_buf_t buf = uv_buf_init(PyBytes_AS_STRING(bytes), (unsigned int)len);
-    int err = uv_udp_send(&s->req, self->udp, &buf, 1,
-                          self->connected ? NULL : (struct sockaddr *)ss,
-                          ta_udp_on_sent);
+    int err =
+        TA_FAULT_UV(UV_UDP_SEND,
+                    uv_udp_send(&s->req, self->udp, &buf, 1,
+                                self->connected ? NULL : (struct sockaddr *)ss,
+                                ta_udp_on_sent));
     if (err < 0) {
         free(s);
         Py_DECREF(bytes);
@@ -785,8 +794,10 @@ ta_udp_sendto_impl(TaUdpObject *self, PyObject *data, PyObject *addr)
         return ta_udp_send_failed(self);
     }
     uv_buf_t buf = uv_buf_init(view.buf, (unsigned int)view.len);
-    int rc = uv_udp_try_send(self->udp, &buf, 1,
-                             self->connected ? NULL : (struct sockaddr *)&ss);
+    int rc = TA_FAULT_UV(
+        UV_UDP_TRY_SEND,
+        uv_udp_try_send(self->udp, &buf, 1,
+                        self->connected ? NULL : (struct sockaddr *)&ss));
     PyBuffer_Release(&view);
     if (rc >= 0) {
         Py_RETURN_NONE;
@@ -929,8 +940,12 @@ udp_resume_reading(TaUdpObject *self, PyObject *Py_UNUSED(ignored))
         Py_RETURN_NONE;
     }
     self->paused = 0;
-    if (ta_udp_start_reading(self) < 0 ||
-        ta_udp_debug_log(self, "%r resumes reading") < 0) {
+    if (ta_udp_start_reading(self) < 0) {
+        /* Still paused, as is_reading() says: a later call retries. */
+        self->paused = 1;
+        return NULL;
+    }
+    if (ta_udp_debug_log(self, "%r resumes reading") < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -1090,18 +1105,18 @@ ta_udp_open_dup(TaUdpObject *self, int fd)
     int reuse = 0;
     socklen_t len = sizeof(reuse);
     int had = getsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, &len) == 0;
-    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    int dup = TA_FAULT_ERRNO(UDP_DUP, fcntl(fd, F_DUPFD_CLOEXEC, 0));
     if (dup < 0) {
         PyErr_SetFromErrno(PyExc_OSError);
         return -1;
     }
-    uv_udp_t *udp = malloc(sizeof(*udp));
+    uv_udp_t *udp = TA_FAULT_ALLOC(UDP_ALLOC, malloc(sizeof(*udp)));
     if (udp == NULL) {
         close(dup);
         PyErr_NoMemory();
         return -1;
     }
-    int err = uv_udp_init(self->loop->uv, udp);
+    int err = TA_FAULT_UV(UV_UDP_INIT, uv_udp_init(self->loop->uv, udp));
     if (err < 0) {
         free(udp);
         close(dup);
@@ -1109,7 +1124,7 @@ ta_udp_open_dup(TaUdpObject *self, int fd)
         return -1;
     }
     self->loop->state->live_udp++;
-    err = uv_udp_open(udp, dup);
+    err = TA_FAULT_UV(UV_UDP_OPEN, uv_udp_open(udp, dup));
     if (err < 0) {
         close(dup);
     }

@@ -104,6 +104,23 @@ class _TestHandles:
         assert context["handle"] is h
         assert "source_traceback" not in context
 
+    def test_a_context_entered_elsewhere_is_reported_not_raised(self, loop):
+        # A loop run inside ctx.run(...) meets a callback scheduled with
+        # ctx itself: asyncio's Handle._run reports context.run()'s
+        # RuntimeError like any error of the callback, and the loop goes on.
+        seen = []
+        ctx = contextvars.copy_context()
+        h = self.Handle(seen.append, ("never",), loop, ctx)
+        ctx.run(h._run)
+        assert seen == []
+        (context,) = self.reported
+        assert isinstance(context["exception"], RuntimeError)
+        assert "is already entered" in str(context["exception"])
+        assert context["handle"] is h
+        assert context["message"].startswith("Exception in callback ")
+        h._run()  # once left, the context can be entered again
+        assert seen == ["never"]
+
     def test_error_report_carries_the_source_traceback(self, loop):
         def fails():
             raise ValueError
