@@ -92,12 +92,17 @@ async def received(loop, peer):
     return await asyncio.wait_for(loop.sock_recv(peer, 100), 5)
 
 
+async def until(condition, timeout=5):
+    """Let the loop run until condition() holds (at most `timeout` s)."""
+    async def poll():
+        while not condition():
+            await asyncio.sleep(0.005)
+    await asyncio.wait_for(poll(), timeout)
+
+
 async def closed(t, p):
     t.close()
-    for _ in range(100):
-        if p.lost:
-            break
-        await asyncio.sleep(0.01)
+    await until(lambda: p.lost)
     assert p.lost == [None]
 
 
@@ -150,11 +155,7 @@ def test_a_datagram_the_kernel_refuses_for_now_is_queued_and_sent(run):
             t.sendto(b"queued")
         assert t.get_write_buffer_size() == len(b"queued") + HEADER
         assert await received(loop, peer) == b"queued"
-        for _ in range(100):
-            if t.get_write_buffer_size() == 0:
-                break
-            await asyncio.sleep(0.01)
-        assert t.get_write_buffer_size() == 0
+        await until(lambda: t.get_write_buffer_size() == 0)
         await closed(t, p)
         peer.close()
         assert p.errors == [] and reported == []
@@ -188,10 +189,7 @@ def test_a_receive_whose_context_cannot_be_entered_is_reported(run):
         t, p, peer = await pair(loop)
         with inject("udp_recv_context_enter"):
             peer.send(b"lost")
-            for _ in range(100):
-                if reported:
-                    break
-                await asyncio.sleep(0.01)
+            await until(lambda: reported)
         (context,) = reported
         assert context["message"] == (
             "Exception in callback UDPTransport._read_ready()")
@@ -238,10 +236,7 @@ def test_a_sent_datagram_whose_context_fails_is_reported(run, monkeypatch):
                 t.sendto(site.encode())
             with inject(site):
                 assert await received(loop, peer) == site.encode()
-                for _ in range(100):
-                    if t.get_write_buffer_size() == 0:
-                        break
-                    await asyncio.sleep(0.01)
+                await until(lambda: t.get_write_buffer_size() == 0)
         (context,) = reported
         assert context["message"] == (
             "Exception in callback UDPTransport._sendto_ready()")
