@@ -441,13 +441,20 @@ cmd_check(int argc, char **argv)
     rc = prepare(argc, argv, &o, &s, &p);
     /* A run that warned (a path refused, a configuration file unread)
      * warns again: its output is never replayed or kept. */
-    record = record && rc == 0 && gen_warnings() == 0;
+    if (record && (rc != 0 || gen_warnings() != 0)) {
+        size_t nprobes;
+
+        gen_probes_free(gen_fslog_take(&nprobes), nprobes);
+        record = 0;
+    }
     if (record) {
         key = run_key(argc, argv, &s);
         if (replayed(&o, key, &runs, &status)) {
-            free(runs);
+            size_t nprobes;
+
+            gen_probes_free(gen_fslog_take(&nprobes), nprobes);
             fflush(stdout);
-            return status;
+            goto done;
         }
     }
     load_files(&o, &s, &p);
@@ -486,6 +493,7 @@ cmd_check(int argc, char **argv)
         gen_probes_free(probes, nprobes);
     }
     free(out);
+done:
     free(runs);
     if (!GEN_FREE_AT_EXIT)
         return status;
