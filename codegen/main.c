@@ -443,16 +443,20 @@ cmd_check(int argc, char **argv)
      * warns again: its output is never replayed or kept. */
     if (record && (rc != 0 || gen_warnings() != 0)) {
         size_t nprobes;
+        struct gen_probe *probes = gen_fslog_take(&nprobes);
 
-        gen_probes_free(gen_fslog_take(&nprobes), nprobes);
+        gen_probes_free(probes, nprobes);
         record = 0;
     }
     if (record) {
         key = run_key(argc, argv, &s);
         if (replayed(&o, key, &runs, &status)) {
             size_t nprobes;
+            struct gen_probe *probes = gen_fslog_take(&nprobes);
 
-            gen_probes_free(gen_fslog_take(&nprobes), nprobes);
+            /* (Two statements: the order of a call's arguments is
+             * unspecified, and nprobes is set by the call.) */
+            gen_probes_free(probes, nprobes);
             fflush(stdout);
             goto done;
         }
