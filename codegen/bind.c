@@ -472,6 +472,25 @@ done:
     return found;
 }
 
+/* Decorated as a pytest fixture (as is_fixture in index.c): only then is
+ * what it returns worth a binding, whose type the loader goes and finds. */
+static int
+fixture_like(const struct gen_func *fn)
+{
+    size_t i;
+
+    for (i = 0; i < fn->ndecos; i++) {
+        const char *d = fn->decos[i].name;
+        const char *last = d ? strrchr(d, '.') : NULL;
+
+        last = last ? last + 1 : d;
+        if (last != NULL && (strcmp(last, "fixture") == 0 ||
+                             strcmp(last, "trio_fixture") == 0))
+            return 1;
+    }
+    return 0;
+}
+
 /* `return Config(...)`: the value is bound to the name `return` (no
  * Python name can be that), which is what the function yields. */
 static void
@@ -761,7 +780,7 @@ gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
             gen_is(ts_node_named_child(last, 0), SYM_IDENTIFIER))
             fn->yields = gen_node_text(ts_node_named_child(last, 0), src);
         else if (gen_is(last, SYM_RETURN_STATEMENT) &&
-                 ts_node_named_child_count(last) == 1)
+                 ts_node_named_child_count(last) == 1 && fixture_like(fn))
             returned_call(fn, ts_node_named_child(last, 0), src,
                           ts_node_start_point(last).row + 1);
     }

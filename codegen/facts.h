@@ -170,7 +170,9 @@ struct gen_func {
     struct gen_bind *binds; /* for names its events use as receivers */
     size_t nbinds, capbinds;
     char *ret;    /* dotted return annotation, or NULL */
-    char *yields; /* the first name it yields (a fixture's value), or NULL */
+    char *yields; /* the first name it yields (a fixture's value), or NULL;
+                     "return" when it ends with `return C(...)`, bound in
+                     binds to C */
     /* Filled in by the index. */
     uint8_t boundary;            /* enum gen_shim of a boundary decorator */
     uint8_t acm;                 /* decorated with asynccontextmanager */

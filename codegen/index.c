@@ -908,9 +908,12 @@ through_argument(struct gen_project *p, const struct gen_file *f,
 static char *
 class_module_attr(struct gen_project *p, const char *name)
 {
-    const char *dot;
+    const char *dot = strchr(name, '.');
 
-    for (dot = strchr(name, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
+    /* mod.Class.x.rest at least: most names (mod.f) stop here. */
+    if (dot == NULL || strchr(dot + 1, '.') == NULL)
+        return NULL;
+    for (; dot != NULL; dot = strchr(dot + 1, '.')) {
         size_t nc = (size_t)(dot - name), na = strcspn(dot + 1, ".");
         char *cls = gen_xstrndup(name, nc), *k, *attr, *mod, *r;
         const struct gen_func *c = gen_find_func(p, cls, 0), *init;
