@@ -387,7 +387,11 @@ check_file(const struct gen_project *p, const struct gen_file *f,
 {
     size_t i, j;
 
-    if (f->syntax_error)
+    /* Not for a file whose bytes hold nothing to check (woken: parsed
+     * for its definitions, which depends on the other files), unless
+     * every file is parsed (--parse-all): like a dormant file's, its
+     * syntax is not what a lazy check checks. */
+    if (f->syntax_error && (!f->woken || !p->lazy))
         gen_report_add(r, f, f->err_line, f->err_col, "TA900",
                        "syntax error; definitions containing it are not "
                        "checked");

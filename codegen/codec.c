@@ -144,6 +144,12 @@ gen_facts_encode(const struct gen_file *f, struct gen_buf *b)
         put_u(b, (uint64_t)(c->func + 1));
         put_u(b, c->argkind);
     }
+    /* What the loader knows of a file it did not parse (load.c). */
+    put_u(b, f->dormant);
+    put_u(b, f->woken);
+    put_u(b, f->ncaps);
+    for (i = 0; i < f->ncaps; i++)
+        put_u(b, f->caps[i]);
 }
 
 /* ---- Reading ------------------------------------------------------------ */
@@ -304,6 +310,7 @@ clear_model(struct gen_file *f)
     f->explicit_ = keep.explicit_;
     f->io_error = keep.io_error;
     f->err = keep.err;
+    f->seq = keep.seq;
     f->src = keep.src;
     f->tree = keep.tree;
 }
@@ -376,6 +383,20 @@ gen_facts_decode(struct gen_file *f, const char *data, size_t n)
                        (c->arg == NULL) != (c->argkind == GEN_CTOR_UNKNOWN)))
             r.bad = 1;
     }
+    f->dormant = (uint8_t)get_u(&r, 1);
+    f->woken = (uint8_t)get_u(&r, 1);
+    f->caps = get_array(&r, sizeof(*f->caps), 1, &f->ncaps);
+    for (i = 0; i < f->ncaps && !r.bad; i++) {
+        f->caps[i] = get_u(&r, UINT64_MAX);
+        /* Sorted and unique, for the index's binary search. */
+        if (i > 0 && f->caps[i] <= f->caps[i - 1])
+            r.bad = 1;
+    }
+    /* A dormant file has no model (and was not woken). */
+    if (f->dormant &&
+        (f->woken || f->nfuncs || f->nimports || f->ncalls || f->nctors ||
+         f->nnoqa || f->syntax_error || f->pragma_dom))
+        r.bad = 1;
     if (r.bad || r.p != r.end) {
         clear_model(f);
         return -1;

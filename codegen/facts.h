@@ -238,6 +238,18 @@ struct gen_file {
      * that each file is read and parsed once; NULL otherwise. */
     char *src;
     TSTree *tree;
+    /* Filled in by the index and the loader, not facts of the file. */
+    /* Explicit but not parsed (yet): its bytes hold no word any rule
+     * looks for (load.c), so it is modelled only when resolution needs
+     * its definitions (gen_project_wake).  `caps` are the hashes of the
+     * capitalised words in it, sorted: what could be a constructor call
+     * of a project class (index.c). */
+    uint8_t dormant;
+    uint8_t woken;  /* was dormant: TA900 is not reported for it either */
+    uint8_t stages; /* GEN_STAGE_* the index has run on it */
+    uint64_t *caps;
+    size_t ncaps;
+    size_t seq; /* position in the project's files: first definition wins */
 };
 
 #endif /* GEN_FACTS_H */

@@ -1906,44 +1906,380 @@ interface_pass(struct gen_project *p)
     }
 }
 
+/* The per-file stages of the analysis, in order; each runs once per file
+ * (a file woken later runs the stages the others are through). */
+static void
+stage_decos(struct gen_project *p, struct gen_file *f)
+{
+    size_t j;
+
+    for (j = 0; j < f->nfuncs; j++) {
+        f->funcs[j].file = f;
+        classify_decorators(p, f, &f->funcs[j]);
+    }
+    f->stages |= GEN_STAGE_DECOS;
+}
+
+static void
+stage_events(struct gen_project *p, struct gen_file *f)
+{
+    size_t j;
+
+    f->stages |= GEN_STAGE_EVENTS;
+    for (j = 0; j < f->nfuncs; j++)
+        classify_events(p, f, &f->funcs[j]);
+    classify_calls(p, f);
+}
+
+static void
+stage_decide(struct gen_project *p, struct gen_file *f)
+{
+    int worlds, mode = -1;
+    const char *where = NULL;
+    size_t j;
+
+    f->stages |= GEN_STAGE_DECIDE;
+    worlds = module_worlds(p, f);
+    for (j = 0; j < f->nfuncs; j++) {
+        struct gen_func *fn = &f->funcs[j];
+
+        if (!(fn->flags & GEN_FN_ASYNC) || (fn->flags & GEN_FN_CLASS))
+            continue;
+        config_evidence(p, f, fn, &mode, &where);
+        module_evidence(f, fn, worlds);
+        decide(fn);
+    }
+}
+
+/* Run on every file not dormant (and not through it) the stage `s`. */
+static void
+run_stage(struct gen_project *p, unsigned s,
+          void (*fn)(struct gen_project *, struct gen_file *))
+{
+    size_t i;
+
+    p->stage |= s;
+    for (i = 0; i < p->nfiles; i++)
+        if (!p->files[i]->dormant && !(p->files[i]->stages & s))
+            fn(p, p->files[i]);
+}
+
+/* A file woken during the analysis: the stages already begun.  The ones
+ * that look at every file at once (constructor and caller typing, the
+ * interface and propagation passes) are not repeated; what a woken file
+ * could add to them is why it was woken first (wake_constructors). */
+static void
+catch_up(struct gen_project *p, struct gen_file *f)
+{
+    if ((p->stage & GEN_STAGE_DECOS) && !(f->stages & GEN_STAGE_DECOS))
+        stage_decos(p, f);
+    if ((p->stage & GEN_STAGE_EVENTS) && !(f->stages & GEN_STAGE_EVENTS))
+        stage_events(p, f);
+    if ((p->stage & GEN_STAGE_DECIDE) && !(f->stages & GEN_STAGE_DECIDE))
+        stage_decide(p, f);
+}
+
+static int
+has_hash(const uint64_t *h, size_t n, uint64_t x)
+{
+    size_t lo = 0, hi = n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (h[mid] == x)
+            return 1;
+        if (h[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Whether `name` is n or begins with n and a dot. */
+static int
+names_or_under(const char *name, const char *n)
+{
+    size_t k = strlen(n);
+
+    return name != NULL && strncmp(name, n, k) == 0 &&
+           (name[k] == '\0' || name[k] == '.');
+}
+
+/* The index of the `__init__` of the class at f->funcs[ci], or -1. */
+static long
+init_of(const struct gen_file *f, size_t ci)
+{
+    const char *q = f->funcs[ci].qualname;
+    size_t j, n = strlen(q);
+
+    for (j = ci + 1; j < f->nfuncs; j++) {
+        const char *g = f->funcs[j].qualname;
+
+        if (strncmp(g, q, n) == 0 && g[n] == '.' &&
+            strcmp(g + n + 1, "__init__") == 0)
+            return (long)j;
+    }
+    return -1;
+}
+
+/* What makes a class's constructor typing matter (wake_constructors). */
+struct ctor_rel {
+    struct gen_map classes; /* names of classes where it does */
+    struct gen_map coros;   /* names of the async functions parsed */
+};
+
+/* Whether the function at f->funcs[fi] reads the name `n` in a way the
+ * index follows: an event on it; a runner call on it that hands over
+ * what may be a coroutine function; a binding of it that is read so in
+ * turn; an argument of a constructor of a class in r->classes. */
+static int
+reads_name(const struct gen_file *f, size_t fi, const char *n,
+           const struct ctor_rel *r, int depth)
+{
+    const struct gen_func *fn = &f->funcs[fi];
+    size_t i;
+
+    for (i = 0; i < fn->nevents; i++)
+        if (names_or_under(fn->events[i].callee, n) ||
+            names_or_under(fn->events[i].arg, n))
+            return 1;
+    for (i = 0; depth < 4 && i < fn->nbinds; i++)
+        if (names_or_under(fn->binds[i].type, n) &&
+            strcmp(fn->binds[i].name, n) != 0 &&
+            reads_name(f, fi, fn->binds[i].name, r, depth + 1))
+            return 1;
+    for (i = 0; i < f->ncalls; i++)
+        if (f->calls[i].func == (long)fi && f->calls[i].arg != NULL &&
+            gen_map_get(&r->coros, last_of(f->calls[i].arg)) != NULL &&
+            (names_or_under(f->calls[i].arg, n) ||
+             names_or_under(f->calls[i].callee, n)))
+            return 1;
+    for (i = 0; i < f->nctors; i++)
+        if (f->ctors[i].func == (long)fi &&
+            names_or_under(f->ctors[i].arg, n) &&
+            gen_map_get(&r->classes, last_of(f->ctors[i].callee)) != NULL)
+            return 1;
+    return 0;
+}
+
+/* Whether typing the first parameter of the constructor at f->funcs[ii]
+ * can change anything: it has no annotation, and the constructor, or a
+ * method through a binding of it (`self.x = x`), reads it as the index
+ * follows (reads_name). */
+static int
+ctor_param_used(const struct gen_file *f, long ii, const struct ctor_rel *r)
+{
+    const struct gen_func *init = &f->funcs[ii];
+    size_t i, j;
+
+    if (init->nparams < 2 || init->params[1].name == NULL ||
+        (init->params[1].type != NULL && !init->params[1].resolved))
+        return 0;
+    if (reads_name(f, (size_t)ii, init->params[1].name, r, 0))
+        return 1;
+    for (i = 0; i < f->nfuncs; i++)
+        for (j = 0; j < f->funcs[i].nbinds; j++) {
+            const struct gen_bind *b = &f->funcs[i].binds[j];
+
+            if (b->kind == GEN_BIND_PARAM && b->site == ii &&
+                reads_name(f, i, b->name, r, 0))
+                return 1;
+        }
+    return 0;
+}
+
+/* Whether the class at f->funcs[ci] matters for constructor typing (see
+ * wake_constructors). */
+static int
+ctor_matters(const struct gen_file *f, size_t ci, const struct ctor_rel *r)
+{
+    const struct gen_map *rel = &r->classes;
+    const struct gen_func *fn = &f->funcs[ci];
+    long ii;
+    size_t k;
+
+    if (!(fn->flags & GEN_FN_CLASS) || fn->name[0] < 'A' || fn->name[0] > 'Z')
+        return 0;
+    ii = init_of(f, ci);
+    if (ii >= 0)
+        return ctor_param_used(f, ii, r);
+    /* Its constructor is a base's. */
+    for (k = 0; k < fn->nparams; k++)
+        if (fn->params[k].type != NULL &&
+            gen_map_get(rel, last_of(fn->params[k].type)) != NULL)
+            return 1;
+    return 0;
+}
+
+/* A class whose constructor typing matters, and the hashes of the top
+ * packages it can be imported from. */
+struct relcls {
+    const char *name; /* borrowed from the map */
+    uint64_t h;
+    uint64_t *tops;
+    size_t ntops, cap;
+};
+
+static void
+relcls_add_top(struct relcls *c, const struct gen_file *f)
+{
+    GEN_PUSH(c->tops, c->ntops, c->cap,
+             gen_hash(f->modname, strcspn(f->modname, ".")));
+}
+
+/* The top packages of the parsed modules a call of c may reach it
+ * through: those that define it (where it matters), and those that
+ * import it by name (`from .subprocess import Process`) from one of
+ * them, to a fixed point. */
+static void
+chain_tops(struct gen_project *p, struct relcls *c, const struct ctor_rel *r)
+{
+    struct gen_map mods = {0};
+    size_t i, j;
+    int grew = 1;
+
+    for (i = 0; i < p->nfiles; i++) {
+        const struct gen_file *f = p->files[i];
+
+        for (j = 0; j < f->nfuncs; j++)
+            if (strcmp(f->funcs[j].name, c->name) == 0 &&
+                gen_map_get(&mods, f->modname) == NULL &&
+                ctor_matters(f, j, r)) {
+                gen_map_put(&mods, f->modname, (void *)1);
+                relcls_add_top(c, f);
+            }
+    }
+    while (grew) {
+        grew = 0;
+        for (i = 0; i < p->nfiles; i++) {
+            const struct gen_file *f = p->files[i];
+
+            for (j = 0; j < f->nimports; j++) {
+                const struct gen_import *im = &f->imports[j];
+                char *mod;
+
+                if (im->name == NULL || strcmp(im->name, c->name) != 0 ||
+                    gen_map_get(&mods, f->modname) != NULL)
+                    continue;
+                mod = gen_import_module(f, im);
+                if (mod != NULL && gen_map_get(&mods, mod) != NULL) {
+                    gen_map_put(&mods, f->modname, (void *)1);
+                    relcls_add_top(c, f);
+                    grew = 1;
+                }
+                free(mod);
+            }
+        }
+    }
+    gen_map_free(&mods);
+}
+
+/* Whether the dormant file f may call the class c: it names it (as a
+ * capitalised word), and it can reach a module that defines or imports
+ * it: one of its package (a relative import), or one whose top package
+ * it names on a line with `import`.  A module that only re-exports c
+ * imports it by name, so the modules on the way all count. */
+static int
+may_construct(const struct gen_file *f, const struct relcls *c)
+{
+    size_t i, n = strcspn(f->modname, ".");
+    uint64_t own = gen_hash(f->modname, n);
+
+    if (!has_hash(f->caps, f->ncaps, c->h))
+        return 0;
+    for (i = 0; i < c->ntops; i++)
+        if (c->tops[i] == own || has_hash(f->caps, f->ncaps, c->tops[i]))
+            return 1;
+    return 0;
+}
+
+/* Wake the dormant files that may construct a class whose constructor
+ * typing matters: type_params_from_ctors counts every call the project
+ * makes, and a call in a file nobody imports is found only this way.
+ * Such a class is one of a parsed file whose __init__'s first parameter
+ * is read as the index follows, or one that inherits such an __init__;
+ * a dormant file is woken when it holds one of their names as a
+ * capitalised word, and what it defines may add names, until none is
+ * left.  The classes of files still dormant cannot matter: only code of
+ * their own file reads their constructors' parameters, it has no
+ * coroutine and no runner, and a constructor call it makes of a class
+ * that matters woke it. */
+static void
+wake_constructors(struct gen_project *p)
+{
+    struct ctor_rel r = {{0}, {0}};
+    struct gen_map *rel = &r.classes;
+
+    for (;;) {
+        struct relcls *cls = NULL;
+        size_t ncls = 0, capcls = 0, i, j, k, woke = 0;
+        int grew = 1;
+
+        for (i = 0; i < p->nfiles; i++)
+            for (j = 0; j < p->files[i]->nfuncs; j++)
+                if ((p->files[i]->funcs[j].flags &
+                     (GEN_FN_ASYNC | GEN_FN_CLASS)) == GEN_FN_ASYNC)
+                    gen_map_put(&r.coros, p->files[i]->funcs[j].name,
+                                (void *)1);
+        while (grew) {
+            grew = 0;
+            for (i = 0; i < p->nfiles; i++) {
+                const struct gen_file *f = p->files[i];
+
+                for (j = 0; j < f->nfuncs; j++)
+                    if (gen_map_get(rel, f->funcs[j].name) == NULL &&
+                        ctor_matters(f, j, &r)) {
+                        gen_map_put(rel, f->funcs[j].name, (void *)1);
+                        grew = 1;
+                    }
+            }
+        }
+        for (i = 0; i < rel->cap; i++)
+            if (rel->keys[i] != NULL) {
+                struct relcls c = {0};
+
+                c.name = rel->keys[i];
+                c.h = rel->hashes[i];
+                GEN_PUSH(cls, ncls, capcls, c);
+            }
+        /* Where each can be imported from: the modules that define it
+         * (where it matters), and those that import it by name from one
+         * of them, and so on. */
+        for (k = 0; k < ncls; k++)
+            chain_tops(p, &cls[k], &r);
+        for (i = 0; i < p->nfiles; i++) {
+            struct gen_file *f = p->files[i];
+
+            for (k = 0; f->dormant && k < ncls; k++)
+                if (may_construct(f, &cls[k])) {
+                    gen_project_wake(p, f);
+                    woke++;
+                }
+        }
+        for (k = 0; k < ncls; k++)
+            free(cls[k].tops);
+        free(cls);
+        if (woke == 0)
+            break;
+    }
+    gen_map_free(&r.classes);
+    gen_map_free(&r.coros);
+}
+
 void
 gen_project_analyse(struct gen_project *p)
 {
-    size_t i, j;
-
+    p->catch_up = catch_up;
     gen_project_load_imported(p);
-    for (i = 0; i < p->nfiles; i++) {
-        struct gen_file *f = p->files[i];
-
-        for (j = 0; j < f->nfuncs; j++) {
-            f->funcs[j].file = f;
-            classify_decorators(p, f, &f->funcs[j]);
-        }
-    }
+    if (p->lazy)
+        wake_constructors(p);
+    run_stage(p, GEN_STAGE_DECOS, stage_decos);
     type_params_from_callers(p);
     type_params_from_ctors(p);
-    for (i = 0; i < p->nfiles; i++) {
-        struct gen_file *f = p->files[i];
-
-        for (j = 0; j < f->nfuncs; j++)
-            classify_events(p, f, &f->funcs[j]);
-        classify_calls(p, f);
-    }
-    for (i = 0; i < p->nfiles; i++) {
-        struct gen_file *f = p->files[i];
-        int worlds = module_worlds(p, f), mode = -1;
-        const char *where = NULL;
-
-        for (j = 0; j < f->nfuncs; j++) {
-            struct gen_func *fn = &f->funcs[j];
-
-            if (!(fn->flags & GEN_FN_ASYNC) || (fn->flags & GEN_FN_CLASS))
-                continue;
-            config_evidence(p, f, fn, &mode, &where);
-            module_evidence(f, fn, worlds);
-            decide(fn);
-        }
-    }
+    run_stage(p, GEN_STAGE_EVENTS, stage_events);
+    run_stage(p, GEN_STAGE_DECIDE, stage_decide);
     interface_pass(p);
     propagate(p);
 }

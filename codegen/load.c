@@ -8,6 +8,7 @@
 
 #include "cache.h"
 #include "libs.h"
+#include "model.h"
 #include "resolve.h"
 #include "util.h"
 
@@ -22,6 +23,142 @@ struct load_job {
     size_t n;
     atomic_size_t next;
 };
+
+/* ---- Files with nothing to check ----------------------------------------
+ *
+ * Most files of a large tree have no async code: parsing them is most of
+ * a cold run and finds nothing.  In a lazy check (p->lazy) an explicit
+ * file is parsed only if its bytes hold one of the words below; the
+ * others stay dormant, and are parsed when resolution needs their
+ * definitions (gen_project_wake) or when they may construct a project
+ * class (index.c).  A dormant file can give no finding of its own: it has
+ * no coroutine, so no event; no boundary decorator, runner or scheduler
+ * call, pragma or pytest mark, since each of those is spelled with one of
+ * these words; and its syntax is not checked (TA900 needs the parse). */
+
+/* Matched as whole words: the keywords of coroutines. */
+static const char *const live_words[] = {"async", "await"};
+
+/* Matched anywhere: library and runtime names (trio covers the shims and
+ * trio_asyncio, asyncio its runners and asynccontextmanager's cousins),
+ * the runners and schedulers model.c records by their method name alone,
+ * the runtime's legacy shims, and pytest's module marks. */
+static const char *const live_bytes[] = {
+    "trio",
+    "asyncio",
+    "start_soon",
+    "create_task",
+    "ensure_future",
+    "gather",
+    "call_soon",
+    "call_later",
+    "call_at",
+    "wait_for",
+    "shield",
+    "run_until_complete",
+    "run_aio",
+    "run_coroutine",
+    "run_future",
+    "spawn_system_task",
+    "start_guest_run",
+    "pytestmark",
+};
+
+static int
+ident_char(unsigned char c)
+{
+    return c == '_' || (c >= '0' && c <= '9') ||
+           ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80;
+}
+
+static int
+has_word(const char *src, size_t len, const char *w)
+{
+    size_t n = strlen(w);
+    const char *at = src, *end = src + len;
+
+    while ((at = memmem(at, (size_t)(end - at), w, n)) != NULL) {
+        if ((at == src || !ident_char((unsigned char)at[-1])) &&
+            (at + n == end || !ident_char((unsigned char)at[n])))
+            return 1;
+        at += n;
+    }
+    return 0;
+}
+
+/* Whether a file with these bytes has anything a rule looks at. */
+static int
+live_file(const struct gen_project *p, const struct gen_file *f,
+          const char *src, size_t len)
+{
+    const char *base = strrchr(f->path, '/');
+    size_t i;
+
+    base = base ? base + 1 : f->path;
+    /* Fixtures are found by place, not by import; a module without a name
+     * is found by no import either, and its definitions are keys of
+     * their own (resolve.c). */
+    if (strcmp(base, "conftest.py") == 0 || f->modname[0] == '\0')
+        return 1;
+    for (i = 0; i < sizeof(live_words) / sizeof(live_words[0]); i++)
+        if (has_word(src, len, live_words[i]))
+            return 1;
+    for (i = 0; i < sizeof(live_bytes) / sizeof(live_bytes[0]); i++)
+        if (memmem(src, len, live_bytes[i], strlen(live_bytes[i])) != NULL)
+            return 1;
+    return p->runtime != NULL &&
+           memmem(src, len, p->runtime, strlen(p->runtime)) != NULL;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+/* The hashes of the words of src that are capitalised or on a line with
+ * the word `import`, sorted and unique: all a dormant file keeps, to
+ * tell whether it may call a project class (index.c): whether it names
+ * the class, and a package it may import it from.  Only the text decides
+ * them, so the cache can keep them. */
+static void
+cap_words(struct gen_file *f, const char *src, size_t len)
+{
+    const char *s = src, *end = src + len;
+    uint64_t *h = NULL;
+    size_t n = 0, cap = 0, i, k;
+
+    while (s < end) {
+        const char *eol = memchr(s, '\n', (size_t)(end - s));
+        int all;
+
+        eol = eol ? eol : end;
+        all = has_word(s, (size_t)(eol - s), "import");
+        while (s < eol) {
+            const char *w;
+
+            if (!ident_char((unsigned char)*s)) {
+                s++;
+                continue;
+            }
+            w = s;
+            while (s < eol && ident_char((unsigned char)*s))
+                s++;
+            if (all || (*w >= 'A' && *w <= 'Z'))
+                GEN_PUSH(h, n, cap, gen_hash(w, (size_t)(s - w)));
+        }
+        s = eol + 1;
+    }
+    if (n > 1)
+        qsort(h, n, sizeof(*h), cmp_u64);
+    for (i = k = 0; i < n; i++)
+        if (k == 0 || h[k - 1] != h[i])
+            h[k++] = h[i];
+    f->caps = h;
+    f->ncaps = k;
+}
 
 /* Whether any decorator of f is spelled like a boundary decorator (its
  * last name component); decided properly later, after name resolution. */
@@ -44,6 +181,20 @@ maybe_marked(const struct gen_file *f)
     return 0;
 }
 
+/* Whether facts the cache served will do: not a dormant file's when
+ * every file is parsed (then they are dropped, and it is parsed). */
+static int
+usable(const struct gen_project *p, struct gen_file *f)
+{
+    if (!f->dormant || p->lazy)
+        return 1;
+    f->dormant = 0;
+    free(f->caps);
+    f->caps = NULL;
+    f->ncaps = 0;
+    return 0;
+}
+
 static void
 load_one(struct gen_project *p, struct gen_modeler *m, struct gen_file *f)
 {
@@ -53,7 +204,7 @@ load_one(struct gen_project *p, struct gen_modeler *m, struct gen_file *f)
 
     /* A file the cache knows by its stat() is not even read. */
     if (p->cache != NULL && !p->parse_only && !p->keep_sources &&
-        gen_cache_by_stat(p->cache, f, &st))
+        gen_cache_by_stat(p->cache, f, &st) && usable(p, f))
         return;
     src = gen_read_file_st(f->path, &len, &st);
 
@@ -82,10 +233,27 @@ load_one(struct gen_project *p, struct gen_modeler *m, struct gen_file *f)
             ts_tree_delete(tree);
     }
     else if (p->cache == NULL) {
-        gen_model_build(m, f, src, len, NULL);
+        if (p->lazy && !live_file(p, f, src, len)) {
+            f->dormant = 1;
+            cap_words(f, src, len);
+        }
+        else {
+            gen_model_build(m, f, src, len, NULL);
+        }
     }
-    else if (!gen_cache_get(p->cache, f, src, len, &st)) {
-        gen_model_build(m, f, src, len, NULL);
+    else if (!gen_cache_get(p->cache, f, src, len, &st) || !usable(p, f)) {
+        /* What the cache stores does not depend on the mode: whether the
+         * bytes hold anything to check is always recorded. */
+        int live = live_file(p, f, src, len);
+
+        if (p->lazy && !live) {
+            f->dormant = 1;
+            cap_words(f, src, len);
+        }
+        else {
+            gen_model_build(m, f, src, len, NULL);
+            f->woken = (uint8_t)!live;
+        }
         gen_cache_put(p->cache, f, src, len, &st);
     }
     free(src);
@@ -122,6 +290,7 @@ gen_project_load(struct gen_project *p, char **paths, size_t n, int explicit_)
 
         f->path = gen_xstrdup(paths[i]);
         f->explicit_ = (uint8_t)explicit_;
+        f->seq = p->nfiles;
         gen_scan_module(p->scan, f->path, &f->modname, &f->root, &is_init);
         f->is_init = (uint8_t)is_init;
         GEN_PUSH(p->files, p->nfiles, p->cap, f);
@@ -335,11 +504,42 @@ want_for_file(struct gen_project *p, const struct gen_file *f,
     }
 }
 
+/* Register f's definitions in by_fqn, keeping "the first definition of
+ * a name wins" in the order of p->files even when f is registered late
+ * (woken, after files that come after it). */
+static void
+register_defs(struct gen_project *p, struct gen_file *f, int late,
+              struct gen_buf *key)
+{
+    size_t j, stem;
+
+    /* modname.qualname, built in one buffer: this runs for every
+     * definition of every file, warm runs included. */
+    key->len = 0;
+    gen_buf_puts(key, f->modname);
+    if (f->modname[0])
+        gen_buf_puts(key, ".");
+    stem = key->len;
+    for (j = 0; j < f->nfuncs; j++) {
+        struct gen_func *fn = &f->funcs[j], *had;
+
+        fn->file = f;
+        key->len = stem;
+        gen_buf_puts(key, fn->qualname);
+        if (gen_map_add(&p->by_fqn, key->data, key->len, fn) || !late)
+            continue;
+        had = gen_map_getn(&p->by_fqn, key->data, key->len);
+        if (had->file != NULL && had->file->seq > f->seq)
+            gen_map_put(&p->by_fqn, key->data, fn);
+    }
+    key->len = 0;
+}
+
 static void
 register_files(struct gen_project *p, size_t from)
 {
     struct gen_buf key = {0};
-    size_t i, j, stem, ndefs = 0;
+    size_t i, ndefs = 0;
 
     for (i = from; i < p->nfiles; i++)
         ndefs += p->files[i]->nfuncs;
@@ -350,41 +550,40 @@ register_files(struct gen_project *p, size_t from)
 
         if (f->io_error)
             continue;
-        gen_map_add(&p->by_module, f->modname, strlen(f->modname), f);
-        if (f->nfuncs == 0)
-            continue;
-        /* modname.qualname, built in one buffer: this runs for every
-         * definition of every file, warm runs included. */
-        gen_buf_puts(&key, f->modname);
-        if (f->modname[0])
-            gen_buf_puts(&key, ".");
-        stem = key.len;
-        for (j = 0; j < f->nfuncs; j++) {
-            struct gen_func *fn = &f->funcs[j];
-
-            key.len = stem;
-            gen_buf_puts(&key, fn->qualname);
-            /* The first definition of a name wins. */
-            gen_map_add(&p->by_fqn, key.data, key.len, fn);
-        }
-        key.len = 0;
+        /* A second file of the same module name adds the definitions the
+         * first lacks, and no import reaches it to wake it: parse it. */
+        if (!gen_map_add(&p->by_module, f->modname, strlen(f->modname), f) &&
+            f->dormant)
+            gen_project_wake(p, f);
+        if (f->nfuncs > 0)
+            register_defs(p, f, 0, &key);
     }
     gen_buf_free(&key);
 }
 
-void
-gen_project_load_imported(struct gen_project *p)
+/* Load what the files from[0:n] need, for LOAD_ROUNDS rounds of "the
+ * project modules the loaded ones import"; the files loaded are appended
+ * to p->files from index *first on. */
+static void
+load_rounds(struct gen_project *p, struct gen_file **from, size_t nfrom)
 {
-    struct gen_map queued = {0};
-    size_t from = 0, round;
+    size_t round, i;
+    struct gen_file **cur = from;
+    size_t ncur = nfrom;
 
-    register_files(p, 0);
     for (round = 0; round < LOAD_ROUNDS; round++) {
         char **paths = NULL;
-        size_t n = 0, cap = 0, i, end = p->nfiles;
+        size_t n = 0, cap = 0, end = p->nfiles;
 
-        for (i = from; i < end; i++)
-            want_for_file(p, p->files[i], &queued, &paths, &n, &cap);
+        for (i = 0; i < ncur; i++) {
+            if (cur[i]->dormant) {
+                /* The conftest.py files around it, as if it were read. */
+                if (cur[i]->root != NULL)
+                    want_conftests(p, cur[i], &p->queued, &paths, &n, &cap);
+                continue;
+            }
+            want_for_file(p, cur[i], &p->queued, &paths, &n, &cap);
+        }
         if (n > 0) {
             gen_project_load(p, paths, n, 0);
             register_files(p, end);
@@ -394,7 +593,58 @@ gen_project_load_imported(struct gen_project *p)
         free(paths);
         if (n == 0)
             break;
-        from = end;
+        cur = p->files + end;
+        ncur = p->nfiles - end;
     }
-    gen_map_free(&queued);
+}
+
+void
+gen_project_load_imported(struct gen_project *p)
+{
+    register_files(p, 0);
+    load_rounds(p, p->files, p->nfiles);
+}
+
+void
+gen_project_wake(const struct gen_project *cp, struct gen_file *f)
+{
+    /* Resolution is read-only to its callers: waking a file fills in
+     * facts it would have had from the start. */
+    struct gen_project *p = (struct gen_project *)cp;
+    struct gen_buf key = {0};
+    size_t len = 0, end, i;
+    struct stat st;
+    char *src;
+
+    if (!f->dormant)
+        return;
+    f->dormant = 0;
+    free(f->caps);
+    f->caps = NULL;
+    f->ncaps = 0;
+    src = gen_read_file_st(f->path, &len, &st);
+    if (src == NULL) {
+        f->io_error = 1;
+        f->err = errno;
+        return;
+    }
+    if (p->lazy_m == NULL)
+        p->lazy_m = gen_modeler_new();
+    gen_model_build(p->lazy_m, f, src, len, NULL);
+    /* Its bytes held nothing to check when it was read first (unless it
+     * changed since). */
+    f->woken = (uint8_t)!live_file(p, f, src, len);
+    /* The next run serves it parsed, and still woken. */
+    if (p->cache != NULL)
+        gen_cache_put(p->cache, f, src, len, &st);
+    free(src);
+    register_defs(p, f, 1, &key);
+    gen_buf_free(&key);
+    end = p->nfiles;
+    load_rounds(p, &f, 1);
+    if (p->catch_up != NULL) {
+        p->catch_up(p, f);
+        for (i = end; i < p->nfiles; i++)
+            p->catch_up(p, p->files[i]);
+    }
 }

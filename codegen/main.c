@@ -53,6 +53,7 @@ struct opts {
     size_t nselect, nignore, nexclude, capsel, capign, capexc;
     int format, exit_zero, statistics, jobs, check, diff, quiet;
     int no_cache, verbose, use_cache; /* use_cache: the command reads it */
+    int parse_all;
     const char *cache_dir;
     int line_length; /* 0: the project's black setting, else 88 */
     const char *out, *runtime;
@@ -75,6 +76,9 @@ usage(FILE *f)
             "  --output-format=FMT  text (default), json, sarif, github\n"
             "  --exit-zero          exit 0 even if there are findings\n"
             "  --statistics         print a count per code\n"
+            "  --parse-all          also parse the files with no async code\n"
+            "                       (skipped by default: nothing in them to\n"
+            "                       check), so that TA900 covers them too\n"
             "gen options:\n"
             "  -o, --output=DIR     where adapter modules are written\n"
             "  --check              exit 1 if any adapter would change\n"
@@ -137,6 +141,7 @@ enum {
     OPT_LINE_LENGTH,
     OPT_NO_CACHE,
     OPT_CACHE_DIR,
+    OPT_PARSE_ALL,
 };
 
 static const struct option long_opts[] = {
@@ -153,6 +158,7 @@ static const struct option long_opts[] = {
     {"line-length", required_argument, NULL, OPT_LINE_LENGTH},
     {"no-cache", no_argument, NULL, OPT_NO_CACHE},
     {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+    {"parse-all", no_argument, NULL, OPT_PARSE_ALL},
     {"verbose", no_argument, NULL, 'v'},
     {"output", required_argument, NULL, 'o'},
     {"jobs", required_argument, NULL, 'j'},
@@ -227,6 +233,9 @@ parse_opts(int argc, char **argv, struct opts *o)
             break;
         case OPT_NO_CACHE:
             o->no_cache = 1;
+            break;
+        case OPT_PARSE_ALL:
+            o->parse_all = 1;
             break;
         case OPT_CACHE_DIR:
             if (optarg[0] == '\0') {
@@ -461,8 +470,19 @@ cmd_check(int argc, char **argv)
             goto done;
         }
     }
+    p.lazy = !o.parse_all;
     load_files(&o, &s, &p);
     gen_project_analyse(&p);
+    if (o.verbose && p.lazy) {
+        size_t i, n = 0;
+
+        for (i = 0; i < p.nfiles; i++)
+            n += p.files[i]->dormant;
+        fprintf(stderr,
+                "trioaio-gen: %zu of %zu files not parsed (no async code, "
+                "nothing they define needed)\n",
+                n, p.nfiles);
+    }
     cache_done(&o, &p, &nfiles);
     r.select = o.select;
     r.nselect = o.nselect;

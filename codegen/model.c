@@ -1142,6 +1142,7 @@ gen_file_free(struct gen_file *f)
     for (i = 0; i < f->nnoqa; i++)
         free(f->noqa[i].codes);
     free(f->noqa);
+    free(f->caps);
     free(f->src);
     if (f->tree != NULL)
         ts_tree_delete(f->tree);

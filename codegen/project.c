@@ -17,6 +17,10 @@ gen_project_free(struct gen_project *p)
     gen_map_free(&p->by_module);
     gen_map_free(&p->by_fqn);
     gen_map_free(&p->tops);
+    gen_map_free(&p->queued);
+    if (p->lazy_m != NULL)
+        gen_modeler_delete(p->lazy_m);
+    p->lazy_m = NULL;
     p->files = NULL;
     p->nfiles = p->cap = 0;
 }

@@ -14,6 +14,7 @@
 
 struct gen_cache;
 struct gen_config;
+struct gen_modeler;
 
 enum gen_shim {
     GEN_SHIM_NONE = 0,
@@ -41,7 +42,31 @@ struct gen_project {
     int threads;
     int parse_only;   /* benchmark floor: parse, build nothing */
     int keep_sources; /* gen: keep source and tree of marked files */
+    /* check: explicit files whose bytes hold none of the words any rule
+     * looks for stay dormant until resolution needs them (load.c). */
+    int lazy;
+    struct gen_modeler *lazy_m; /* owned: models files woken on demand */
+    struct gen_map queued;      /* modules looked for under a root */
+    /* Set by the index: brings a file woken during the analysis up to
+     * the stages the other files have been through. */
+    void (*catch_up)(struct gen_project *p, struct gen_file *f);
+    unsigned stage; /* GEN_STAGE_* the analysis has begun */
 };
+
+/* The index stages a file has been through (gen_file.stages). */
+enum {
+    GEN_STAGE_DECOS = 1 << 0,  /* decorators classified */
+    GEN_STAGE_EVENTS = 1 << 1, /* events and runner calls classified */
+    GEN_STAGE_DECIDE = 1 << 2, /* its async functions have a domain */
+};
+
+/* Model a dormant file now (no-op for the others), with the project
+ * modules it needs, as if it had been loaded from the start; the
+ * project's maps and the index's stages are brought up to date.  Takes
+ * a const project because resolution, which is logically read-only,
+ * calls it: what the file holds is what it would have held all along. */
+void
+gen_project_wake(const struct gen_project *p, struct gen_file *f);
 
 void
 gen_project_free(struct gen_project *p);

@@ -223,6 +223,8 @@ gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
             continue;
         mod = gen_import_module(f, im);
         g = mod ? gen_map_get(&p->by_module, mod) : NULL;
+        if (g != NULL)
+            gen_project_wake(p, (struct gen_file *)g);
         if (g != NULL && top_level_def(p, g, dotted, n) != NULL) {
             char *r = gen_xasprintf("%s.%s", mod, dotted);
 
@@ -236,11 +238,33 @@ gen_project_resolve(const struct gen_project *p, const struct gen_file *f,
 
 /* The project function or class a resolved name denotes, following
  * re-exports such as `from .impl import fetch` in a package. */
+/* Wake the dormant modules whose definitions could be `fqn`: each module
+ * named by a dotted prefix of it, since by_fqn's keys are modname.qualname
+ * (the package a.b's class c.d and the module a.b.c's d are both a.b.c.d,
+ * and the first file in the project's order wins). */
+static void
+wake_prefixes(const struct gen_project *p, const char *fqn)
+{
+    const char *dot;
+
+    for (dot = strchr(fqn, '.'); dot != NULL; dot = strchr(dot + 1, '.')) {
+        struct gen_file *f =
+            gen_map_getn(&p->by_module, fqn, (size_t)(dot - fqn));
+
+        if (f != NULL && f->dormant)
+            gen_project_wake(p, f);
+    }
+}
+
 const struct gen_func *
 gen_find_func(const struct gen_project *p, const char *fqn, int depth)
 {
-    const struct gen_func *fn = gen_map_get(&p->by_fqn, fqn);
+    const struct gen_func *fn;
     const char *dot;
+
+    if (p->lazy)
+        wake_prefixes(p, fqn);
+    fn = gen_map_get(&p->by_fqn, fqn);
 
     if (fn != NULL || depth > RESOLVE_DEPTH)
         return fn;

@@ -272,11 +272,18 @@ def s(text):
 
 
 def facts(nbytes, imports=b"\0", funcs=b"\0", noqa=b"\0", calls=b"\0",
-          ctors=b"\0", head=None):
+          ctors=b"\0", head=None, loader=b"\0\0\0"):
     """One file's facts as codec.c encodes them: syntax error, its line
-    and column, size, pragma domain and line, then the five arrays."""
+    and column, size, pragma domain and line, then the five arrays, and
+    what the loader knows of it: dormant (not parsed), woken (parsed only
+    for its definitions) and the hashes of its capitalised words."""
     head = head if head is not None else b"\0\0\0" + uleb(nbytes) + b"\0\0"
-    return head + imports + funcs + noqa + calls + ctors
+    return head + imports + funcs + noqa + calls + ctors + loader
+
+
+# An empty file has nothing to check: it is not parsed (load.c), and its
+# facts say so.
+DORMANT = b"\1\0\0"
 
 
 def func(name=b"f", events=b"\0"):
@@ -302,12 +309,16 @@ BAD_FACTS = {
                                       s(None) + b"\1\0\0\0"),
     "constructor argument unnamed": facts(0, ctors=b"\1" + s(b"C") +
                                           s(None) + b"\1\0\1"),
+    "dormant and woken": facts(0, loader=b"\1\1\0"),
+    "dormant with a model": facts(0, funcs=b"\1" + func(), loader=DORMANT),
+    "words out of order": facts(0, loader=b"\1\0\2\5\3"),
+    "word twice": facts(0, loader=b"\1\0\2\5\5"),
 }
 
 
 def test_good_facts_template_decodes(tmp_path):
     """The template BAD_FACTS damages is itself good: an empty file's
-    facts, served from the cache."""
+    facts (dormant: nothing in it to parse), served from the cache."""
     tree = tmp_path / "proj"
     tree.mkdir()
     (tree / "empty.py").write_text("")
@@ -317,7 +328,7 @@ def test_good_facts_template_decodes(tmp_path):
     path = stats(check(tree, cache))["pack"]
     with open(path, "rb") as f:
         pack = Pack(f.read())
-    assert [e[3] for e in pack.entries] == [facts(0)]
+    assert [e[3] for e in pack.entries] == [facts(0, loader=DORMANT)]
     pack.entries[0][3] = facts(
         0, imports=b"\1" + s(b"trio") + s(b"trio") + s(None) + b"\0",
         funcs=b"\1" + func(b"g"),

@@ -139,11 +139,19 @@ def test_syntax_error_never_crashes(tmp_path):
                "async with", "import asyncio\n" + "x = (\n" * 200]
     for i, s in enumerate(samples):
         (tmp_path / f"s{i}.py").write_text(s, encoding="latin-1")
-    proc = run_gen("check", tmp_path)
+    proc = run_gen("check", "--parse-all", tmp_path)
     assert proc.returncode == 1, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == len(samples)
     assert all(": TA900 syntax error" in line for line in lines)
+    # By default only the files with something to check are parsed.
+    proc = run_gen("check", tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert sorted(line.split(":")[0].rsplit("/", 1)[1]
+                  for line in proc.stdout.splitlines()) == \
+        ["s1.py", "s4.py", "s7.py", "s8.py"]
+    assert all(": TA900 syntax error" in line
+               for line in proc.stdout.splitlines())
 
 
 def test_fixtures_single_file_matches_full_run():

@@ -1,0 +1,5 @@
+import asyncio
+
+
+async def fetch():
+    await asyncio.sleep(0)
