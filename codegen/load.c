@@ -27,8 +27,9 @@ struct load_job {
 /* ---- Files with nothing to check ----------------------------------------
  *
  * Most files of a large tree have no async code: parsing them is most of
- * a cold run and finds nothing.  In a lazy check (p->lazy) an explicit
- * file is parsed only if its bytes hold one of the words below; the
+ * a cold run and finds nothing.  In a lazy check (p->lazy) a file is
+ * parsed only if its bytes hold one of the words below, or `async` or
+ * `await` outside strings and comments; the
  * others stay dormant, and are parsed when resolution needs their
  * definitions (gen_project_wake) or when they may construct a project
  * class (index.c).  A dormant file can give no finding of its own: it has
@@ -36,32 +37,15 @@ struct load_job {
  * call, pragma or pytest mark, since each of those is spelled with one of
  * these words; and its syntax is not checked (TA900 needs the parse). */
 
-/* Matched as whole words: the keywords of coroutines. */
-static const char *const live_words[] = {"async", "await"};
-
-/* Matched anywhere: library and runtime names (trio covers the shims and
- * trio_asyncio, asyncio its runners and asynccontextmanager's cousins),
- * the runners and schedulers model.c records by their method name alone,
- * the runtime's legacy shims, and pytest's module marks. */
+/* Matched anywhere: library and runtime names (trio also covers the
+ * shims, trioaio and trio_asyncio, and string annotations and dispatch
+ * literals spell them), the runners and schedulers the index takes by
+ * their method name alone or through a receiver's type, and pytest's
+ * module marks.  Other runners are only runners as trio.* or asyncio.*,
+ * which the names cover. */
 static const char *const live_bytes[] = {
-    "trio",
-    "asyncio",
-    "start_soon",
-    "create_task",
-    "ensure_future",
-    "gather",
-    "call_soon",
-    "call_later",
-    "call_at",
-    "wait_for",
-    "shield",
-    "run_until_complete",
-    "run_aio",
-    "run_coroutine",
-    "run_future",
-    "spawn_system_task",
-    "start_guest_run",
-    "pytestmark",
+    "trio",       "asyncio", "start_soon",         "create_task", "call_soon",
+    "call_later", "call_at", "run_until_complete", "pytestmark",
 };
 
 static int
@@ -86,6 +70,69 @@ has_word(const char *src, size_t len, const char *w)
     return 0;
 }
 
+/* Skip the string literal whose opening quote is at s (a prefix before
+ * it does not matter: a backslash escapes the next character in every
+ * kind); returns where it ends, or NULL if it does not end. */
+static const char *
+skip_string(const char *s, const char *end)
+{
+    char q = *s;
+    int triple = end - s >= 3 && s[1] == q && s[2] == q;
+
+    s += triple ? 3 : 1;
+    while (s < end) {
+        if (*s == '\\') {
+            s += 2;
+            continue;
+        }
+        if (*s == q && (!triple || (end - s >= 3 && s[1] == q && s[2] == q)))
+            return s + (triple ? 3 : 1);
+        /* A one-line string ends at the line at the latest. */
+        if (*s == '\n' && !triple)
+            return s;
+        s++;
+    }
+    return triple ? NULL : end;
+}
+
+/* Whether `async` or `await` is a word of src outside comments and string
+ * literals: a docstring or a comment that mentions them is no coroutine.
+ * Conservative: a string that does not end counts as code, and a 3.12
+ * f-string that nests its own quotes only makes more of it code. */
+static int
+coroutine_word(const char *src, size_t len)
+{
+    const char *s = src, *end = src + len;
+
+    while (s < end) {
+        unsigned char c = (unsigned char)*s;
+
+        if (c == '#') {
+            const char *eol = memchr(s, '\n', (size_t)(end - s));
+
+            s = eol ? eol : end;
+        }
+        else if (c == '"' || c == '\'') {
+            s = skip_string(s, end);
+            if (s == NULL)
+                return 1;
+        }
+        else if (ident_char(c)) {
+            const char *w = s;
+
+            while (s < end && ident_char((unsigned char)*s))
+                s++;
+            if (s - w == 5 &&
+                (memcmp(w, "async", 5) == 0 || memcmp(w, "await", 5) == 0))
+                return 1;
+        }
+        else {
+            s++;
+        }
+    }
+    return 0;
+}
+
 /* Whether a file with these bytes has anything a rule looks at. */
 static int
 live_file(const struct gen_project *p, const struct gen_file *f,
@@ -100,14 +147,16 @@ live_file(const struct gen_project *p, const struct gen_file *f,
      * their own (resolve.c). */
     if (strcmp(base, "conftest.py") == 0 || f->modname[0] == '\0')
         return 1;
-    for (i = 0; i < sizeof(live_words) / sizeof(live_words[0]); i++)
-        if (has_word(src, len, live_words[i]))
-            return 1;
     for (i = 0; i < sizeof(live_bytes) / sizeof(live_bytes[0]); i++)
         if (memmem(src, len, live_bytes[i], strlen(live_bytes[i])) != NULL)
             return 1;
-    return p->runtime != NULL &&
-           memmem(src, len, p->runtime, strlen(p->runtime)) != NULL;
+    if (p->runtime != NULL &&
+        memmem(src, len, p->runtime, strlen(p->runtime)) != NULL)
+        return 1;
+    /* Most files have neither word at all: the exact scan only for the
+     * others. */
+    return (has_word(src, len, "async") || has_word(src, len, "await")) &&
+           coroutine_word(src, len);
 }
 
 static int
