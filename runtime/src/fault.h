@@ -51,6 +51,7 @@
     X(UV_UDP_INIT, "uv_udp_init")                                             \
     X(UV_UDP_OPEN, "uv_udp_open")                                             \
     X(UV_UDP_RECV_START, "uv_udp_recv_start")                                 \
+    X(UV_UDP_RECV_RESUME, "uv_udp_recv_resume")                               \
     X(UDP_SEND_ALLOC, "udp_send_alloc")                                       \
     X(UV_UDP_SEND, "uv_udp_send")                                             \
     X(UV_UDP_TRY_SEND, "uv_udp_try_send")                                     \

@@ -29,6 +29,9 @@ ta_loop_recv_buf(TaLoopObject *self)
     return self->recv_buf;
 }
 
+static void
+ta_hold_walk_cb(uv_handle_t *handle, void *arg);
+
 void
 ta_loop_io_defer_error(TaLoopObject *self)
 {
@@ -48,6 +51,8 @@ ta_loop_io_defer_error(TaLoopObject *self)
     }
     self->io_exc = value;
     uv_stop(self->uv);
+    uv_walk(self->uv, ta_hold_walk_cb, (void *)0);
+    self->reading_held = 1;
 }
 
 /* Raise what ta_loop_io_defer_error() kept, if anything: -1 then. */
@@ -156,6 +161,22 @@ ta_orphan_walk_cb(uv_handle_t *handle, void *arg)
     ta_uv_owner *owner = ta_handle_owner(handle);
     if (owner != NULL) {
         owner->orphan(owner);
+    }
+}
+
+/* arg: 0 to hold the transports' reading, 1 to resume it. */
+static void
+ta_hold_walk_cb(uv_handle_t *handle, void *arg)
+{
+    ta_uv_owner *owner = ta_handle_owner(handle);
+    if (owner == NULL || owner->hold == NULL) {
+        return;
+    }
+    if (arg == (void *)0) {
+        owner->hold(owner);
+    }
+    else {
+        owner->resume(owner);
     }
 }
 
@@ -316,6 +337,10 @@ ta_loop_poll_io(TaLoopObject *self)
     }
     self->poll_due = 0;
     self->io_ran = 0;
+    if (self->reading_held) {
+        self->reading_held = 0;
+        uv_walk(self->uv, ta_hold_walk_cb, (void *)1);
+    }
     uv_run(self->uv, UV_RUN_NOWAIT);
     if (ta_loop_io_raise_deferred(self) < 0) {
         return -1;

@@ -33,6 +33,13 @@ typedef struct {
 typedef struct ta_uv_owner {
     void (*orphan)(struct ta_uv_owner *owner);
     PyObject *held;
+    /* Optional (NULL): stop reading while an exception a callback deferred
+     * leaves uv_run() (ta_loop_io_defer_error), and start again at the
+     * loop's next uv_run().  Whatever arrives meanwhile stays in the
+     * socket, as asyncio leaves it for its next iteration; read now, it
+     * could not be handed to anyone. */
+    void (*hold)(struct ta_uv_owner *owner);
+    void (*resume)(struct ta_uv_owner *owner);
 } ta_uv_owner;
 
 struct TaLoopObject {
@@ -91,6 +98,9 @@ struct TaLoopObject {
      * it): that pass did work even if it queued no handle, so the burst
      * polls again instead of parking. */
     char io_ran;
+    /* Transports stopped reading by ta_loop_io_defer_error(): resume
+     * them at the next ta_loop_poll_io(). */
+    char reading_held;
     char stop_requested;
     char in_burst;     /* a burst is running (no re-entry) */
     char inline_mode;  /* a Trio task runs a burst for the parked loop */

@@ -491,6 +491,40 @@ ta_udp_start_reading(TaUdpObject *self)
     return ta_udp_kick(self);
 }
 
+/* owner.hold / owner.resume (see loop_shared.h): only libuv's reading
+ * stops; the transport still reads as far as its user can tell. */
+static void
+ta_udp_hold(ta_uv_owner *owner)
+{
+    TaUdpObject *self = TA_UDP_FROM_OWNER(owner);
+    if (self->owner.held != NULL && self->udp != NULL) {
+        uv_udp_recv_stop(self->udp);
+    }
+}
+
+static void
+ta_udp_resume(ta_uv_owner *owner)
+{
+    TaUdpObject *self = TA_UDP_FROM_OWNER(owner);
+    if (self->owner.held == NULL || self->udp == NULL) {
+        return; /* paused, closed or aborted meanwhile */
+    }
+    int err = TA_FAULT_UV(
+        UV_UDP_RECV_RESUME,
+        uv_udp_recv_start(self->udp, ta_udp_on_alloc, ta_udp_on_recv));
+    if (err < 0 && err != UV_EALREADY) {
+        /* No caller to raise to: report it as asyncio reports a failing
+         * _add_reader in a callback, and stay paused. */
+        Py_INCREF(self); /* stop_reading may drop the loop's reference */
+        ta_set_uv_error(err);
+        ta_udp_callback_failed(self, "Exception in callback "
+                                     "UDPTransport._start_reading()");
+        ta_udp_stop_reading(self);
+        self->paused = 1; /* as is_reading() says; resume_reading() retries */
+        Py_DECREF(self);
+    }
+}
+
 /* ---------------------------------------------------------------- send */
 
 static int
@@ -1246,6 +1280,8 @@ udp_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         return NULL;
     }
     self->owner.orphan = ta_udp_orphan;
+    self->owner.hold = ta_udp_hold;
+    self->owner.resume = ta_udp_resume;
     self->loop = (TaLoopObject *)Py_NewRef(loop);
     self->fd = fd;
     self->family = (int)fam;

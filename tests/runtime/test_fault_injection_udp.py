@@ -53,8 +53,9 @@ class Recorder(asyncio.DatagramProtocol):
 
 @pytest.fixture
 def run():
-    """run(corofn): corofn(loop) on a fresh sync loop; the test fails if
-    core objects or fds outlive it."""
+    """run(corofn): corofn(loop, reported) on a fresh sync loop (or, with
+    sync=True, fn(loop, reported) driving it); the test fails if core
+    objects or fds outlive it."""
     warm = trioaio.SyncTrioEventLoop()
     warm.run_until_complete(asyncio.sleep(0))
     warm.close()
@@ -62,12 +63,14 @@ def run():
     before, fds = settle(), open_fds()
     reported = []
 
-    def run(corofn):
+    def run(fn, sync=False):
         loop = trioaio.SyncTrioEventLoop()
         loop.set_exception_handler(lambda loop, context: reported.append(
             context))
         try:
-            return loop.run_until_complete(corofn(loop, reported))
+            if sync:  # fn drives the loop itself
+                return fn(loop, reported)
+            return loop.run_until_complete(fn(loop, reported))
         finally:
             loop.close()
     yield run
@@ -249,3 +252,35 @@ def test_a_sent_datagram_whose_context_fails_is_reported(run, monkeypatch):
         await closed(t, p)
         peer.close()
     run(main)
+
+
+def test_reading_that_cannot_resume_after_an_exit_is_reported(run):
+    # A SystemExit from datagram_received() holds the loop's reading until
+    # its next run (see test_udp_transport.py); resuming it then fails.
+    class Exiting(Recorder):
+        def datagram_received(self, data, addr):
+            super().datagram_received(data, addr)
+            if data == b"exit":
+                raise SystemExit
+
+    def main(loop, reported):
+        t, p = loop.run_until_complete(loop.create_datagram_endpoint(
+            Exiting, local_addr=LOCAL))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.sendto(b"exit", t.get_extra_info("sockname"))
+            s.sendto(b"kept", t.get_extra_info("sockname"))
+        with pytest.raises(SystemExit):
+            loop.run_until_complete(asyncio.sleep(5))
+        with inject("uv_udp_recv_resume", errno.ENOMEM):
+            loop.run_until_complete(asyncio.sleep(0))
+        (context,) = reported
+        assert context["message"] == (
+            "Exception in callback UDPTransport._start_reading()")
+        assert context["exception"].errno == errno.ENOMEM
+        assert not t.is_reading()  # paused: resume_reading() retries
+        t.resume_reading()
+        loop.run_until_complete(until(lambda: len(p.data) == 2))
+        assert p.data == [b"exit", b"kept"]
+        del reported[:]
+        loop.run_until_complete(closed(t, p))
+    run(main, sync=True)

@@ -921,6 +921,50 @@ class TestCTransport:
         finally:
             loop.close()
 
+    @pytest.mark.parametrize("stock", [True, False])
+    def test_datagrams_behind_a_system_exit_wait_for_the_next_run(
+            self, stock):
+        # asyncio reads one datagram per callback: those behind the one
+        # whose datagram_received() raised stay in the socket for the next
+        # run.  libuv reads on by itself: the core stops it, not to read
+        # datagrams that no one could be told of.
+        import trioaio
+
+        class Exiting(Recorder):
+            def datagram_received(self, data, addr):
+                super().datagram_received(data, addr)
+                if data == b"exit":
+                    raise SystemExit(3)
+
+        loop = (asyncio.SelectorEventLoop() if stock
+                else trioaio.SyncTrioEventLoop())
+
+        async def start():
+            st, sp = await loop.create_datagram_endpoint(
+                lambda: Exiting(want=4), local_addr=LOCAL)
+            other, op = await endpoint(loop)
+            return st, sp, other, op
+        try:
+            st, sp, other, op = loop.run_until_complete(start())
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                for data in (b"exit", b"2", b"3"):
+                    s.sendto(data, st.get_extra_info("sockname"))
+                s.sendto(b"other", other.get_extra_info("sockname"))
+                s.sendto(b"4", st.get_extra_info("sockname"))
+            with pytest.raises(SystemExit):
+                loop.run_until_complete(asyncio.sleep(5))
+            assert [d for d, _ in sp.data] == [b"exit"]
+            loop.run_until_complete(sp.got)
+            assert [d for d, _ in sp.data] == [b"exit", b"2", b"3", b"4"]
+            loop.run_until_complete(op.got)
+            assert [d for d, _ in op.data] == [b"other"]
+            st.close()
+            other.close()
+            loop.run_until_complete(op.lost)
+            loop.run_until_complete(sp.lost)
+        finally:
+            loop.close()
+
     def test_sendto_argument_errors(self):
         async def main(loop):
             ct, cp = await endpoint(loop)
