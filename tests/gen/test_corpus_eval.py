@@ -9,6 +9,10 @@ finding on the unmutated corpus has a hand-read verdict in
 bench/gen/annotations.toml (so precision is always computed over all of
 them).  Seeded recall and precision are printed; with
 TRIOAIO_CORPUS_GOALS=1 the issue's goals (both >= 90%) are asserted too.
+The recall goal counts the mutants that expose a crossing: a mutant
+recorded as `[[benign]]` in the annotations (read, and found to leave
+correct code, each with its reason) is not a mistake a checker should
+report, so it is left out of that figure; the raw figure is printed too.
 """
 
 import os
@@ -74,5 +78,6 @@ def test_report(results, capsys):
         print("\n" + seeded.table(results))
     t = seeded.totals(results)
     if os.environ.get("TRIOAIO_CORPUS_GOALS") == "1":
-        assert t["recalled"] >= 0.9 * t["valid"]
+        crossings = t["valid"] - t["benign"]
+        assert t["recalled"] - t["benign_recalled"] >= 0.9 * crossings
         assert t["right"] >= 0.9 * (t["right"] + t["wrong"])
