@@ -39,8 +39,12 @@ check-deps:
 	@PYTHON=$(PYTHON) sh scripts/install-deps.sh --check
 
 # The extension is built in place (editable install), so tests run the tree.
-build: build/.ext-stamp
-build/.ext-stamp: $(C_SOURCES) setup.py pyproject.toml | $(DEPS)
+# Per interpreter too: a stamp left by another PYTHON would skip the
+# editable install, and the tests would import whatever tree (or none)
+# this interpreter had installed.
+EXT_STAMP := $(subst .deps-,.ext-,$(DEPS_STAMP))
+build: $(EXT_STAMP)
+$(EXT_STAMP): $(C_SOURCES) setup.py pyproject.toml | $(DEPS)
 	@PYTHON=$(PYTHON) sh scripts/install-deps.sh --check
 	$(PYTHON) -m pip install -q --no-build-isolation -e .
 	mkdir -p build && touch $@
