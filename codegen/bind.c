@@ -18,6 +18,17 @@ struct gen_bindctx {
      * a name looked for and not found), so that each is found once. */
     struct gen_bind *mb;
     size_t nmb, capmb;
+    /* What scan_binds found, by subtree and names: every method of a
+     * class asks for the same `self.x`, and a walk of the class each
+     * time made large classes quadratic. */
+    struct gen_map scans;
+    struct scan_memo **memos;
+    size_t nmemos, capmemos;
+};
+
+struct scan_memo {
+    struct gen_bind *binds;
+    size_t n;
 };
 
 void
@@ -336,10 +347,31 @@ static int
 scan_binds(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
            const char *name, const char *attr, const char *src)
 {
-    if (!maybe_bound(top, name, src) &&
-        (attr == NULL || !maybe_bound(top, attr, src)))
-        return 0;
-    return scan_binds_walk(m, fn, top, name, attr, src);
+    char *key = gen_xasprintf("%u:%u:%s:%s", ts_node_start_byte(top),
+                              ts_node_end_byte(top), name, attr ? attr : "");
+    struct scan_memo *memo = gen_map_get(&m->scans, key);
+    struct gen_func tmp = {0};
+    size_t i;
+
+    if (memo == NULL) {
+        if (maybe_bound(top, name, src) ||
+            (attr != NULL && maybe_bound(top, attr, src)))
+            scan_binds_walk(m, &tmp, top, name, attr, src);
+        memo = gen_xmalloc(sizeof(*memo));
+        memo->binds = tmp.binds;
+        memo->n = tmp.nbinds;
+        gen_map_put(&m->scans, key, memo);
+        GEN_PUSH(m->memos, m->nmemos, m->capmemos, memo);
+    }
+    free(key);
+    for (i = 0; i < memo->n; i++) {
+        struct gen_bind b = memo->binds[i];
+
+        b.name = gen_xstrdup(b.name);
+        b.type = b.type ? gen_xstrdup(b.type) : NULL;
+        GEN_PUSH(fn->binds, fn->nbinds, fn->capbinds, b);
+    }
+    return memo->n > 0;
 }
 
 /* Whether the unpacking target `left` (`a, b`, `*_, ch`, `[a, b]`)
@@ -733,7 +765,8 @@ void
 gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
               const long *parents, const char *src)
 {
-    struct gen_bindctx ctx = {nodes, parents, f, root, NULL, 0, 0};
+    struct gen_bindctx ctx = {nodes, parents, f,    root, NULL, 0,
+                              0,     {0},     NULL, 0,    0};
     struct gen_bindctx *m = &ctx;
     size_t i, j;
 
@@ -825,4 +858,14 @@ gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
         free(m->mb[i].type);
     }
     free(m->mb);
+    for (i = 0; i < m->nmemos; i++) {
+        for (j = 0; j < m->memos[i]->n; j++) {
+            free(m->memos[i]->binds[j].name);
+            free(m->memos[i]->binds[j].type);
+        }
+        free(m->memos[i]->binds);
+        free(m->memos[i]);
+    }
+    free(m->memos);
+    gen_map_free(&m->scans);
 }

@@ -11,6 +11,7 @@
 #include "model.h"
 #include "resolve.h"
 #include "util.h"
+#include "words.h"
 
 /* How many rounds of "load the project modules the loaded ones import". */
 #define LOAD_ROUNDS 6
@@ -28,110 +29,14 @@ struct load_job {
  *
  * Most files of a large tree have no async code: parsing them is most of
  * a cold run and finds nothing.  In a lazy check (p->lazy) a file is
- * parsed only if its bytes hold one of the words below, or `async` or
- * `await` outside strings and comments; the
- * others stay dormant, and are parsed when resolution needs their
+ * parsed only if its bytes hold one of the words of gen_words_live, or
+ * `async` or `await` outside strings and comments; the others stay
+ * dormant, and are parsed when resolution needs their
  * definitions (gen_project_wake) or when they may construct a project
  * class (index.c).  A dormant file can give no finding of its own: it has
  * no coroutine, so no event; no boundary decorator, runner or scheduler
  * call, pragma or pytest mark, since each of those is spelled with one of
  * these words; and its syntax is not checked (TA900 needs the parse). */
-
-/* Matched anywhere: library and runtime names (trio also covers the
- * shims, trioaio and trio_asyncio, and string annotations and dispatch
- * literals spell them), the runners and schedulers the index takes by
- * their method name alone or through a receiver's type, and pytest's
- * module marks.  Other runners are only runners as trio.* or asyncio.*,
- * which the names cover. */
-static const char *const live_bytes[] = {
-    "trio",       "asyncio", "start_soon",         "create_task", "call_soon",
-    "call_later", "call_at", "run_until_complete", "pytestmark",
-};
-
-static int
-ident_char(unsigned char c)
-{
-    return c == '_' || (c >= '0' && c <= '9') ||
-           ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80;
-}
-
-static int
-has_word(const char *src, size_t len, const char *w)
-{
-    size_t n = strlen(w);
-    const char *at = src, *end = src + len;
-
-    while ((at = memmem(at, (size_t)(end - at), w, n)) != NULL) {
-        if ((at == src || !ident_char((unsigned char)at[-1])) &&
-            (at + n == end || !ident_char((unsigned char)at[n])))
-            return 1;
-        at += n;
-    }
-    return 0;
-}
-
-/* Skip the string literal whose opening quote is at s (a prefix before
- * it does not matter: a backslash escapes the next character in every
- * kind); returns where it ends, or NULL if it does not end. */
-static const char *
-skip_string(const char *s, const char *end)
-{
-    char q = *s;
-    int triple = end - s >= 3 && s[1] == q && s[2] == q;
-
-    s += triple ? 3 : 1;
-    while (s < end) {
-        if (*s == '\\') {
-            s += 2;
-            continue;
-        }
-        if (*s == q && (!triple || (end - s >= 3 && s[1] == q && s[2] == q)))
-            return s + (triple ? 3 : 1);
-        /* A one-line string ends at the line at the latest. */
-        if (*s == '\n' && !triple)
-            return s;
-        s++;
-    }
-    return triple ? NULL : end;
-}
-
-/* Whether `async` or `await` is a word of src outside comments and string
- * literals: a docstring or a comment that mentions them is no coroutine.
- * Conservative: a string that does not end counts as code, and a 3.12
- * f-string that nests its own quotes only makes more of it code. */
-static int
-coroutine_word(const char *src, size_t len)
-{
-    const char *s = src, *end = src + len;
-
-    while (s < end) {
-        unsigned char c = (unsigned char)*s;
-
-        if (c == '#') {
-            const char *eol = memchr(s, '\n', (size_t)(end - s));
-
-            s = eol ? eol : end;
-        }
-        else if (c == '"' || c == '\'') {
-            s = skip_string(s, end);
-            if (s == NULL)
-                return 1;
-        }
-        else if (ident_char(c)) {
-            const char *w = s;
-
-            while (s < end && ident_char((unsigned char)*s))
-                s++;
-            if (s - w == 5 &&
-                (memcmp(w, "async", 5) == 0 || memcmp(w, "await", 5) == 0))
-                return 1;
-        }
-        else {
-            s++;
-        }
-    }
-    return 0;
-}
 
 /* Whether a file with these bytes has anything a rule looks at. */
 static int
@@ -139,7 +44,6 @@ live_file(const struct gen_project *p, const struct gen_file *f,
           const char *src, size_t len)
 {
     const char *base = strrchr(f->path, '/');
-    size_t i;
 
     base = base ? base + 1 : f->path;
     /* Fixtures are found by place, not by import; a module without a name
@@ -147,66 +51,17 @@ live_file(const struct gen_project *p, const struct gen_file *f,
      * their own (resolve.c). */
     if (strcmp(base, "conftest.py") == 0 || f->modname[0] == '\0')
         return 1;
-    for (i = 0; i < sizeof(live_bytes) / sizeof(live_bytes[0]); i++)
-        if (memmem(src, len, live_bytes[i], strlen(live_bytes[i])) != NULL)
-            return 1;
-    if (p->runtime != NULL &&
-        memmem(src, len, p->runtime, strlen(p->runtime)) != NULL)
-        return 1;
-    /* Most files have neither word at all: the exact scan only for the
-     * others. */
-    return (has_word(src, len, "async") || has_word(src, len, "await")) &&
-           coroutine_word(src, len);
+    return gen_words_live(src, len, p->runtime);
 }
 
-static int
-cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-    return x < y ? -1 : x > y;
-}
-
-/* The hashes of the words of src that are capitalised or on a line with
- * the word `import`, sorted and unique: all a dormant file keeps, to
- * tell whether it may call a project class (index.c): whether it names
- * the class, and a package it may import it from.  Only the text decides
- * them, so the cache can keep them. */
+/* gen_words_caps: all a dormant file keeps, to tell whether it may call
+ * a project class (index.c): whether it names the class, and a package
+ * it may import it from.  Only the text decides them, so the cache can
+ * keep them. */
 static void
 cap_words(struct gen_file *f, const char *src, size_t len)
 {
-    const char *s = src, *end = src + len;
-    uint64_t *h = NULL;
-    size_t n = 0, cap = 0, i, k;
-
-    while (s < end) {
-        const char *eol = memchr(s, '\n', (size_t)(end - s));
-        int all;
-
-        eol = eol ? eol : end;
-        all = has_word(s, (size_t)(eol - s), "import");
-        while (s < eol) {
-            const char *w;
-
-            if (!ident_char((unsigned char)*s)) {
-                s++;
-                continue;
-            }
-            w = s;
-            while (s < eol && ident_char((unsigned char)*s))
-                s++;
-            if (all || (*w >= 'A' && *w <= 'Z'))
-                GEN_PUSH(h, n, cap, gen_hash(w, (size_t)(s - w)));
-        }
-        s = eol + 1;
-    }
-    if (n > 1)
-        qsort(h, n, sizeof(*h), cmp_u64);
-    for (i = k = 0; i < n; i++)
-        if (k == 0 || h[k - 1] != h[i])
-            h[k++] = h[i];
-    f->caps = h;
-    f->ncaps = k;
+    f->caps = gen_words_caps(src, len, &f->ncaps);
 }
 
 /* Whether any decorator of f is spelled like a boundary decorator (its
