@@ -4,6 +4,7 @@
 #include "internals.h"
 #include "loop_shared.h"
 #include "loop_io.h"
+#include "loop_tasks.h"
 #include "module.h"
 
 #include <math.h>
@@ -1064,6 +1065,11 @@ static PyMethodDef loop_methods[] = {
      METH_FASTCALL | METH_KEYWORDS,
      "call_at(when, callback, *args, context=None)\n--\n\n"
      "Run callback(*args) at loop time when; return a TimerHandle."},
+    {"create_future", (PyCFunction)ta_loop_create_future, METH_NOARGS,
+     "Create a Future object attached to the loop."},
+    {"create_task", (PyCFunction)(void (*)(void))ta_loop_create_task,
+     METH_FASTCALL | METH_KEYWORDS, "Schedule a coroutine object.\n\n"
+     "Return a task object."},
     {"get_debug", (PyCFunction)loop_get_debug, METH_NOARGS,
      "Return whether the loop is in debug mode."},
     {"time", (PyCFunction)loop_time, METH_NOARGS,

@@ -4,6 +4,7 @@
 #include "fault.h"
 #include "handle.h"
 #include "loop.h"
+#include "loop_tasks.h"
 #include "stream.h"
 #include "udp.h"
 
@@ -177,7 +178,7 @@ ta_exec(PyObject *module)
     TA_INTERN(str_buffer_updated, "buffer_updated");
     TA_INTERN(str_eof_received, "eof_received");
     TA_INTERN(str_connection_lost, "connection_lost");
-    return 0;
+    return ta_loop_tasks_init(st);
 }
 
 #define TA_STATE_FIELDS(X)                                                    \
@@ -217,7 +218,18 @@ ta_exec(PyObject *module)
     X(str_timer_handle_cancelled)                                             \
     X(str_check_thread)                                                       \
     X(str_slow_callback_duration)                                             \
-    X(str_read_task)
+    X(str_read_task)                                                          \
+    X(futures_module)                                                         \
+    X(tasks_module)                                                           \
+    X(base_create_task)                                                       \
+    X(str_Future)                                                             \
+    X(str_Task)                                                               \
+    X(str_context)                                                            \
+    X(str_task_factory)                                                       \
+    X(kw_loop)                                                                \
+    X(kw_loop_name)                                                           \
+    X(kw_loop_context)                                                        \
+    X(kw_loop_name_context)
 
 static int
 ta_traverse(PyObject *module, visitproc visit, void *arg)

@@ -55,6 +55,18 @@ typedef struct {
     PyObject *str_buffer_updated;
     PyObject *str_eof_received;
     PyObject *str_connection_lost;
+    /* create_future and create_task (loop_tasks.c) */
+    PyObject *futures_module;   /* asyncio.futures */
+    PyObject *tasks_module;     /* asyncio.tasks */
+    PyObject *base_create_task; /* BaseEventLoop.create_task */
+    PyObject *str_Future;
+    PyObject *str_Task;
+    PyObject *str_context;
+    PyObject *str_task_factory;
+    PyObject *kw_loop; /* ("loop",) and the other keyword-name tuples */
+    PyObject *kw_loop_name;
+    PyObject *kw_loop_context;
+    PyObject *kw_loop_name_context;
     /* live object counters, checked by the tests of the debug build */
     Py_ssize_t live_handles;
     Py_ssize_t live_loops;
