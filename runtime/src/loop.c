@@ -1068,7 +1068,8 @@ static PyMethodDef loop_methods[] = {
     {"create_future", (PyCFunction)ta_loop_create_future, METH_NOARGS,
      "Create a Future object attached to the loop."},
     {"create_task", (PyCFunction)(void (*)(void))ta_loop_create_task,
-     METH_FASTCALL | METH_KEYWORDS, "Schedule a coroutine object.\n\n"
+     METH_FASTCALL | METH_KEYWORDS,
+     "Schedule a coroutine object.\n\n"
      "Return a task object."},
     {"get_debug", (PyCFunction)loop_get_debug, METH_NOARGS,
      "Return whether the loop is in debug mode."},

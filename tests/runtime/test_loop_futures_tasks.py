@@ -124,6 +124,36 @@ class _TestFuturesTasks:
         with pytest.warns(RuntimeWarning, match="never awaited"):
             assert self.run_aio(main) == [True, True, True]
 
+    def test_many_bad_keywords_name_the_first(self):
+        async def main(loop):
+            coro = answer()
+            try:
+                loop.create_task(coro, **{"k%d" % i: i for i in range(9)})
+            except TypeError as exc:
+                return str(exc)
+            finally:
+                coro.close()
+        assert "'k0'" in self.run_aio(main)
+
+    @pytest.mark.parametrize("module, name", [("futures", "Future"),
+                                              ("tasks", "Task")])
+    def test_a_missing_class_raises_attribute_error(self, monkeypatch,
+                                                    module, name):
+        async def main(loop):
+            monkeypatch.delattr(getattr(asyncio, module), name)
+            coro = answer()
+            try:
+                if name == "Future":
+                    loop.create_future()
+                else:
+                    loop.create_task(coro)
+            except AttributeError as exc:
+                return name in str(exc)
+            finally:
+                monkeypatch.undo()
+                coro.close()
+        assert self.run_aio(main) is True
+
     def test_create_task_on_a_closed_loop_raises(self):
         loop = self.closed_loop()
         coro = answer()
