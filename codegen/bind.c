@@ -757,6 +757,33 @@ is_method(const struct gen_bindctx *m, size_t i, const char *name)
     return 0;
 }
 
+/* Whether the body spells a binding of `word` (maybe_bound: `word =`,
+ * `word:`, `as word`) or a loop over it (`for word`): conservative, a
+ * keyword argument counts too. */
+static int
+maybe_rebound(TSNode body, const char *word, const char *src)
+{
+    uint32_t a = ts_node_start_byte(body), e = ts_node_end_byte(body), i;
+    size_t n = strlen(word);
+
+    if (maybe_bound(body, word, src))
+        return 1;
+    for (i = a; i + 4 + n <= e; i++)
+        if (memcmp(src + i, "for ", 4) == 0 &&
+            (i == a ||
+             !(isalnum((unsigned char)src[i - 1]) || src[i - 1] == '_'))) {
+            uint32_t j = i + 4;
+
+            while (j < e && src[j] == ' ')
+                j++;
+            if (j + n <= e && memcmp(src + j, word, n) == 0 &&
+                (j + n == e ||
+                 !(isalnum((unsigned char)src[j + n]) || src[j + n] == '_')))
+                return 1;
+        }
+    return 0;
+}
+
 /* For each function, the bindings of the local names and `self.x`
  * attributes its events and runner calls use as receivers
  * (`await conn.fetch()`, `nursery.start_soon(f)`), found by walking only
@@ -772,9 +799,17 @@ gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
 
     for (i = 0; i < f->nfuncs; i++) {
         struct gen_func *fn = &f->funcs[i];
+        size_t pi = (fn->flags & GEN_FN_METHOD) ? 1 : 0;
 
         if (fn->flags & GEN_FN_CLASS)
             continue;
+        /* A helper that awaits its first parameter counts only while the
+         * parameter is the caller's value (index.c). */
+        if ((fn->flags & GEN_FN_ASYNC) && pi < fn->nparams &&
+            fn->params[pi].name != NULL && fn->params[pi].name[0] != '*' &&
+            maybe_rebound(gen_field(nodes[i], FLD_BODY), fn->params[pi].name,
+                          src))
+            fn->flags |= GEN_FN_ARG_REBOUND;
         for (j = 0; j < fn->nevents; j++) {
             const struct gen_event *ev = &fn->events[j];
 

@@ -259,7 +259,7 @@ get_func(struct rd *r, struct gen_func *fn, size_t nfuncs)
     fn->col = (uint32_t)get_u(r, U32);
     fn->start_byte = (uint32_t)get_u(r, U32);
     /* HYBRID is the index's to set. */
-    fn->flags = (uint32_t)get_u(r, GEN_FN_DISPATCH * 2 - 1);
+    fn->flags = (uint32_t)get_u(r, GEN_FN_ARG_REBOUND * 2 - 1);
     if (!r->bad && (fn->name == NULL || fn->qualname == NULL))
         r->bad = 1;
     fn->decos = get_array(r, sizeof(*fn->decos), 4, &fn->ndecos);

@@ -80,14 +80,16 @@ struct gen_decorator {
 /* Function flags. */
 enum {
     GEN_FN_ASYNC = 1 << 0,
-    GEN_FN_GEN = 1 << 1,        /* contains yield */
-    GEN_FN_METHOD = 1 << 2,     /* defined directly in a class body */
-    GEN_FN_ERROR = 1 << 3,      /* its subtree has a syntax error */
-    GEN_FN_CLASS = 1 << 4,      /* this entry is a class, not a function */
-    GEN_FN_DISPATCH = 1 << 5,   /* branches on the running async library */
-    GEN_FN_HYBRID = 1 << 6,     /* run under trio_asyncio.allow_asyncio */
-    GEN_FN_AIO_CALLER = 1 << 7, /* set by the index: awaited by a function
-                                   whose own evidence makes it asyncio */
+    GEN_FN_GEN = 1 << 1,         /* contains yield */
+    GEN_FN_METHOD = 1 << 2,      /* defined directly in a class body */
+    GEN_FN_ERROR = 1 << 3,       /* its subtree has a syntax error */
+    GEN_FN_CLASS = 1 << 4,       /* this entry is a class, not a function */
+    GEN_FN_DISPATCH = 1 << 5,    /* branches on the running async library */
+    GEN_FN_ARG_REBOUND = 1 << 6, /* its first parameter (after self) is
+                                    assigned in its body */
+    GEN_FN_HYBRID = 1 << 7,      /* run under trio_asyncio.allow_asyncio */
+    GEN_FN_AIO_CALLER = 1 << 8,  /* set by the index: awaited by a function
+                                    whose own evidence makes it asyncio */
 };
 
 /* A parameter, or what a local name was bound to: `x = Cls(...)`,

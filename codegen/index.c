@@ -35,6 +35,7 @@ static const char *const evk_names[GEN_EVK_COUNT] = {
     [GEN_EVK_CLASS] = "class interface",
     [GEN_EVK_FRAMEWORK] = "framework hook",
     [GEN_EVK_ASSERT] = "assertion",
+    [GEN_EVK_CONTRACT] = "shim contract",
 };
 
 const char *
@@ -122,11 +123,41 @@ mark_domain(const char *fqn)
     return GEN_DOM_NONE;
 }
 
+/* The runtime's own module-level `run_aio_coroutine(coro)` (trio-asyncio's,
+ * trioaio's): by the shim's contract, which every caller relies on, Trio
+ * code given an asyncio coroutine.  (Not the loop's method, nor
+ * run_aio_future: aio_as_trio, the fix for awaiting the coroutine there,
+ * ends in them.) */
+static int
+runtime_shim_def(const struct gen_project *p, const struct gen_file *f,
+                 const struct gen_func *fn)
+{
+    return (fn->flags & GEN_FN_ASYNC) &&
+           !(fn->flags & (GEN_FN_CLASS | GEN_FN_METHOD | GEN_FN_GEN)) &&
+           fn->ndecos == 0 && strcmp(fn->qualname, "run_aio_coroutine") == 0 &&
+           f->modname != NULL && gen_is_runtime(p, f->modname) &&
+           fn->nparams >= 1 && fn->params[0].name != NULL &&
+           fn->params[0].name[0] != '*';
+}
+
+/* `await coro` in the runtime's run_aio_coroutine(coro), coro not
+ * rebound: the caller's asyncio coroutine, awaited in this task. */
+static int
+awaits_shim_coroutine(const struct gen_project *p, const struct gen_file *f,
+                      const struct gen_func *fn, const struct gen_event *ev);
+
 static void
 classify_decorators(struct gen_project *p, struct gen_file *f,
                     struct gen_func *fn)
 {
     size_t i;
+
+    if (runtime_shim_def(p, f, fn))
+        add_evid(fn, GEN_EVK_CONTRACT, GEN_TIER_CONTEXT, GEN_DOM_TRIO, f->path,
+                 fn->line,
+                 gen_xstrdup("defines the runtime's `run_aio_coroutine`, "
+                             "Trio code given an asyncio coroutine"),
+                 NULL);
 
     for (i = 0; i < fn->ndecos; i++) {
         const struct gen_decorator *d = &fn->decos[i];
@@ -859,7 +890,8 @@ awaits_its_argument(const struct gen_func *t)
             strcmp(ev->callee, name) != 0)
             return 0;
     }
-    return find_bind(t, name, strlen(name), UINT32_MAX, 0) == NULL;
+    return !(t->flags & GEN_FN_ARG_REBOUND) &&
+           find_bind(t, name, strlen(name), UINT32_MAX, 0) == NULL;
 }
 
 /* `await t(g(...))` where t awaits its argument: the event is about g,
@@ -966,6 +998,19 @@ assert_evidence(struct gen_project *p, const struct gen_file *f,
                 NULL);
 }
 
+static int
+awaits_shim_coroutine(const struct gen_project *p, const struct gen_file *f,
+                      const struct gen_func *fn, const struct gen_event *ev)
+{
+    const char *name;
+
+    if (ev->kind != GEN_EV_AWAIT || ev->shape != GEN_SHAPE_NAME ||
+        ev->callee == NULL || !runtime_shim_def(p, f, fn))
+        return 0;
+    name = fn->params[0].name;
+    return strcmp(ev->callee, name) == 0 && !(fn->flags & GEN_FN_ARG_REBOUND);
+}
+
 static void
 classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
 {
@@ -1024,6 +1069,13 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
         }
         if (cf == NULL || ev->shape == GEN_SHAPE_CALLCALL) {
             free(cf);
+            continue;
+        }
+        if (!resolved && awaits_shim_coroutine(p, f, fn, ev)) {
+            ev->source = GEN_SRC_LIB;
+            ev->ctx = GEN_DOM_AIO;
+            ev->fqn = cf;
+            event_evidence(p, f, fn, ev);
             continue;
         }
         /* `await coro` where `coro = f(...)`: what f is. */

@@ -52,6 +52,7 @@ enum gen_evk {
     GEN_EVK_CLASS,          /* its class's other methods are @aio_as_trio */
     GEN_EVK_FRAMEWORK,      /* registered with a Trio framework's app */
     GEN_EVK_ASSERT,         /* asserts sniffio's current_async_library() */
+    GEN_EVK_CONTRACT,       /* the runtime's own definition of a shim */
     GEN_EVK_COUNT
 };
 
