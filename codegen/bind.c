@@ -760,8 +760,8 @@ is_method(const struct gen_bindctx *m, size_t i, const char *name)
 /* Whether the body spells a binding of `word` (maybe_bound: `word =`,
  * `word:`, `as word`) or a loop over it (`for word`): conservative, a
  * keyword argument counts too. */
-static int
-maybe_rebound(TSNode body, const char *word, const char *src)
+int
+gen_maybe_rebound(TSNode body, const char *word, const char *src)
 {
     uint32_t a = ts_node_start_byte(body), e = ts_node_end_byte(body), i;
     size_t n = strlen(word);
@@ -807,8 +807,8 @@ gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
          * parameter is the caller's value (index.c). */
         if ((fn->flags & GEN_FN_ASYNC) && pi < fn->nparams &&
             fn->params[pi].name != NULL && fn->params[pi].name[0] != '*' &&
-            maybe_rebound(gen_field(nodes[i], FLD_BODY), fn->params[pi].name,
-                          src))
+            gen_maybe_rebound(gen_field(nodes[i], FLD_BODY),
+                              fn->params[pi].name, src))
             fn->flags |= GEN_FN_ARG_REBOUND;
         for (j = 0; j < fn->nevents; j++) {
             const struct gen_event *ev = &fn->events[j];

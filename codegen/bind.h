@@ -25,4 +25,9 @@ void
 gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
               const long *parents, const char *src);
 
+/* Whether the source of `body` may bind `word`: `word =`, `word:`,
+ * `as word`, `for word` (conservative: a keyword argument counts). */
+int
+gen_maybe_rebound(TSNode body, const char *word, const char *src);
+
 #endif /* GEN_BIND_H */

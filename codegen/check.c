@@ -211,7 +211,7 @@ check_shim(const struct gen_file *f, const struct gen_func *fn,
     /* trio-asyncio documents that trio_as_aio(proc(*args)) is not
      * supported: Trio does not expose coroutine objects. */
     if (ev->shim == GEN_SHIM_T2A && ev->kind == GEN_EV_AWAIT &&
-        ev->shape == GEN_SHAPE_CALL && ev->arg_is_call &&
+        ev->shape == GEN_SHAPE_CALL && ev->arg_is_call == 1 &&
         is_trio_as_aio(ev->callee)) {
         gen_report_add(r, f, ev->line, ev->col, "TA010",
                        "`%s(%s(...))` wraps a coroutine, which "
@@ -229,6 +229,26 @@ check_shim(const struct gen_file *f, const struct gen_func *fn,
                        name, gen_domain_name(c), shim);
 }
 
+/* Evidence of t's own body for the domain `other` (what it awaits or
+ * enters there), or NULL: a shim around all of t would run that part in
+ * the wrong domain. */
+static const struct gen_evid *
+body_part_of(const struct gen_func *t, int other)
+{
+    size_t i;
+
+    for (i = 0; i < t->nevid; i++) {
+        const struct gen_evid *e = &t->evid[i];
+
+        if (e->dom == other &&
+            (e->kind == GEN_EVK_LIB_AWAIT || e->kind == GEN_EVK_LIB_WITH ||
+             e->kind == GEN_EVK_SCOPE || e->kind == GEN_EVK_PROPAGATED ||
+             e->kind == GEN_EVK_AWAIT_BOUNDARY))
+            return e;
+    }
+    return NULL;
+}
+
 /* The fix for crossing into `c` from `dom`, or why there is none. */
 static void
 fix_text(struct gen_buf *b, const struct gen_project *p,
@@ -236,6 +256,7 @@ fix_text(struct gen_buf *b, const struct gen_project *p,
 {
     const char *shim = c == GEN_DOM_AIO ? "aio_as_trio" : "trio_as_aio";
     const struct gen_func *t = ev->source == GEN_SRC_PROJ ? ev->target : 0;
+    const struct gen_evid *part;
 
     if (t != NULL && t->boundary) {
         /* Wrapping a boundary function again would cross twice. */
@@ -257,6 +278,39 @@ fix_text(struct gen_buf *b, const struct gen_project *p,
                        "shim can carry it across: move this block into %s "
                        "code",
                        as_written, gen_domain_name(c), gen_domain_name(c));
+        return;
+    }
+    if (t != NULL && ev->through == NULL &&
+        (part = body_part_of(t, c == GEN_DOM_AIO ? GEN_DOM_TRIO
+                                                 : GEN_DOM_AIO)) != NULL) {
+        gen_buf_printf(b,
+                       "it also has %s code (%s, line %u), which a shim "
+                       "around all of it would run in the wrong domain: "
+                       "put the shim around its %s part",
+                       gen_domain_name(part->dom), part->what, part->line,
+                       gen_domain_name(c));
+        return;
+    }
+    if (ev->through != NULL && ev->arg_is_call != 1) {
+        /* The helper calls what it is given: hand it a shim instead (the
+         * helper itself may need its caller's domain). */
+        if (ev->arg_is_call == GEN_ARG_LAMBDA)
+            gen_buf_printf(b, "hand it over as `%s(lambda: %s(%s)(...))`",
+                           as_written, shim, ev->arg);
+        else
+            gen_buf_printf(b, "hand it over as `%s(%s(%s))`", as_written, shim,
+                           ev->arg);
+        return;
+    }
+    if (ev->yield_from && ev->shape != GEN_SHAPE_NAME) {
+        /* A generator-based coroutine can only `yield from` it. */
+        gen_buf_printf(b, "call it as `yield from %s(%s)(...).__await__()`",
+                       shim, as_written);
+        return;
+    }
+    if (ev->yield_from && c == GEN_DOM_AIO) {
+        gen_buf_printf(b, "yield from it as `yield from %s(%s).__await__()`",
+                       shim, as_written);
         return;
     }
     switch (ev->kind) {
@@ -325,7 +379,10 @@ check_event(const struct gen_project *p, const struct gen_file *f,
                                                                : "",
             name, cwhy, ev->through ? " through `" : "",
             ev->through ? ev->callee : "",
-            ev->through ? "` (it awaits its argument)" : "",
+            !ev->through           ? ""
+            : ev->arg_is_call == 1 ? "` (it awaits its argument)"
+                                   : "` (it calls its argument and awaits "
+                                     "the result)",
             gen_domain_name(dom), where, fn->qualname, why, fix.data);
         break;
     case GEN_EV_WITH:

@@ -88,6 +88,7 @@ put_func(struct gen_buf *b, const struct gen_func *fn)
         put_u(b, ev->kind);
         put_u(b, ev->shape);
         put_u(b, ev->arg_is_call);
+        put_u(b, ev->yield_from);
         put_u(b, ev->region);
     }
     put_binds(b, fn->params, fn->nparams);
@@ -281,7 +282,8 @@ get_func(struct rd *r, struct gen_func *fn, size_t nfuncs)
         ev->col = (uint32_t)get_u(r, U32);
         ev->kind = (uint8_t)get_u(r, GEN_EV_ASSERT_TRIO);
         ev->shape = (uint8_t)get_u(r, GEN_SHAPE_CALLCALL);
-        ev->arg_is_call = (uint8_t)get_u(r, 1);
+        ev->arg_is_call = (uint8_t)get_u(r, GEN_ARG_NARROWED);
+        ev->yield_from = (uint8_t)get_u(r, 1);
         region = get_u(r, GEN_REGION_OTHER);
         if (!valid_region(region))
             r->bad = 1;

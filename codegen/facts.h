@@ -51,14 +51,22 @@ enum gen_shape {
     GEN_SHAPE_CALLCALL /* `await g(f)(x)`: callee = g, arg = f */
 };
 
+/* gen_event.arg_is_call of `await f(lambda: g(...))`, and of `await x`
+ * inside `if isinstance(x, T):` (NAME shape: arg is T as written). */
+#define GEN_ARG_LAMBDA 2
+#define GEN_ARG_NARROWED 3
+
 struct gen_event {
     char *callee;
     char *arg;
     uint32_t line, col;  /* 1-based; col counts characters */
     uint8_t kind;        /* enum gen_ev_kind */
     uint8_t shape;       /* enum gen_shape */
-    uint8_t arg_is_call; /* CALL shape whose first argument is a call */
+    uint8_t arg_is_call; /* CALL shape whose first argument is a call (1)
+                            or a lambda without parameters whose body
+                            calls `arg` (GEN_ARG_LAMBDA) */
     uint8_t region;      /* GEN_REGION_* of the dispatch branch around it */
+    uint8_t yield_from;  /* `yield from EXPR` in a @types.coroutine def */
     /* Filled in by the index. */
     uint8_t ctx;     /* domain the event needs its function to be in */
     uint8_t source;  /* enum gen_ev_source (index.h) */

@@ -312,6 +312,38 @@ bound_value_name(struct gen_project *p, const struct gen_file *f,
     return r;
 }
 
+/* `d.pop(k)` or `d.get(k)` where d (a name or `self.d`) is annotated as a
+ * mapping (`dict[str, V]`, which the model writes "{}V"): a V; else
+ * NULL. */
+static char *
+mapping_value(struct gen_project *p, const struct gen_file *f,
+              const struct gen_func *fn, const char *written, int depth)
+{
+    const char *dot = strrchr(written, '.'), *type = NULL;
+    const struct gen_bind *b;
+    size_t n, i, skip;
+    int attr;
+
+    if (dot == NULL || (strcmp(dot, ".pop") != 0 && strcmp(dot, ".get") != 0))
+        return NULL;
+    n = (size_t)(dot - written);
+    attr = n > 5 && strncmp(written, "self.", 5) == 0;
+    skip = attr ? 5 : 0;
+    if (n == skip || memchr(written + skip, '.', n - skip) != NULL)
+        return NULL;
+    b = find_bind(fn, written, n, UINT32_MAX, attr);
+    if (b != NULL)
+        type = b->kind == GEN_BIND_CALL ? b->type : NULL;
+    for (i = 0; b == NULL && !attr && i < fn->nparams; i++)
+        if (fn->params[i].name != NULL && !fn->params[i].resolved &&
+            strncmp(fn->params[i].name, written, n) == 0 &&
+            fn->params[i].name[n] == '\0')
+            type = fn->params[i].type;
+    if (type == NULL || strncmp(type, "{}", 2) != 0 || type[2] == '\0')
+        return NULL;
+    return resolve_type(p, f, fn, type + 2, depth + 1);
+}
+
 static char *
 resolve_type(struct gen_project *p, const struct gen_file *f,
              const struct gen_func *fn, const char *written, int depth)
@@ -321,6 +353,14 @@ resolve_type(struct gen_project *p, const struct gen_file *f,
     const struct gen_func *g;
     size_t n = strcspn(written, ".");
     const struct gen_bind *b;
+
+    if (fn != NULL && depth < 4) {
+        t = mapping_value(p, f, fn, written, depth);
+        if (t != NULL)
+            return t;
+    }
+    if (written[0] == '{')
+        return NULL; /* a mapping is no type the model names */
 
     /* Calling a name bound to `partial(f, ...)` or to another callable
      * calls that. */
@@ -805,6 +845,11 @@ ev_verb(int kind)
 static char *
 through_text(const struct gen_event *ev)
 {
+    if (ev->arg_is_call == GEN_ARG_LAMBDA)
+        return gen_xasprintf("`await %s(lambda: %s(...))`", ev->callee,
+                             ev->arg);
+    if (!ev->arg_is_call)
+        return gen_xasprintf("`await %s(%s)`", ev->callee, ev->arg);
     return gen_xasprintf("`await %s(%s(...))`", ev->callee, ev->arg);
 }
 
@@ -829,8 +874,10 @@ event_evidence(struct gen_project *p, const struct gen_file *f,
             ev->ctx, f->path, ev->line, ev->col,
             ev->through != NULL
                 ? through_text(ev)
-                : gen_xasprintf("`%s %s%s`", ev_verb(ev->kind), as,
-                                ev->shape == GEN_SHAPE_CALL ? "(...)" : ""),
+                : gen_xasprintf(
+                      "`%s %s%s`",
+                      ev->yield_from ? "yield from" : ev_verb(ev->kind), as,
+                      ev->shape == GEN_SHAPE_CALL ? "(...)" : ""),
             NULL);
     }
     else if (ev->source == GEN_SRC_SHIM) {
@@ -894,8 +941,55 @@ awaits_its_argument(const struct gen_func *t)
            find_bind(t, name, strlen(name), UINT32_MAX, 0) == NULL;
 }
 
-/* `await t(g(...))` where t awaits its argument: the event is about g,
- * when g is a library's or a project function. */
+/* Whether s is `name` or an attribute of it. */
+static int
+mentions(const char *s, const char *name)
+{
+    size_t n = strlen(name);
+
+    return s != NULL && strncmp(s, name, n) == 0 &&
+           (s[n] == '\0' || s[n] == '.');
+}
+
+/* Whether t's only awaits are of a call of its first parameter
+ * (`async def with_ctx(func, *args): async with bridge: return await
+ * func(*args)`), undecorated and without rebinding it: then
+ * `await t(lambda: g(...))` and `await t(g)` await g's coroutine in the
+ * caller's own task.  `async with` and `with` blocks around it change
+ * nothing of that (they run in the same task), unless they are over the
+ * parameter. */
+static int
+calls_its_argument(const struct gen_func *t)
+{
+    size_t pi = (t->flags & GEN_FN_METHOD) ? 1 : 0, i, calls = 0;
+    const char *name;
+
+    if ((t->flags & (GEN_FN_CLASS | GEN_FN_GEN | GEN_FN_ARG_REBOUND)) ||
+        !(t->flags & GEN_FN_ASYNC) || t->ndecos > 0 || pi >= t->nparams ||
+        (name = t->params[pi].name) == NULL || name[0] == '*')
+        return 0;
+    for (i = 0; i < t->nevents; i++) {
+        const struct gen_event *ev = &t->events[i];
+
+        if (ev->region != GEN_REGION_NONE)
+            return 0;
+        if (ev->kind == GEN_EV_AWAIT) {
+            if (ev->shape != GEN_SHAPE_CALL || ev->callee == NULL ||
+                strcmp(ev->callee, name) != 0)
+                return 0;
+            calls++;
+        }
+        else if ((ev->kind != GEN_EV_WITH && ev->kind != GEN_EV_SCOPE) ||
+                 mentions(ev->callee, name) || mentions(ev->arg, name)) {
+            return 0;
+        }
+    }
+    return calls > 0;
+}
+
+/* `await t(g(...))` where t awaits its argument, or `await t(lambda:
+ * g(...))` and `await t(g)` where t calls it: the event is about g, when
+ * g is a library's or a project function. */
 static void
 through_argument(struct gen_project *p, const struct gen_file *f,
                  const struct gen_func *fn, struct gen_event *ev)
@@ -905,10 +999,14 @@ through_argument(struct gen_project *p, const struct gen_file *f,
     int d, lib = 0;
 
     if (ev->kind != GEN_EV_AWAIT || ev->shape != GEN_SHAPE_CALL ||
-        !ev->arg_is_call || ev->arg == NULL || !awaits_its_argument(t))
+        ev->arg == NULL ||
+        !(ev->arg_is_call == 1 ? awaits_its_argument(t)
+                               : calls_its_argument(t)))
         return;
     af = gen_project_resolve(p, f, fn, ev->arg);
-    if (af == NULL)
+    /* A name handed over (`t(g)`) only as imports and definitions name
+     * it: a local's type is no function to call. */
+    if (af == NULL && ev->arg_is_call)
         af = typed_name(p, f, fn, ev->arg, ev->line);
     if (af == NULL)
         return; /* unknown stays unknown */
@@ -1048,7 +1146,8 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
             ev->source = GEN_SRC_SHIM;
             ev->shim = (uint8_t)shim;
             ev->ctx = shim == GEN_SHIM_A2T ? GEN_DOM_TRIO : GEN_DOM_AIO;
-            if (ev->arg != NULL) {
+            /* `aio_as_trio(lambda: g())` wraps the lambda, not g. */
+            if (ev->arg != NULL && ev->arg_is_call != GEN_ARG_LAMBDA) {
                 af = gen_project_resolve(p, f, fn, ev->arg);
                 if (af == NULL)
                     af = typed_name(p, f, fn, ev->arg, ev->line);
@@ -1077,6 +1176,17 @@ classify_events(struct gen_project *p, struct gen_file *f, struct gen_func *fn)
             ev->fqn = cf;
             event_evidence(p, f, fn, ev);
             continue;
+        }
+        /* `await x` inside `if isinstance(x, T):`: a T. */
+        if (!resolved && ev->shape == GEN_SHAPE_NAME &&
+            ev->arg_is_call == GEN_ARG_NARROWED && ev->arg != NULL) {
+            char *tn = resolve_type(p, f, fn, ev->arg, 0);
+
+            if (tn != NULL) {
+                free(cf);
+                cf = tn;
+                resolved = 2;
+            }
         }
         /* `await coro` where `coro = f(...)`: what f is. */
         if (!resolved && ev->shape == GEN_SHAPE_NAME &&

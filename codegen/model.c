@@ -99,6 +99,59 @@ is_kword(const char *s, size_t n)
     return 0;
 }
 
+/* The type T of `if isinstance(name, T):` around `at` (in the block of
+ * that `if`, not its elif or else, and inside the same definition) when
+ * the block never rebinds `name`, as written; else NULL. */
+static char *
+narrowed_type(TSNode at, const char *name, const char *src)
+{
+    TSNode c = at, p;
+
+    for (p = ts_node_parent(c); !ts_node_is_null(p);
+         c = p, p = ts_node_parent(p)) {
+        const char *t = ts_node_type(p);
+        TSNode cond, fnode, args, a0, a1;
+
+        if (gen_is(p, SYM_FUNCTION_DEFINITION) ||
+            gen_is(p, SYM_CLASS_DEFINITION) || strcmp(t, "lambda") == 0)
+            return NULL;
+        if (strcmp(t, "if_statement") != 0 ||
+            !ts_node_eq(c, gen_field(p, FLD_CONSEQUENCE)))
+            continue;
+        cond = gen_unparen(gen_field(p, FLD_CONDITION));
+        if (ts_node_is_null(cond) || !gen_is(cond, SYM_CALL))
+            continue;
+        fnode = gen_field(cond, FLD_FUNCTION);
+        args = gen_field(cond, FLD_ARGUMENTS);
+        if (!gen_text_is(fnode, src, "isinstance") || ts_node_is_null(args) ||
+            ts_node_named_child_count(args) != 2)
+            continue;
+        a0 = ts_node_named_child(args, 0);
+        a1 = ts_node_named_child(args, 1);
+        if (!gen_is(a0, SYM_IDENTIFIER) || !gen_text_is(a0, src, name) ||
+            !(gen_is(a1, SYM_IDENTIFIER) || gen_is(a1, SYM_ATTRIBUTE)) ||
+            gen_maybe_rebound(c, name, src))
+            return NULL;
+        return gen_dotted(a1, src);
+    }
+    return NULL;
+}
+
+/* A generator-based coroutine (`@types.coroutine`): a coroutine function
+ * whose `yield from` awaits. */
+static int
+gen_coroutine(const struct gen_func *fn)
+{
+    size_t i;
+
+    for (i = 0; i < fn->ndecos; i++)
+        if (fn->decos[i].name != NULL &&
+            strcmp(fn->decos[i].name, "types.coroutine") == 0 &&
+            !fn->decos[i].called)
+            return 1;
+    return 0;
+}
+
 static void
 add_event(struct gen_modeler *m, struct gen_file *f, long fi, TSNode expr,
           TSNode at, enum gen_ev_kind kind, const char *src)
@@ -128,11 +181,28 @@ add_event(struct gen_modeler *m, struct gen_file *f, long fi, TSNode expr,
             ev.callee = gen_dotted(fnode, src);
             ev.arg = gen_callable_name(a, src);
             ev.arg_is_call = !ts_node_is_null(a) && gen_is(a, SYM_CALL);
+            /* `await helper(lambda: g(...))`: what the lambda calls, when
+             * it takes no parameters (its names are then the function's). */
+            if (ev.arg == NULL && !ts_node_is_null(a) &&
+                strcmp(ts_node_type(a), "lambda") == 0 &&
+                ts_node_is_null(gen_field(a, FLD_PARAMETERS))) {
+                TSNode body = gen_unparen(gen_field(a, FLD_BODY));
+
+                if (!ts_node_is_null(body) && gen_is(body, SYM_CALL)) {
+                    ev.arg = gen_callable_name(body, src);
+                    ev.arg_is_call = GEN_ARG_LAMBDA;
+                }
+            }
         }
     }
     else {
         ev.callee = gen_dotted(expr, src);
         ev.shape = ev.callee ? GEN_SHAPE_NAME : GEN_SHAPE_OTHER;
+        if (ev.callee != NULL && gen_is(expr, SYM_IDENTIFIER)) {
+            ev.arg = narrowed_type(expr, ev.callee, src);
+            if (ev.arg != NULL)
+                ev.arg_is_call = GEN_ARG_NARROWED;
+        }
     }
     if (ev.callee == NULL && ev.arg == NULL)
         return; /* nothing the checker could ever say about it */
@@ -982,6 +1052,8 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
             }
             sc.func = new_func(f, m, n, src,
                                cap == CAP_CLASS ? GEN_FN_CLASS : 0, d, nd);
+            if (cap == CAP_DEF && gen_coroutine(&f->funcs[sc.func]))
+                f->funcs[sc.func].flags |= GEN_FN_ASYNC;
             if (cap == CAP_DEF) {
                 body_asserts(m, f, sc.func, n, src);
                 init_module_attrs(f, sc.func, n, src);
@@ -1012,7 +1084,23 @@ walk_captures(struct gen_modeler *m, struct gen_file *f, TSNode root,
             }
             break;
         case CAP_YIELD:
-            if (cur >= 0) {
+            if (cur >= 0 && gen_coroutine(&f->funcs[cur])) {
+                struct gen_func *g = &f->funcs[cur];
+                size_t had = g->nevents;
+
+                /* `yield from x` there is `await x`; a bare yield is the
+                 * library's own protocol. */
+                if (ts_node_child_count(n) > 1 &&
+                    strcmp(ts_node_type(ts_node_child(n, 1)), "from") == 0 &&
+                    ts_node_named_child_count(n) > 0) {
+                    add_event(m, f, cur, ts_node_named_child(n, 0), n,
+                              GEN_EV_AWAIT, src);
+                    g = &f->funcs[cur];
+                    if (g->nevents > had)
+                        g->events[had].yield_from = 1;
+                }
+            }
+            else if (cur >= 0) {
                 struct gen_func *g = &f->funcs[cur];
 
                 g->flags |= GEN_FN_GEN;

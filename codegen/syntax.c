@@ -220,6 +220,34 @@ gen_lib_literal(TSNode str, const char *src)
     return 0;
 }
 
+/* Whether g names a mapping type: dict, typing's Dict, Mapping,
+ * MutableMapping, collections' defaultdict and OrderedDict. */
+static int
+is_mapping(TSNode g, const char *src)
+{
+    static const char *const names[] = {
+        "dict",
+        "Dict",
+        "typing.Dict",
+        "Mapping",
+        "typing.Mapping",
+        "collections.abc.Mapping",
+        "MutableMapping",
+        "typing.MutableMapping",
+        "collections.abc.MutableMapping",
+        "defaultdict",
+        "collections.defaultdict",
+        "OrderedDict",
+        "collections.OrderedDict",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (gen_text_is(g, src, names[i]))
+            return 1;
+    return 0;
+}
+
 /* The dotted name an annotation spells: `T`, `a.T`, or the same in a
  * string ("a.T"); NULL for anything else (Optional[T]...). */
 char *
@@ -250,6 +278,20 @@ gen_annot_name(TSNode type, const char *src)
             if (gen_is(tp, SYM_TYPE_PARAMETER) &&
                 ts_node_named_child_count(tp) == 1)
                 return gen_annot_name(ts_node_named_child(tp, 0), src);
+        /* `dict[K, V]` and the like: "{}V", whose `.pop()`/`.get()` the
+         * index reads as a V (no other use names a type). */
+        if (gen_is(tp, SYM_TYPE_PARAMETER) &&
+            ts_node_named_child_count(tp) == 2 && is_mapping(g, src)) {
+            char *v = gen_annot_name(ts_node_named_child(tp, 1), src), *r;
+
+            if (v == NULL || v[0] == '{') {
+                free(v);
+                return NULL;
+            }
+            r = gen_xasprintf("{}%s", v);
+            free(v);
+            return r;
+        }
         return NULL;
     }
     if (gen_is(e, SYM_STRING)) {

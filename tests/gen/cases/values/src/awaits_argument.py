@@ -42,3 +42,14 @@ async def test_project_wrong():
 @pytest.mark.trio
 async def test_project_right():
     await run_bridged(fetch())
+
+
+async def run_wrapped(coroutine):
+    # Rebound: what it awaits is no longer the caller's coroutine.
+    coroutine = trio_asyncio.aio_as_trio(coroutine)
+    return await coroutine
+
+
+@pytest.mark.trio
+async def test_rebound():
+    await run_wrapped(aioredis.create_redis_pool("redis://"))
