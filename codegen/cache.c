@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "codec.h"
 #include "model.h"
 #include "util.h"
@@ -213,51 +214,6 @@ note_path(struct gen_cache *c, const char *path, const struct stat *st,
 
 /* ---- The pack ----------------------------------------------------------- */
 
-static void
-put_le(struct gen_buf *b, uint64_t v, int bytes)
-{
-    char tmp[8];
-    int i;
-
-    for (i = 0; i < bytes; i++)
-        tmp[i] = (char)(v >> (8 * i));
-    gen_buf_append(b, tmp, (size_t)bytes);
-}
-
-struct rd {
-    const unsigned char *p, *end;
-    int bad;
-};
-
-static uint64_t
-get_le(struct rd *r, int bytes)
-{
-    uint64_t v = 0;
-    int i;
-
-    if (r->bad || r->end - r->p < bytes) {
-        r->bad = 1;
-        return 0;
-    }
-    for (i = 0; i < bytes; i++)
-        v |= (uint64_t)r->p[i] << (8 * i);
-    r->p += bytes;
-    return v;
-}
-
-static const unsigned char *
-get_bytes(struct rd *r, uint64_t n)
-{
-    const unsigned char *s = r->p;
-
-    if (r->bad || (uint64_t)(r->end - r->p) < n) {
-        r->bad = 1;
-        return NULL;
-    }
-    r->p += n;
-    return s;
-}
-
 /* The layout: magic, codec version (4), build id (length 4, bytes),
  * generation (4), record count (4), entry count (4), the records (path
  * length 4, path, 7 stat fields of 8, key 16), the entries (key 16, text
@@ -267,35 +223,35 @@ int
 gen_cache_load_pack(struct gen_cache *c, const char *data, size_t n,
                     void (*each)(struct gen_file *f, void *arg), void *arg)
 {
-    struct rd r = {(const unsigned char *)data,
-                   (const unsigned char *)data + n, 0};
+    struct gen_rd r = {(const unsigned char *)data,
+                       (const unsigned char *)data + n, 0};
     uint64_t idlen, nrec, nent, i;
     const unsigned char *id;
     uint32_t gen;
-    struct rd sum = {(const unsigned char *)data + (n >= 8 ? n - 8 : 0),
-                     (const unsigned char *)data + n, 0};
+    struct gen_rd sum = {(const unsigned char *)data + (n >= 8 ? n - 8 : 0),
+                         (const unsigned char *)data + n, 0};
 
     if (n < 32 || memcmp(data, magic, 4) != 0)
         return -1;
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
     /* (The fuzzer skips the checksum, to reach the parser behind it.) */
-    if (get_le(&sum, 8) != gen_digest(data, n - 8).lo)
+    if (gen_get_le(&sum, 8) != gen_digest(data, n - 8).lo)
         return -1;
 #else
     (void)sum;
 #endif
     r.end -= 8;
     r.p += 4;
-    if (get_le(&r, 4) != GEN_CODEC_VERSION)
+    if (gen_get_le(&r, 4) != GEN_CODEC_VERSION)
         return -1;
-    idlen = get_le(&r, 4);
-    id = get_bytes(&r, idlen);
+    idlen = gen_get_le(&r, 4);
+    id = gen_get_bytes(&r, idlen);
     if (r.bad || idlen != strlen(GEN_BUILD_ID) ||
         memcmp(id, GEN_BUILD_ID, idlen) != 0)
         return -1;
-    gen = (uint32_t)get_le(&r, 4);
-    nrec = get_le(&r, 4);
-    nent = get_le(&r, 4);
+    gen = (uint32_t)gen_get_le(&r, 4);
+    nrec = gen_get_le(&r, 4);
+    nent = gen_get_le(&r, 4);
     if (r.bad || nrec > (uint64_t)(r.end - r.p) / 76 ||
         nent > (uint64_t)(r.end - r.p) / 32)
         return -1;
@@ -303,14 +259,14 @@ gen_cache_load_pack(struct gen_cache *c, const char *data, size_t n,
     c->gen = gen + 1;
     for (i = 0; i < nrec && !r.bad; i++) {
         struct record rec = {0};
-        uint64_t plen = get_le(&r, 4);
-        const unsigned char *path = get_bytes(&r, plen);
+        uint64_t plen = gen_get_le(&r, 4);
+        const unsigned char *path = gen_get_bytes(&r, plen);
         int k;
 
         for (k = 0; k < 7; k++)
-            rec.st[k] = get_le(&r, 8);
-        rec.key.lo = get_le(&r, 8);
-        rec.key.hi = get_le(&r, 8);
+            rec.st[k] = gen_get_le(&r, 8);
+        rec.key.lo = gen_get_le(&r, 8);
+        rec.key.hi = gen_get_le(&r, 8);
         rec.gen = gen;
         if (r.bad || plen == 0 || memchr(path, '\0', plen) != NULL)
             break;
@@ -328,12 +284,12 @@ gen_cache_load_pack(struct gen_cache *c, const char *data, size_t n,
         uint32_t egen;
         const unsigned char *payload;
 
-        key.lo = get_le(&r, 8);
-        key.hi = get_le(&r, 8);
-        textlen = get_le(&r, 8);
-        egen = (uint32_t)get_le(&r, 4);
-        plen = get_le(&r, 4);
-        payload = get_bytes(&r, plen);
+        key.lo = gen_get_le(&r, 8);
+        key.hi = gen_get_le(&r, 8);
+        textlen = gen_get_le(&r, 8);
+        egen = (uint32_t)gen_get_le(&r, 4);
+        plen = gen_get_le(&r, 4);
+        payload = gen_get_bytes(&r, plen);
         if (r.bad)
             break;
         add_entry(c, key, textlen, egen, (const char *)payload, plen, 0);
@@ -627,13 +583,13 @@ gen_cache_save(struct gen_cache *c)
         return;
     }
     gen_buf_append(&b, magic, 4);
-    put_le(&b, GEN_CODEC_VERSION, 4);
-    put_le(&b, strlen(GEN_BUILD_ID), 4);
+    gen_put_le(&b, GEN_CODEC_VERSION, 4);
+    gen_put_le(&b, strlen(GEN_BUILD_ID), 4);
     gen_buf_puts(&b, GEN_BUILD_ID);
-    put_le(&b, c->gen, 4);
+    gen_put_le(&b, c->gen, 4);
     at = b.len;
-    put_le(&b, 0, 4);
-    put_le(&b, 0, 4);
+    gen_put_le(&b, 0, 4);
+    gen_put_le(&b, 0, 4);
     for (i = 0; i < c->nrecords; i++) {
         const struct record *r = &c->records[i];
         struct entry *e = find_entry(c, r->key);
@@ -644,12 +600,12 @@ gen_cache_save(struct gen_cache *c)
             !kept(r->seen ? c->gen : r->gen, 0, c->gen) ||
             !kept(e->used ? c->gen : e->gen, 0, c->gen))
             continue;
-        put_le(&b, n, 4);
+        gen_put_le(&b, n, 4);
         gen_buf_append(&b, r->path, n);
         for (k = 0; k < 7; k++)
-            put_le(&b, r->st[k], 8);
-        put_le(&b, r->key.lo, 8);
-        put_le(&b, r->key.hi, 8);
+            gen_put_le(&b, r->st[k], 8);
+        gen_put_le(&b, r->key.lo, 8);
+        gen_put_le(&b, r->key.hi, 8);
         nrec++;
     }
     for (i = 0; i < c->nentries; i++) {
@@ -657,11 +613,11 @@ gen_cache_save(struct gen_cache *c)
 
         if (!kept(e->gen, e->used, c->gen))
             continue;
-        put_le(&b, e->key.lo, 8);
-        put_le(&b, e->key.hi, 8);
-        put_le(&b, e->textlen, 8);
-        put_le(&b, e->used ? c->gen : e->gen, 4);
-        put_le(&b, e->plen, 4);
+        gen_put_le(&b, e->key.lo, 8);
+        gen_put_le(&b, e->key.hi, 8);
+        gen_put_le(&b, e->textlen, 8);
+        gen_put_le(&b, e->used ? c->gen : e->gen, 4);
+        gen_put_le(&b, e->plen, 4);
         gen_buf_append(&b, e->payload, e->plen);
         nent++;
     }
@@ -669,7 +625,7 @@ gen_cache_save(struct gen_cache *c)
         b.data[at + i] = (char)(nrec >> (8 * i));
         b.data[at + 4 + i] = (char)(nent >> (8 * i));
     }
-    put_le(&b, gen_digest(b.data, b.len).lo, 8);
+    gen_put_le(&b, gen_digest(b.data, b.len).lo, 8);
     tmp = gen_xasprintf("%s/.pack-%ld-%ld", c->dir, (long)getpid(),
                         (long)time(NULL));
     if (write_all(tmp, b.data, b.len) == 0 && rename(tmp, c->pack_path) == 0)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bytes.h"
 #include "write.h"
 
 /* A record larger than this is not ours. */
@@ -48,56 +49,11 @@ record_path(const char *dir, struct gen_digest key)
  * none) and text), the output's length (8) and bytes, and a checksum (8)
  * of all that came before. */
 
-static void
-put_le(struct gen_buf *b, uint64_t v, int bytes)
-{
-    char tmp[8];
-    int i;
-
-    for (i = 0; i < bytes; i++)
-        tmp[i] = (char)(v >> (8 * i));
-    gen_buf_append(b, tmp, (size_t)bytes);
-}
-
-struct rd {
-    const unsigned char *p, *end;
-    int bad;
-};
-
-static uint64_t
-get_le(struct rd *r, int bytes)
-{
-    uint64_t v = 0;
-    int i;
-
-    if (r->bad || r->end - r->p < bytes) {
-        r->bad = 1;
-        return 0;
-    }
-    for (i = 0; i < bytes; i++)
-        v |= (uint64_t)r->p[i] << (8 * i);
-    r->p += bytes;
-    return v;
-}
-
-static const char *
-get_bytes(struct rd *r, uint64_t n)
-{
-    const unsigned char *s = r->p;
-
-    if (r->bad || (uint64_t)(r->end - r->p) < n) {
-        r->bad = 1;
-        return NULL;
-    }
-    r->p += n;
-    return (const char *)s;
-}
-
 /* Read the next probe into *pr (its strings borrowed from the record,
  * copied into scratch buffers to be NUL-terminated).  0, or -1 if the
  * record is damaged. */
 static int
-next_probe(struct rd *r, struct gen_probe *pr, struct gen_buf *path,
+next_probe(struct gen_rd *r, struct gen_probe *pr, struct gen_buf *path,
            struct gen_buf *real)
 {
     uint64_t n, k;
@@ -105,10 +61,10 @@ next_probe(struct rd *r, struct gen_probe *pr, struct gen_buf *path,
     int i;
 
     memset(pr, 0, sizeof(*pr));
-    pr->kind = (uint8_t)get_le(r, 1);
-    pr->err = (int)get_le(r, 4);
-    n = get_le(r, 4);
-    s = get_bytes(r, n);
+    pr->kind = (uint8_t)gen_get_le(r, 1);
+    pr->err = (int)gen_get_le(r, 4);
+    n = gen_get_le(r, 4);
+    s = gen_get_bytes(r, n);
     if (r->bad || n == 0 || memchr(s, '\0', n) != NULL)
         return -1;
     path->len = 0;
@@ -117,15 +73,15 @@ next_probe(struct rd *r, struct gen_probe *pr, struct gen_buf *path,
     switch (pr->kind) {
     case GEN_PROBE_STAT:
         for (i = 0; i < 7; i++)
-            pr->st[i] = get_le(r, 8);
+            pr->st[i] = gen_get_le(r, 8);
         break;
     case GEN_PROBE_TYPE:
-        pr->st[0] = get_le(r, 8);
+        pr->st[0] = gen_get_le(r, 8);
         break;
     case GEN_PROBE_REAL:
-        k = get_le(r, 4);
+        k = gen_get_le(r, 4);
         if (k > 0) {
-            s = get_bytes(r, k - 1);
+            s = gen_get_bytes(r, k - 1);
             if (r->bad || memchr(s, '\0', k - 1) != NULL)
                 return -1;
             real->len = 0;
@@ -143,10 +99,10 @@ next_probe(struct rd *r, struct gen_probe *pr, struct gen_buf *path,
 static int
 checksum_bad(const char *data, size_t n)
 {
-    struct rd sum = {(const unsigned char *)data + n - 8,
-                     (const unsigned char *)data + n, 0};
+    struct gen_rd sum = {(const unsigned char *)data + n - 8,
+                         (const unsigned char *)data + n, 0};
 
-    return get_le(&sum, 8) != gen_digest(data, n - 8).lo;
+    return gen_get_le(&sum, 8) != gen_digest(data, n - 8).lo;
 }
 #endif
 
@@ -155,8 +111,8 @@ gen_runs_read(const char *data, size_t n, struct gen_digest key,
               int (*holds)(const struct gen_probe *pr, void *arg), void *arg,
               const char **out, size_t *outlen, int *status, size_t *nfiles)
 {
-    struct rd r = {(const unsigned char *)data,
-                   (const unsigned char *)data + n, 0};
+    struct gen_rd r = {(const unsigned char *)data,
+                       (const unsigned char *)data + n, 0};
     struct gen_buf pbuf = {0}, rbuf = {0};
     uint64_t i, nprobes, len;
     int ok = -1;
@@ -170,12 +126,12 @@ gen_runs_read(const char *data, size_t n, struct gen_digest key,
 #endif
     r.end -= 8;
     r.p += 4;
-    if (get_le(&r, 4) != RECORD_VERSION || get_le(&r, 8) != key.lo ||
-        get_le(&r, 8) != key.hi)
+    if (gen_get_le(&r, 4) != RECORD_VERSION || gen_get_le(&r, 8) != key.lo ||
+        gen_get_le(&r, 8) != key.hi)
         return -1;
-    *status = (int)get_le(&r, 4);
-    *nfiles = (size_t)get_le(&r, 8);
-    nprobes = get_le(&r, 4);
+    *status = (int)gen_get_le(&r, 4);
+    *nfiles = (size_t)gen_get_le(&r, 8);
+    nprobes = gen_get_le(&r, 4);
     if (r.bad || (*status != GEN_EXIT_CLEAN && *status != GEN_EXIT_FINDINGS))
         return -1;
     /* Each probe is asked as it is read: the first that does not hold
@@ -190,8 +146,8 @@ gen_runs_read(const char *data, size_t n, struct gen_digest key,
             goto done;
         }
     }
-    len = get_le(&r, 8);
-    *out = get_bytes(&r, len);
+    len = gen_get_le(&r, 8);
+    *out = gen_get_bytes(&r, len);
     *outlen = (size_t)len;
     if (!r.bad && r.p == r.end)
         ok = 1;
@@ -334,36 +290,36 @@ gen_runs_save(const char *dir, struct gen_digest key,
         if (racy(&probes[i], started))
             return;
     gen_buf_append(&b, magic, 4);
-    put_le(&b, RECORD_VERSION, 4);
-    put_le(&b, key.lo, 8);
-    put_le(&b, key.hi, 8);
-    put_le(&b, (uint64_t)status, 4);
-    put_le(&b, nfiles, 8);
-    put_le(&b, nprobes, 4);
+    gen_put_le(&b, RECORD_VERSION, 4);
+    gen_put_le(&b, key.lo, 8);
+    gen_put_le(&b, key.hi, 8);
+    gen_put_le(&b, (uint64_t)status, 4);
+    gen_put_le(&b, nfiles, 8);
+    gen_put_le(&b, nprobes, 4);
     for (i = 0; i < nprobes; i++) {
         const struct gen_probe *pr = &probes[i];
         size_t n = strlen(pr->path);
         int k;
 
-        put_le(&b, pr->kind, 1);
-        put_le(&b, (uint64_t)(uint32_t)pr->err, 4);
-        put_le(&b, n, 4);
+        gen_put_le(&b, pr->kind, 1);
+        gen_put_le(&b, (uint64_t)(uint32_t)pr->err, 4);
+        gen_put_le(&b, n, 4);
         gen_buf_append(&b, pr->path, n);
         if (pr->kind == GEN_PROBE_STAT)
             for (k = 0; k < 7; k++)
-                put_le(&b, pr->st[k], 8);
+                gen_put_le(&b, pr->st[k], 8);
         else if (pr->kind == GEN_PROBE_TYPE)
-            put_le(&b, pr->st[0], 8);
+            gen_put_le(&b, pr->st[0], 8);
         else if (pr->real == NULL)
-            put_le(&b, 0, 4);
+            gen_put_le(&b, 0, 4);
         else {
-            put_le(&b, strlen(pr->real) + 1, 4);
+            gen_put_le(&b, strlen(pr->real) + 1, 4);
             gen_buf_puts(&b, pr->real);
         }
     }
-    put_le(&b, len, 8);
+    gen_put_le(&b, len, 8);
     gen_buf_append(&b, out, len);
-    put_le(&b, gen_digest(b.data, b.len).lo, 8);
+    gen_put_le(&b, gen_digest(b.data, b.len).lo, 8);
     path = record_path(dir, key);
     /* A cache that cannot be written was said once, by the pack's save. */
     if (gen_mkdirs(dir) == 0 && write_record(dir, path, b.data, b.len) == 0)
