@@ -1,6 +1,7 @@
 #include "bind.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,11 +25,22 @@ struct gen_bindctx {
     struct gen_map scans;
     struct scan_memo **memos;
     size_t nmemos, capmemos;
+    struct gen_map subtrees; /* "start:end" -> struct binders * */
+    struct binders **lists;
+    size_t nlists, caplists;
 };
 
 struct scan_memo {
     struct gen_bind *binds;
     size_t n;
+};
+
+/* The nodes of a subtree that can bind a name (assignments and `as`
+ * patterns), in the order of a walk: found once per subtree, as a
+ * function's or class's body is searched for several names. */
+struct binders {
+    TSNode *v;
+    size_t n, cap;
 };
 
 void
@@ -398,15 +410,47 @@ unpacks(TSNode left, const char *src, const char *name)
     return 0;
 }
 
+static const struct binders *
+binders_of(struct gen_bindctx *m, TSNode top)
+{
+    char key[32];
+    struct binders *b;
+    TSTreeCursor c;
+
+    snprintf(key, sizeof(key), "%u:%u", ts_node_start_byte(top),
+             ts_node_end_byte(top));
+    if ((b = gen_map_get(&m->subtrees, key)) != NULL)
+        return b;
+    b = gen_xcalloc(1, sizeof(*b));
+    c = ts_tree_cursor_new(top);
+    for (;;) {
+        TSNode n = ts_tree_cursor_current_node(&c);
+
+        if (gen_is(n, SYM_ASSIGNMENT) || gen_is(n, SYM_AS_PATTERN))
+            GEN_PUSH(b->v, b->n, b->cap, n);
+        if (ts_tree_cursor_goto_first_child(&c))
+            continue;
+        while (!ts_tree_cursor_goto_next_sibling(&c))
+            if (!ts_tree_cursor_goto_parent(&c))
+                goto done;
+    }
+done:
+    ts_tree_cursor_delete(&c);
+    gen_map_put(&m->subtrees, key, b);
+    GEN_PUSH(m->lists, m->nlists, m->caplists, b);
+    return b;
+}
+
 static int
 scan_binds_walk(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
                 const char *name, const char *attr, const char *src)
 {
-    TSTreeCursor c = ts_tree_cursor_new(top);
+    const struct binders *bs = binders_of(m, top);
     int found = 0;
+    size_t bi;
 
-    for (;;) {
-        TSNode n = ts_tree_cursor_current_node(&c);
+    for (bi = 0; bi < bs->n; bi++) {
+        TSNode n = bs->v[bi];
         char *type = NULL;
         uint8_t kind = GEN_BIND_CALL;
         int32_t site = -1;
@@ -493,14 +537,7 @@ scan_binds_walk(struct gen_bindctx *m, struct gen_func *fn, TSNode top,
             fn->binds[fn->nbinds - 1].site = site;
             found = 1;
         }
-        if (ts_tree_cursor_goto_first_child(&c))
-            continue;
-        while (!ts_tree_cursor_goto_next_sibling(&c))
-            if (!ts_tree_cursor_goto_parent(&c))
-                goto done;
     }
-done:
-    ts_tree_cursor_delete(&c);
     return found;
 }
 
@@ -792,8 +829,8 @@ void
 gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
               const long *parents, const char *src)
 {
-    struct gen_bindctx ctx = {nodes, parents, f,    root, NULL, 0,
-                              0,     {0},     NULL, 0,    0};
+    struct gen_bindctx ctx = {
+        .nodes = nodes, .parents = parents, .f = f, .root = root};
     struct gen_bindctx *m = &ctx;
     size_t i, j;
 
@@ -903,4 +940,10 @@ gen_bind_pass(struct gen_file *f, TSNode root, const TSNode *nodes,
     }
     free(m->memos);
     gen_map_free(&m->scans);
+    for (i = 0; i < m->nlists; i++) {
+        free(m->lists[i]->v);
+        free(m->lists[i]);
+    }
+    free(m->lists);
+    gen_map_free(&m->subtrees);
 }

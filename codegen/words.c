@@ -112,32 +112,72 @@ coroutine_word(const char *src, size_t len)
     return 0;
 }
 
-static uint32_t
-load4(const char *s)
-{
-    uint32_t w;
+/* Which words (bits: live_bytes' indexes, then `async` and `await`)
+ * have each byte as their first, second and third: a position where
+ * the three masks of its bytes share a bit starts a candidate, which
+ * is then compared whole.  Fewer than one position in a hundred of
+ * Python text gets that far, and the test has no branch until then. */
+#define W_ASYNC (1u << NLIVE)
+#define W_AWAIT (1u << (NLIVE + 1))
+static const uint16_t at0[256] = {
+    ['t'] = 1u << 0, ['a'] = 1u << 1 | W_ASYNC | W_AWAIT,
+    ['s'] = 1u << 2, ['c'] = 1u << 3 | 1u << 4 | 1u << 5 | 1u << 6,
+    ['r'] = 1u << 7, ['p'] = 1u << 8,
+};
+static const uint16_t at1[256] = {
+    ['r'] = 1u << 0 | 1u << 3, ['s'] = 1u << 1 | W_ASYNC,
+    ['t'] = 1u << 2,           ['a'] = 1u << 4 | 1u << 5 | 1u << 6,
+    ['u'] = 1u << 7,           ['y'] = 1u << 8,
+    ['w'] = W_AWAIT,
+};
+static const uint16_t at2[256] = {
+    ['i'] = 1u << 0,
+    ['y'] = 1u << 1 | W_ASYNC,
+    ['a'] = 1u << 2 | W_AWAIT,
+    ['e'] = 1u << 3,
+    ['l'] = 1u << 4 | 1u << 5 | 1u << 6,
+    ['n'] = 1u << 7,
+    ['t'] = 1u << 8,
+};
 
-    memcpy(&w, s, 4);
-    return w;
+/* GCC's and clang's vector extension: SSE2 on x86-64, NEON on arm64, and
+ * plain code elsewhere.  A comparison gives -1 (all bits) or 0 per byte. */
+typedef unsigned char v16 __attribute__((vector_size(16)));
+typedef signed char m16 __attribute__((vector_size(16)));
+
+static v16
+vload(const char *s)
+{
+    v16 v;
+
+    memcpy(&v, s, sizeof(v));
+    return v;
 }
 
-/* Whether live_bytes[k] is at s (with at least 4 bytes from s on). */
-static int
-live_at(const char *s, const char *end, size_t k)
-{
-    const char *w = live_bytes[k];
-    size_t n = strlen(w);
+#define EQ3(x, y, z) ((a == (x)) & (b == (y)) & (c == (z)))
 
-    return (size_t)(end - s) >= n && load4(s) == load4(w) &&
-           memcmp(s + 4, w + 4, n - 4) == 0;
+/* Whether one of the 16 positions from s (with 18 bytes readable) starts
+ * with the first three bytes of a word: tri, asy, awa, sta, cre, cal,
+ * run, pyt. */
+static int
+block_may_start(const char *s)
+{
+    v16 a = vload(s), b = vload(s + 1), c = vload(s + 2);
+    m16 m = EQ3('t', 'r', 'i') | EQ3('a', 's', 'y') | EQ3('a', 'w', 'a') |
+            EQ3('s', 't', 'a') | EQ3('c', 'r', 'e') | EQ3('c', 'a', 'l') |
+            EQ3('r', 'u', 'n') | EQ3('p', 'y', 't');
+    uint64_t w[2];
+
+    memcpy(w, &m, sizeof(w));
+    return (w[0] | w[1]) != 0;
 }
 
 int
 gen_words_live(const char *src, size_t len, const char *runtime)
 {
-    const char *s, *end = src + len;
+    const unsigned char *s = (const unsigned char *)src;
+    size_t i, k;
     int coro = 0;
-    size_t k;
 
     /* The runtime's name needs a search of its own unless it spells one
      * of the words (trioaio does). */
@@ -147,42 +187,30 @@ gen_words_live(const char *src, size_t len, const char *runtime)
         if (k == NLIVE && memmem(src, len, runtime, strlen(runtime)) != NULL)
             return 1;
     }
-    /* One pass: the words by their first byte (every word and `async`,
-     * `await` is at least 4 bytes, so the last 3 bytes start none). */
-    for (s = src; len >= 4 && s <= end - 4; s++) {
-        switch (*s) {
-        case 't':
-            if (live_at(s, end, 0))
+    /* Every word is at least 4 bytes long: the last 3 start none. */
+    for (i = 0; i + 4 <= len; i++) {
+        /* 16 positions at a time while none of them can start a word
+         * (vector compares: no branch per byte). */
+        while (i + 18 <= len && !block_may_start(src + i))
+            i += 16;
+        if (i + 4 > len)
+            break;
+        unsigned m = at0[s[i]] & at1[s[i + 1]] & at2[s[i + 2]];
+
+        if (m == 0)
+            continue;
+        for (k = 0; k < NLIVE; k++) {
+            size_t n = strlen(live_bytes[k]);
+
+            if ((m & 1u << k) && len - i >= n &&
+                memcmp(src + i, live_bytes[k], n) == 0)
                 return 1;
-            break;
-        case 'a':
-            if (live_at(s, end, 1))
-                return 1;
-            if (!coro && end - s >= 5 &&
-                (memcmp(s, "async", 5) == 0 || memcmp(s, "await", 5) == 0) &&
-                whole(src, len, s, 5))
-                coro = 1;
-            break;
-        case 's':
-            if (live_at(s, end, 2))
-                return 1;
-            break;
-        case 'c':
-            if (live_at(s, end, 3) || live_at(s, end, 4) ||
-                live_at(s, end, 5) || live_at(s, end, 6))
-                return 1;
-            break;
-        case 'r':
-            if (live_at(s, end, 7))
-                return 1;
-            break;
-        case 'p':
-            if (live_at(s, end, 8))
-                return 1;
-            break;
-        default:
-            break;
         }
+        if ((m & (W_ASYNC | W_AWAIT)) && len - i >= 5 &&
+            (memcmp(src + i, "async", 5) == 0 ||
+             memcmp(src + i, "await", 5) == 0) &&
+            whole(src, len, src + i, 5))
+            coro = 1;
     }
     /* Most files have neither word at all: the exact scan only for the
      * others. */
@@ -231,49 +259,83 @@ hset_add(struct hset *s, uint64_t h)
     s->len++;
 }
 
+/* What a byte may start in gen_words_caps: 1 a capitalised word, 2 the
+ * word `import`. */
+static const uint8_t cap_start[256] = {
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1, ['i'] = 2,
+};
+
+/* Whether one of the 16 positions from s (with 17 bytes readable) is a
+ * capital letter or starts `im`. */
+static int
+block_may_cap(const char *s)
+{
+    v16 a = vload(s), b = vload(s + 1);
+    m16 m = ((v16)(a - 'A') < 26) | ((a == 'i') & (b == 'm'));
+    uint64_t w[2];
+
+    memcpy(w, &m, sizeof(w));
+    return (w[0] | w[1]) != 0;
+}
+
+/* Add the hash of the word at w (the whole run of identifier bytes). */
+static const char *
+add_word(struct hset *set, const char *w, const char *end)
+{
+    const char *s = w;
+
+    while (s < end && IDENT(*s))
+        s++;
+    hset_add(set, gen_hash(w, (size_t)(s - w)));
+    return s;
+}
+
 uint64_t *
 gen_words_caps(const char *src, size_t len, size_t *n)
 {
-    const char *s = src, *end = src + len, *imp = src;
+    const char *s = src, *end = src + len;
     struct hset set = {0};
     uint64_t *out;
     size_t i, k = 0;
 
-    /* imp: the next whole word `import` at or after the line (or end). */
-    for (;;) {
-        imp = memmem(imp, (size_t)(end - imp), "import", 6);
-        if (imp == NULL || whole(src, len, imp, 6))
-            break;
-        imp += 6;
-    }
+    /* One pass: each capitalised word, and at a word `import` every word
+     * of its line (a word seen twice is in the set once). */
     while (s < end) {
-        const char *eol = memchr(s, '\n', (size_t)(end - s));
-        int all;
+        const char *ls, *le;
+        uint8_t what;
 
-        eol = eol ? eol : end;
-        if (imp != NULL && imp < s) {
-            for (imp = s;;) {
-                imp = memmem(imp, (size_t)(end - imp), "import", 6);
-                if (imp == NULL || whole(src, len, imp, 6))
-                    break;
-                imp += 6;
-            }
-        }
-        all = imp != NULL && imp < eol;
-        while (s < eol) {
-            const char *w;
+        while (end - s >= 17 && !block_may_cap(s))
+            s += 16;
+        if (s >= end)
+            break;
+        what = cap_start[(unsigned char)*s];
 
-            if (!IDENT(*s)) {
-                s++;
-                continue;
-            }
-            w = s;
-            while (s < eol && IDENT(*s))
-                s++;
-            if (all || (*w >= 'A' && *w <= 'Z'))
-                hset_add(&set, gen_hash(w, (size_t)(s - w)));
+        if (what == 0 || (s > src && IDENT(s[-1]))) {
+            s++;
+            continue;
         }
-        s = eol + 1;
+        if (what == 1) {
+            s = add_word(&set, s, end);
+            continue;
+        }
+        if (end - s < 6 || memcmp(s, "import", 6) != 0 ||
+            (end - s > 6 && IDENT(s[6]))) {
+            s++;
+            continue;
+        }
+        ls = memrchr(src, '\n', (size_t)(s - src));
+        ls = ls ? ls + 1 : src;
+        le = memchr(s, '\n', (size_t)(end - s));
+        le = le ? le : end;
+        for (s = ls; s < le;)
+            if (IDENT(*s))
+                s = add_word(&set, s, le);
+            else
+                s++;
     }
     *n = set.len + (size_t)set.zero;
     if (*n == 0) {
