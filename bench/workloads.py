@@ -489,6 +489,55 @@ async def udp_echo(n):
     return n, elapsed
 
 
+@workload(20_000)
+async def pipe_echo(n):
+    """n round trips of 64 bytes through two OS pipes (connect_read_pipe
+    and connect_write_pipe with plain protocols; the echo end in the same
+    loop)"""
+    loop = asyncio.get_running_loop()
+    waiter = [None]
+
+    class Echo(asyncio.Protocol):
+        def data_received(self, data):
+            back.write(data)
+
+    class Client(asyncio.Protocol):
+        def __init__(self):
+            self.got = b""
+
+        def data_received(self, data):
+            self.got += data
+            if len(self.got) >= len(_PAYLOAD):
+                self.got = b""
+                waiter[0].set_result(None)
+
+        def connection_lost(self, exc):
+            if waiter[0] is not None and not waiter[0].done():
+                waiter[0].set_exception(
+                    ConnectionError("pipe_echo: pipe closed"))
+
+    def pipe():
+        r, w = os.pipe()
+        return os.fdopen(r, "rb", buffering=0), os.fdopen(w, "wb",
+                                                          buffering=0)
+    r1, w1 = pipe()
+    r2, w2 = pipe()
+    there, _ = await loop.connect_write_pipe(asyncio.Protocol, w1)
+    echo_in, _ = await loop.connect_read_pipe(Echo, r1)
+    back, _ = await loop.connect_write_pipe(asyncio.Protocol, w2)
+    client_in, _ = await loop.connect_read_pipe(Client, r2)
+    start = clock()
+    for _ in range(n):
+        waiter[0] = loop.create_future()
+        there.write(_PAYLOAD)
+        await waiter[0]
+    elapsed = clock() - start
+    for t in (there, back, echo_in, client_in):
+        t.close()
+    await asyncio.sleep(0)
+    return n, elapsed
+
+
 @workload(5_000, needs=asyncpg_missing)
 async def asyncpg(n):
     """n query round trips (SELECT $1::int) with asyncpg to a local

@@ -58,7 +58,12 @@
     X(UDP_RECV_CONTEXT_ENTER, "udp_recv_context_enter")                       \
     X(UDP_RECV_CONTEXT_EXIT, "udp_recv_context_exit")                         \
     X(UDP_SENT_CONTEXT_ENTER, "udp_sent_context_enter")                       \
-    X(UDP_SENT_CONTEXT_EXIT, "udp_sent_context_exit")
+    X(UDP_SENT_CONTEXT_EXIT, "udp_sent_context_exit")                         \
+    X(PIPE_PEER_DUP, "pipe_peer_dup")                                         \
+    X(PIPE_PEER_ALLOC, "pipe_peer_alloc")                                     \
+    X(UV_PIPE_POLL_INIT, "uv_pipe_poll_init")                                 \
+    X(UV_PIPE_POLL_START, "uv_pipe_poll_start")                               \
+    X(PIPE_PEER_CONTEXT_ENTER, "pipe_peer_context_enter")
 
 #ifdef TA_FAULT_INJECTION
 

@@ -133,13 +133,24 @@ ta_exec(PyObject *module)
     /* The stream transport shares the datagram one's layout check. */
     if (st->UDPTransportType != NULL) {
         st->StreamTransportType = ta_stream_type_new(module, st);
-        if (st->StreamTransportType == NULL) {
+        if (st->StreamTransportType == NULL ||
+            ta_pipe_types_new(module, st) < 0) {
             return -1;
         }
     }
     if (PyModule_AddObjectRef(module, "StreamTransport",
                               st->StreamTransportType
                                   ? (PyObject *)st->StreamTransportType
+                                  : Py_None) < 0) {
+        return -1;
+    }
+    if (PyModule_AddObjectRef(module, "ReadPipeTransport",
+                              st->ReadPipeTransportType
+                                  ? (PyObject *)st->ReadPipeTransportType
+                                  : Py_None) < 0 ||
+        PyModule_AddObjectRef(module, "WritePipeTransport",
+                              st->WritePipeTransportType
+                                  ? (PyObject *)st->WritePipeTransportType
                                   : Py_None) < 0) {
         return -1;
     }
@@ -178,6 +189,7 @@ ta_exec(PyObject *module)
     TA_INTERN(str_buffer_updated, "buffer_updated");
     TA_INTERN(str_eof_received, "eof_received");
     TA_INTERN(str_connection_lost, "connection_lost");
+    TA_INTERN(str_pipe, "pipe");
     return ta_loop_tasks_init(st);
 }
 
@@ -187,6 +199,9 @@ ta_exec(PyObject *module)
     X(LoopType)                                                               \
     X(UDPTransportType)                                                       \
     X(StreamTransportType)                                                    \
+    X(ReadPipeTransportType)                                                  \
+    X(WritePipeTransportType)                                                 \
+    X(str_pipe)                                                               \
     X(buffered_protocol)                                                      \
     X(str_data_received)                                                      \
     X(str_buffer_updated)                                                     \

@@ -1,5 +1,6 @@
 #include "stream.h"
 
+#include "fault.h"
 #include "loop_io.h"
 #include "module.h"
 
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <structmember.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* asyncio.constants.LOG_THRESHOLD_FOR_CONNLOST_WRITES */
@@ -30,6 +32,11 @@ typedef union {
 } ta_stream_handle;
 
 typedef struct ta_stream_write ta_stream_write;
+
+/* What a TaStreamObject is: asyncio's socket transport, or one of its Unix
+ * pipe transports (unix_events._UnixReadPipeTransport and
+ * _UnixWritePipeTransport), which differ in how they end. */
+enum { TA_KIND_SOCKET, TA_KIND_READ_PIPE, TA_KIND_WRITE_PIPE };
 
 /* One stream transport.  Invariants:
  * - `handle` is open (and counted in loop->uv_active) until the transport
@@ -67,8 +74,14 @@ typedef struct {
     size_t pend_len;
     size_t pend_cap;
     Py_ssize_t conn_lost;
+    /* A write pipe watches a second duplicate of its fd for readability:
+     * the reader closing the pipe makes it so (asyncio's reader trick). */
+    uv_poll_t *peer;
+    int peer_fd;
     int fd;
     int family;
+    char kind;
+    char lost_due; /* a pipe: connection_lost() is scheduled or done */
     char closing;
     char paused;  /* pause_reading() */
     char reading; /* uv_read_start() is active */
@@ -146,8 +159,8 @@ ta_stream_kick(TaStreamObject *self)
 static void
 ta_stream_hold(TaStreamObject *self)
 {
-    int want =
-        self->handle != NULL && (self->reading || self->inflight != NULL);
+    int want = self->handle != NULL &&
+               (self->reading || self->inflight != NULL || self->peer != NULL);
     if (want && self->owner.held == NULL) {
         self->owner.held = Py_NewRef(self);
     }
@@ -185,6 +198,19 @@ ta_stream_on_close(uv_handle_t *handle)
     free(handle);
 }
 
+/* A write pipe's watch on its reader: closed with its duplicate fd
+ * (libuv stops watching in uv_close, so the fd can go at once). */
+static void
+ta_pipe_stop_peer(TaStreamObject *self)
+{
+    if (self->peer != NULL) {
+        uv_close((uv_handle_t *)self->peer, ta_stream_on_close);
+        self->peer = NULL;
+        close(self->peer_fd);
+        self->peer_fd = -1;
+    }
+}
+
 static void
 ta_stream_stop_reading(TaStreamObject *self)
 {
@@ -203,6 +229,7 @@ static void
 ta_stream_close_handle(TaStreamObject *self)
 {
     ta_stream_stop_reading(self);
+    ta_pipe_stop_peer(self);
     free(self->pend);
     self->pend = NULL;
     self->pend_len = self->pend_cap = 0;
@@ -233,6 +260,10 @@ ta_stream_call_soon(TaStreamObject *self, PyObject *callback, PyObject *arg)
     return PyObject_CallMethod((PyObject *)self->loop, "call_soon", "OO",
                                callback, arg);
 }
+
+static int
+ta_stream_call_soon_method(PyObject *loop, PyObject *obj, const char *name,
+                           PyObject *arg);
 
 static int
 ta_stream_schedule_lost(TaStreamObject *self, PyObject *exc)
@@ -274,7 +305,7 @@ ta_stream_callback_failed(TaStreamObject *self, const char *where)
     }
     PyObject *exc = ta_fetch_exception();
     PyObject *message = PyUnicode_FromFormat(
-        "Exception in callback StreamTransport.%s()", where);
+        "Exception in callback %s.%s()", _PyType_Name(Py_TYPE(self)), where);
     PyObject *context =
         message ? Py_BuildValue("{s:O,s:O,s:O,s:O}", "message", message,
                                 "exception", exc, "transport",
@@ -299,6 +330,27 @@ ta_stream_callback_failed(TaStreamObject *self, const char *where)
  * _force_close(exc).  Through the Python-visible `_loop`, as asyncio's
  * code (after connection_lost it is None, and that fails as asyncio's). */
 static int
+ta_pipe_close(TaStreamObject *self, PyObject *exc);
+
+/* What asyncio's _fatal_error() only logs in debug mode: any OSError, but
+ * for a read pipe only EIO. */
+static int
+ta_stream_quiet_error(TaStreamObject *self, PyObject *exc)
+{
+    if (!PyErr_GivenExceptionMatches(exc, PyExc_OSError)) {
+        return 0;
+    }
+    if (self->kind != TA_KIND_READ_PIPE) {
+        return 1;
+    }
+    PyObject *no = PyObject_GetAttrString(exc, "errno");
+    long err = no != NULL && PyLong_Check(no) ? PyLong_AsLong(no) : 0;
+    Py_XDECREF(no);
+    PyErr_Clear();
+    return err == EIO;
+}
+
+static int
 ta_stream_fatal_error(TaStreamObject *self, PyObject *exc, const char *message)
 {
     PyObject *loop = PyObject_GetAttrString((PyObject *)self, "_loop");
@@ -306,7 +358,7 @@ ta_stream_fatal_error(TaStreamObject *self, PyObject *exc, const char *message)
         return -1;
     }
     PyObject *res;
-    if (PyErr_GivenExceptionMatches(exc, PyExc_OSError)) {
+    if (ta_stream_quiet_error(self, exc)) {
         res = PyObject_CallMethod(loop, "get_debug", NULL);
         int debug = res ? PyObject_IsTrue(res) : -1;
         Py_XDECREF(res);
@@ -338,6 +390,9 @@ ta_stream_fatal_error(TaStreamObject *self, PyObject *exc, const char *message)
         return -1;
     }
     Py_DECREF(res);
+    if (self->kind != TA_KIND_SOCKET) {
+        return ta_pipe_close(self, exc);
+    }
     PyObject *r =
         PyObject_CallMethod((PyObject *)self, "_force_close", "O", exc);
     Py_XDECREF(r);
@@ -490,6 +545,38 @@ ta_stream_on_eof(TaStreamObject *self, PyObject *protocol)
     return res == NULL ? -1 : 0;
 }
 
+/* asyncio's info line, in debug mode, when a pipe's other end closes. */
+static int
+ta_pipe_log_closed(TaStreamObject *self)
+{
+    if (!self->loop->debug) {
+        return 0;
+    }
+    PyObject *res =
+        PyObject_CallMethod(self->loop->state->logger, "info", "sO",
+                            "%r was closed by peer", (PyObject *)self);
+    Py_XDECREF(res);
+    return res == NULL ? -1 : 0;
+}
+
+/* A read pipe's EOF: asyncio's _read_ready() on an empty read, which
+ * ends the transport whatever eof_received() says. */
+static int
+ta_pipe_on_eof(TaStreamObject *self, PyObject *protocol)
+{
+    if (ta_pipe_log_closed(self) < 0) {
+        return -1;
+    }
+    self->closing = 1;
+    ta_stream_stop_reading(self);
+    if (ta_stream_call_soon_method((PyObject *)self->loop, protocol,
+                                   "eof_received", NULL) < 0) {
+        return -1;
+    }
+    self->lost_due = 1;
+    return ta_stream_schedule_lost(self, Py_None);
+}
+
 static void
 ta_stream_on_read(uv_stream_t *handle, ssize_t nread, const uv_buf_t *buf)
 {
@@ -512,6 +599,7 @@ ta_stream_on_read(uv_stream_t *handle, ssize_t nread, const uv_buf_t *buf)
         return;
     }
     ta_state *st = self->loop->state;
+    int pipe = self->kind == TA_KIND_READ_PIPE;
     self->loop->io_ran = 1;
     Py_INCREF(self);
     PyObject *protocol = Py_NewRef(self->protocol);
@@ -530,8 +618,11 @@ ta_stream_on_read(uv_stream_t *handle, ssize_t nread, const uv_buf_t *buf)
         Py_XDECREF(n);
         Py_XDECREF(res);
         if (res == NULL) {
-            rc = ta_stream_fail(self, "Fatal error: protocol.buffer_updated() "
-                                      "call failed.");
+            /* a pipe's read callback lets it go to the exception handler */
+            rc = pipe ? -1
+                      : ta_stream_fail(self, "Fatal error: "
+                                             "protocol.buffer_updated() "
+                                             "call failed.");
         }
     }
     else if (nread > 0) {
@@ -542,13 +633,16 @@ ta_stream_on_read(uv_stream_t *handle, ssize_t nread, const uv_buf_t *buf)
         Py_XDECREF(data);
         Py_XDECREF(res);
         if (res == NULL) {
-            rc = ta_stream_fail(self, "Fatal error: protocol.data_received() "
-                                      "call failed.");
+            rc = pipe ? -1
+                      : ta_stream_fail(self, "Fatal error: "
+                                             "protocol.data_received() "
+                                             "call failed.");
         }
     }
     else if (nread == UV_EOF) {
         ta_stream_release_view(self);
-        rc = ta_stream_on_eof(self, protocol);
+        rc = pipe ? ta_pipe_on_eof(self, protocol)
+                  : ta_stream_on_eof(self, protocol);
     }
     else if (nread == UV_ENOBUFS) {
         PyObject *exc = self->view_exc;
@@ -572,8 +666,10 @@ ta_stream_on_read(uv_stream_t *handle, ssize_t nread, const uv_buf_t *buf)
     else {
         ta_stream_release_view(self);
         PyObject *exc = ta_uv_exception((int)nread);
-        rc = ta_stream_fatal_error(self, exc,
-                                   "Fatal read error on socket transport");
+        rc = ta_stream_fatal_error(
+            self, exc,
+            pipe ? "Fatal read error on pipe transport"
+                 : "Fatal read error on socket transport");
         Py_DECREF(exc);
     }
     if (rc < 0) {
@@ -615,6 +711,53 @@ ta_stream_connection_lost(TaStreamObject *self, PyObject *exc);
 static int
 ta_stream_flush(TaStreamObject *self);
 
+/* Is connection_lost() scheduled (or done)?  Then what is queued goes. */
+static int
+ta_stream_gone(TaStreamObject *self)
+{
+    return self->kind == TA_KIND_SOCKET ? self->conn_lost != 0
+                                        : self->lost_due;
+}
+
+/* A write failed with libuv's `err`: asyncio's _fatal_error(). */
+static int
+ta_stream_write_failed(TaStreamObject *self, int err)
+{
+    PyObject *exc = ta_uv_exception(err);
+    int rc;
+    if (self->kind == TA_KIND_SOCKET) {
+        rc = ta_stream_fatal_error(self, exc,
+                                   "Fatal write error on socket transport");
+    }
+    else {
+        self->conn_lost++;
+        rc = ta_stream_fatal_error(self, exc,
+                                   "Fatal write error on pipe transport");
+    }
+    Py_DECREF(exc);
+    return rc;
+}
+
+/* A write pipe's queue went to the kernel: asyncio's _write_ready(),
+ * which resumes the protocol only once everything is written, and ends
+ * a closing transport at once. */
+static int
+ta_pipe_written(TaStreamObject *self)
+{
+    if (self->pend_len > 0) {
+        return ta_stream_flush(self);
+    }
+    if (ta_stream_maybe_resume(self) < 0) {
+        return -1;
+    }
+    if (self->closing && !self->lost_due && ta_stream_queued(self) == 0) {
+        self->lost_due = 1;
+        ta_pipe_stop_peer(self);
+        return ta_stream_connection_lost(self, Py_None);
+    }
+    return 0;
+}
+
 static void
 ta_stream_on_written(uv_write_t *req, int status)
 {
@@ -636,7 +779,8 @@ ta_stream_on_written(uv_write_t *req, int status)
     if (self->loop != NULL && self->loop->state != NULL) {
         self->loop->state->live_stream_writes--;
     }
-    if (status == UV_ECANCELED || self->handle == NULL || self->conn_lost) {
+    if (status == UV_ECANCELED || self->handle == NULL ||
+        ta_stream_gone(self)) {
         /* aborted or lost: asyncio drops its buffer the same way */
         if (self->handle == NULL) {
             free(self->pend);
@@ -657,10 +801,10 @@ ta_stream_on_written(uv_write_t *req, int status)
     int rc = 0;
     if (status < 0) {
         self->pend_len = 0;
-        PyObject *exc = ta_uv_exception(status);
-        rc = ta_stream_fatal_error(self, exc,
-                                   "Fatal write error on socket transport");
-        Py_DECREF(exc);
+        rc = ta_stream_write_failed(self, status);
+    }
+    else if (self->kind == TA_KIND_WRITE_PIPE) {
+        rc = ta_pipe_written(self);
     }
     else {
         rc = ta_stream_maybe_resume(self); /* may write more */
@@ -708,12 +852,7 @@ ta_stream_flush(TaStreamObject *self)
     if (err < 0) {
         free(w);
         self->pend_len = 0;
-        PyObject *exc = ta_uv_exception(err);
-        int rc = ta_stream_fatal_error(self, exc,
-                                       "Fatal write error on socket "
-                                       "transport");
-        Py_DECREF(exc);
-        return rc;
+        return ta_stream_write_failed(self, err);
     }
     self->pend = NULL;
     self->pend_len = self->pend_cap = 0;
@@ -768,9 +907,12 @@ static PyObject *
 ta_stream_write_lost(TaStreamObject *self)
 {
     if (self->conn_lost >= TA_CONNLOST_LOG_THRESHOLD) {
-        PyObject *res =
-            PyObject_CallMethod(self->loop->state->logger, "warning", "s",
-                                "socket.send() raised exception.");
+        PyObject *res = PyObject_CallMethod(
+            self->loop->state->logger, "warning", "s",
+            self->kind == TA_KIND_SOCKET
+                ? "socket.send() raised exception."
+                : "pipe closed by peer or os.write(pipe, data) raised "
+                  "exception.");
         if (res == NULL) {
             return NULL;
         }
@@ -786,7 +928,8 @@ static PyObject *
 ta_stream_write_bufs(TaStreamObject *self, uv_buf_t *bufs, unsigned nbufs,
                      size_t total)
 {
-    if (self->conn_lost) {
+    if (self->conn_lost ||
+        (self->kind == TA_KIND_WRITE_PIPE && self->closing)) {
         return ta_stream_write_lost(self);
     }
     if (self->handle == NULL) {
@@ -803,11 +946,7 @@ ta_stream_write_bufs(TaStreamObject *self, uv_buf_t *bufs, unsigned nbufs,
             skip = (size_t)n;
         }
         else if (n != UV_EAGAIN) {
-            PyObject *exc = ta_uv_exception(n);
-            int rc = ta_stream_fatal_error(
-                self, exc, "Fatal write error on socket transport");
-            Py_DECREF(exc);
-            if (rc < 0) {
+            if (ta_stream_write_failed(self, n) < 0) {
                 return NULL;
             }
             Py_RETURN_NONE;
@@ -931,6 +1070,7 @@ ta_stream_connection_lost(TaStreamObject *self, PyObject *exc)
     if (self->conn_lost == 0) {
         self->conn_lost = 1; /* later writes are dropped */
     }
+    self->lost_due = 1;
     PyObject *protocol = self->protocol;
     self->protocol = NULL;
     int rc = 0;
@@ -1556,6 +1696,7 @@ stream_dealloc(TaStreamObject *self)
         /* Not ta_stream_close_handle: it may not touch `held` (the loop
          * dropped it already, or we would not be here). */
         self->reading = 0;
+        ta_pipe_stop_peer(self);
         if (self->handle != NULL) {
             self->handle->handle.data = NULL;
             uv_close(&self->handle->handle, ta_stream_on_close);
@@ -1649,6 +1790,448 @@ static PyType_Spec stream_spec = {
     .slots = stream_slots,
 };
 
+/* ------------------------------------------------------- pipe transports */
+
+/* asyncio's _close() of a pipe transport: closing, the queue dropped,
+ * nothing more watched, connection_lost(exc) soon (once). */
+static int
+ta_pipe_close(TaStreamObject *self, PyObject *exc)
+{
+    self->closing = 1;
+    if (self->lost_due) {
+        return 0;
+    }
+    self->lost_due = 1;
+    Py_INCREF(self);
+    if (ta_stream_queued(self) > 0) {
+        ta_stream_close_handle(self); /* drops the queue */
+    }
+    ta_stream_stop_reading(self);
+    ta_pipe_stop_peer(self);
+    ta_stream_hold(self);
+    int rc = ta_stream_schedule_lost(self, exc);
+    Py_DECREF(self);
+    return rc;
+}
+
+/* The write pipe's fd became readable or failed: the reader is gone
+ * (asyncio's _UnixWritePipeTransport._read_ready). */
+static void
+ta_pipe_on_peer(uv_poll_t *handle, int status, int events)
+{
+    (void)status;
+    (void)events;
+    TaStreamObject *self = TA_STREAM_FROM_OWNER(handle->data);
+    self->loop->io_ran = 1;
+    Py_INCREF(self);
+    if (TA_FAULT_PY(PIPE_PEER_CONTEXT_ENTER, -1,
+                    PyContext_Enter(self->context)) < 0) {
+        ta_stream_callback_failed(self, "_read_ready");
+        ta_pipe_stop_peer(self);
+        ta_stream_hold(self);
+        Py_DECREF(self);
+        return;
+    }
+    int rc = ta_pipe_log_closed(self);
+    if (rc == 0) {
+        PyObject *exc = ta_stream_queued(self) > 0
+                            ? PyObject_CallNoArgs(PyExc_BrokenPipeError)
+                            : Py_NewRef(Py_None);
+        rc = exc != NULL ? ta_pipe_close(self, exc) : -1;
+        Py_XDECREF(exc);
+    }
+    if (rc < 0) {
+        ta_stream_callback_failed(self, "_read_ready");
+    }
+    if (PyContext_Exit(self->context) < 0) {
+        PyErr_WriteUnraisable((PyObject *)self);
+    }
+    ta_pipe_stop_peer(self);
+    ta_stream_hold(self);
+    Py_DECREF(self);
+}
+
+/* Start watching for the reader's close (after connection_made, as
+ * asyncio adds its reader). */
+static int
+ta_pipe_watch_peer(TaStreamObject *self)
+{
+    if (self->closing || self->handle == NULL || self->peer != NULL) {
+        return 0;
+    }
+    int fd =
+        TA_FAULT_ERRNO(PIPE_PEER_DUP, fcntl(self->fd, F_DUPFD_CLOEXEC, 0));
+    if (fd < 0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return -1;
+    }
+    uv_poll_t *peer = TA_FAULT_ALLOC(PIPE_PEER_ALLOC, malloc(sizeof(*peer)));
+    if (peer == NULL) {
+        close(fd);
+        PyErr_NoMemory();
+        return -1;
+    }
+    int err =
+        TA_FAULT_UV(UV_PIPE_POLL_INIT, uv_poll_init(self->loop->uv, peer, fd));
+    if (err < 0) {
+        free(peer);
+        close(fd);
+        ta_set_uv_error(err);
+        return -1;
+    }
+    self->loop->state->live_streams++;
+    peer->data = &self->owner;
+    self->peer = peer;
+    self->peer_fd = fd;
+    err = TA_FAULT_UV(UV_PIPE_POLL_START,
+                      uv_poll_start(peer, UV_READABLE, ta_pipe_on_peer));
+    if (err < 0) {
+        ta_pipe_stop_peer(self);
+        ta_set_uv_error(err);
+        return -1;
+    }
+    Py_INCREF(self);
+    ta_stream_hold(self);
+    Py_DECREF(self);
+    return ta_stream_kick(self);
+}
+
+static PyObject *
+pipe_watch_peer(TaStreamObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (ta_pipe_watch_peer(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+read_pipe_close(TaStreamObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (!self->closing && ta_pipe_close(self, Py_None) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* A write pipe's write_eof() is its close(): once the queue is written,
+ * connection_lost(None) and the pipe closed. */
+static PyObject *
+write_pipe_write_eof(TaStreamObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (self->closing) {
+        Py_RETURN_NONE;
+    }
+    self->closing = 1;
+    if (ta_stream_queued(self) > 0) {
+        Py_RETURN_NONE;
+    }
+    Py_INCREF(self);
+    ta_pipe_stop_peer(self);
+    ta_stream_hold(self);
+    self->lost_due = 1;
+    int rc = ta_stream_schedule_lost(self, Py_None);
+    Py_DECREF(self);
+    if (rc < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+write_pipe_close(TaStreamObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (self->sock == NULL || self->closing) {
+        Py_RETURN_NONE;
+    }
+    return write_pipe_write_eof(self, NULL);
+}
+
+static PyObject *
+write_pipe_abort(TaStreamObject *self, PyObject *Py_UNUSED(ignored))
+{
+    if (ta_pipe_close(self, Py_None) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* As asyncio's reprs of its pipe transports. */
+static PyObject *
+pipe_repr(TaStreamObject *self)
+{
+    PyObject *name = PyType_GetName(Py_TYPE(self));
+    if (name == NULL) {
+        return NULL;
+    }
+    const char *state =
+        self->sock == NULL ? " closed" : (self->closing ? " closing" : "");
+    PyObject *res;
+    if (self->sock == NULL) {
+        res = PyUnicode_FromFormat("<%U closed fd=%d closed>", name, self->fd);
+    }
+    else if (self->kind == TA_KIND_READ_PIPE) {
+        res = PyUnicode_FromFormat("<%U%s fd=%d %s>", name, state, self->fd,
+                                   self->reading ? "polling" : "idle");
+    }
+    else {
+        size_t queued = ta_stream_queued(self);
+        res = PyUnicode_FromFormat("<%U%s fd=%d %s bufsize=%zu>", name, state,
+                                   self->fd, queued ? "polling" : "idle",
+                                   queued);
+    }
+    Py_DECREF(name);
+    return res;
+}
+
+/* ReadPipeTransport(loop, pipe, protocol, waiter=None, extra=None) and
+ * WritePipeTransport(...), as asyncio's Unix pipe transports, for a pipe
+ * or a socket (the loop gives asyncio's own a character device). */
+static PyObject *
+ta_pipe_new(PyTypeObject *type, PyObject *args, PyObject *kwds, char kind)
+{
+    static char *kwlist[] = {"loop",   "pipe",  "protocol",
+                             "waiter", "extra", NULL};
+    PyObject *loop, *pipe, *protocol, *waiter = Py_None, *extra = Py_None;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OOO|OO:PipeTransport",
+                                     kwlist, &loop, &pipe, &protocol, &waiter,
+                                     &extra)) {
+        return NULL;
+    }
+    PyObject *module = PyType_GetModuleByDef(type, &ta_module_def);
+    if (module == NULL) {
+        return NULL;
+    }
+    ta_state *st = PyModule_GetState(module);
+    if (!PyObject_TypeCheck(loop, st->LoopType)) {
+        PyErr_Format(PyExc_TypeError, "%s needs a trioaio loop, not %R",
+                     _PyType_Name(type), loop);
+        return NULL;
+    }
+    TaLoopObject *lp = (TaLoopObject *)loop;
+    if (lp->closed || lp->uv == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Event loop is closed");
+        return NULL;
+    }
+    int fd = PyObject_AsFileDescriptor(pipe);
+    if (fd < 0) {
+        return NULL;
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) < 0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return NULL;
+    }
+    if (!S_ISFIFO(sb.st_mode) && !S_ISSOCK(sb.st_mode)) {
+        PyErr_Format(PyExc_ValueError, "%s is for pipes and sockets only",
+                     _PyType_Name(type));
+        return NULL;
+    }
+    TaStreamObject *self = (TaStreamObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->owner.orphan = ta_stream_orphan;
+    self->loop = (TaLoopObject *)Py_NewRef(loop);
+    self->kind = kind;
+    self->fd = fd;
+    self->peer_fd = -1;
+    self->family = AF_UNIX; /* a uv_pipe_t */
+    if (kind == TA_KIND_WRITE_PIPE) {
+        PyObject *res = PyObject_CallFunctionObjArgs(
+            st->flow_control_init, (PyObject *)self, extra, loop, NULL);
+        if (res == NULL) {
+            goto fail;
+        }
+        Py_DECREF(res);
+    }
+    else {
+        /* ReadTransport.__init__ and the `_loop` the type adds */
+        self->asyncio_slots[ta_slot_extra] =
+            extra == Py_None ? PyDict_New() : Py_NewRef(extra);
+        self->asyncio_slots[ta_slot_loop] = Py_NewRef(loop);
+        if (self->asyncio_slots[ta_slot_extra] == NULL) {
+            goto fail;
+        }
+    }
+    if (PyObject_SetItem(self->asyncio_slots[ta_slot_extra], st->str_pipe,
+                         pipe) < 0) {
+        goto fail;
+    }
+    self->context = PyContext_CopyCurrent();
+    if (self->context == NULL || ta_stream_set_protocol(self, protocol) < 0) {
+        goto fail;
+    }
+    self->sock = Py_NewRef(pipe);
+    if (ta_stream_open_dup(self, fd) < 0) {
+        goto fail;
+    }
+    /* As asyncio: connection_made, then watching the fd, then the
+     * waiter. */
+    if (ta_stream_call_soon_method(loop, protocol, "connection_made",
+                                   (PyObject *)self) < 0 ||
+        ta_stream_call_soon_method(loop, (PyObject *)self,
+                                   kind == TA_KIND_READ_PIPE ? "_start_reading"
+                                                             : "_watch_peer",
+                                   NULL) < 0) {
+        goto fail;
+    }
+    if (waiter != Py_None) {
+        PyObject *res = PyObject_CallMethod(loop, "call_soon", "OOO",
+                                            st->set_result_unless_cancelled,
+                                            waiter, Py_None);
+        if (res == NULL) {
+            goto fail;
+        }
+        Py_DECREF(res);
+    }
+    return (PyObject *)self;
+fail:
+    /* As stream_new's: the pipe stays the caller's. */
+    self->closing = 1;
+    self->conn_lost = 1;
+    self->lost_due = 1;
+    Py_CLEAR(self->sock);
+    ta_stream_close_handle(self);
+    Py_DECREF(self);
+    return NULL;
+}
+
+static PyObject *
+read_pipe_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    return ta_pipe_new(type, args, kwds, TA_KIND_READ_PIPE);
+}
+
+static PyObject *
+write_pipe_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    return ta_pipe_new(type, args, kwds, TA_KIND_WRITE_PIPE);
+}
+
+static PyMethodDef read_pipe_methods[] = {
+    {"is_closing", (PyCFunction)stream_is_closing, METH_NOARGS, NULL},
+    {"is_reading", (PyCFunction)stream_is_reading, METH_NOARGS, NULL},
+    {"pause_reading", (PyCFunction)stream_pause_reading, METH_NOARGS, NULL},
+    {"resume_reading", (PyCFunction)stream_resume_reading, METH_NOARGS, NULL},
+    {"close", (PyCFunction)read_pipe_close, METH_NOARGS,
+     "Stop reading; connection_lost(None) soon."},
+    {"set_protocol", (PyCFunction)stream_set_protocol, METH_O, NULL},
+    {"get_protocol", (PyCFunction)stream_get_protocol, METH_NOARGS, NULL},
+    {"_start_reading", (PyCFunction)stream_start_reading, METH_NOARGS, NULL},
+    {"_fatal_error", (PyCFunction)(void (*)(void))stream_fatal_error,
+     METH_FASTCALL, NULL},
+    {"_call_connection_lost", (PyCFunction)stream_call_connection_lost, METH_O,
+     NULL},
+    {NULL},
+};
+
+static PyMethodDef write_pipe_methods[] = {
+    {"write", (PyCFunction)stream_write, METH_O,
+     "Write bytes: at once if the pipe takes them, else queued."},
+    {"writelines", (PyCFunction)stream_writelines, METH_O,
+     "Write a sequence of bytes-like objects."},
+    {"write_eof", (PyCFunction)write_pipe_write_eof, METH_NOARGS,
+     "Close the pipe once the queue is written."},
+    {"can_write_eof", (PyCFunction)stream_can_write_eof, METH_NOARGS, NULL},
+    {"get_write_buffer_size", (PyCFunction)stream_get_write_buffer_size,
+     METH_NOARGS, "Bytes queued for the pipe."},
+    {"is_closing", (PyCFunction)stream_is_closing, METH_NOARGS, NULL},
+    {"close", (PyCFunction)write_pipe_close, METH_NOARGS,
+     "Close after the queued data is written (write_eof())."},
+    {"abort", (PyCFunction)write_pipe_abort, METH_NOARGS,
+     "Close now, dropping queued data."},
+    {"set_protocol", (PyCFunction)stream_set_protocol, METH_O, NULL},
+    {"get_protocol", (PyCFunction)stream_get_protocol, METH_NOARGS, NULL},
+    {"_watch_peer", (PyCFunction)pipe_watch_peer, METH_NOARGS, NULL},
+    {"_fatal_error", (PyCFunction)(void (*)(void))stream_fatal_error,
+     METH_FASTCALL, NULL},
+    {"_call_connection_lost", (PyCFunction)stream_call_connection_lost, METH_O,
+     NULL},
+    {NULL},
+};
+
+static PyGetSetDef pipe_getset[] = {
+    {"_pipe", (getter)stream_get_sock, NULL, NULL, NULL},
+    {"_protocol", (getter)stream_get_protocol_attr,
+     (setter)stream_set_protocol_attr, NULL, NULL},
+    {NULL},
+};
+
+/* The first member is the read pipe's `_loop`, placed by
+ * ta_pipe_types_new() in the slot the write pipe's mixin keeps it in. */
+static PyMemberDef read_pipe_members[] = {
+    {"_loop", T_OBJECT, 0, 0, NULL},
+    {"_fileno", T_INT, offsetof(TaStreamObject, fd), READONLY, NULL},
+    {"_closing", T_BOOL, offsetof(TaStreamObject, closing), READONLY, NULL},
+    {"_paused", T_BOOL, offsetof(TaStreamObject, paused), READONLY, NULL},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(TaStreamObject, weakreflist),
+     READONLY, NULL},
+    {"__dictoffset__", T_PYSSIZET, offsetof(TaStreamObject, dict), READONLY,
+     NULL},
+    {NULL},
+};
+
+static PyMemberDef write_pipe_members[] = {
+    {"_fileno", T_INT, offsetof(TaStreamObject, fd), READONLY, NULL},
+    {"_closing", T_BOOL, offsetof(TaStreamObject, closing), READONLY, NULL},
+    {"_conn_lost", T_PYSSIZET, offsetof(TaStreamObject, conn_lost), READONLY,
+     NULL},
+    {"__weaklistoffset__", T_PYSSIZET, offsetof(TaStreamObject, weakreflist),
+     READONLY, NULL},
+    {"__dictoffset__", T_PYSSIZET, offsetof(TaStreamObject, dict), READONLY,
+     NULL},
+    {NULL},
+};
+
+static PyType_Slot read_pipe_slots[] = {
+    {Py_tp_doc, "ReadPipeTransport(loop, pipe, protocol, waiter=None, "
+                "extra=None)\n--\n\n"
+                "asyncio's Unix read pipe transport on libuv's uv_pipe_t."},
+    {Py_tp_new, read_pipe_new},
+    {Py_tp_init, stream_init},
+    {Py_tp_dealloc, stream_dealloc},
+    {Py_tp_finalize, stream_finalize},
+    {Py_tp_traverse, stream_traverse},
+    {Py_tp_clear, stream_clear},
+    {Py_tp_repr, pipe_repr},
+    {Py_tp_methods, read_pipe_methods},
+    {Py_tp_getset, pipe_getset},
+    {Py_tp_members, read_pipe_members},
+    {0, NULL},
+};
+
+static PyType_Slot write_pipe_slots[] = {
+    {Py_tp_doc, "WritePipeTransport(loop, pipe, protocol, waiter=None, "
+                "extra=None)\n--\n\n"
+                "asyncio's Unix write pipe transport on libuv's uv_pipe_t."},
+    {Py_tp_new, write_pipe_new},
+    {Py_tp_init, stream_init},
+    {Py_tp_dealloc, stream_dealloc},
+    {Py_tp_finalize, stream_finalize},
+    {Py_tp_traverse, stream_traverse},
+    {Py_tp_clear, stream_clear},
+    {Py_tp_repr, pipe_repr},
+    {Py_tp_methods, write_pipe_methods},
+    {Py_tp_getset, pipe_getset},
+    {Py_tp_members, write_pipe_members},
+    {0, NULL},
+};
+
+static PyType_Spec read_pipe_spec = {
+    .name = "trioaio._core.ReadPipeTransport",
+    .basicsize = sizeof(TaStreamObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = read_pipe_slots,
+};
+
+static PyType_Spec write_pipe_spec = {
+    .name = "trioaio._core.WritePipeTransport",
+    .basicsize = sizeof(TaStreamObject),
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = write_pipe_slots,
+};
+
 /* The index in asyncio_slots of the mixin's slot `name`, or -1. */
 static Py_ssize_t
 ta_stream_slot_index(PyObject *cls, const char *name)
@@ -1735,4 +2318,31 @@ ta_stream_type_new(PyObject *module, ta_state *st)
     Py_XDECREF(fallback);
     Py_DECREF(mixin);
     return (PyTypeObject *)type;
+}
+
+int
+ta_pipe_types_new(PyObject *module, ta_state *st)
+{
+    PyObject *read_base =
+        ta_stream_import("asyncio.transports", "ReadTransport");
+    PyObject *mixin =
+        ta_stream_import("asyncio.transports", "_FlowControlMixin");
+    if (read_base == NULL || mixin == NULL) {
+        Py_XDECREF(read_base);
+        Py_XDECREF(mixin);
+        return -1;
+    }
+    read_pipe_members[0].offset =
+        offsetof(TaStreamObject, asyncio_slots) +
+        ta_slot_loop * (Py_ssize_t)sizeof(PyObject *);
+    st->ReadPipeTransportType = (PyTypeObject *)PyType_FromModuleAndSpec(
+        module, &read_pipe_spec, read_base);
+    st->WritePipeTransportType =
+        st->ReadPipeTransportType == NULL
+            ? NULL
+            : (PyTypeObject *)PyType_FromModuleAndSpec(
+                  module, &write_pipe_spec, mixin);
+    Py_DECREF(read_base);
+    Py_DECREF(mixin);
+    return st->WritePipeTransportType == NULL ? -1 : 0;
 }

@@ -19,4 +19,10 @@
 PyTypeObject *
 ta_stream_type_new(PyObject *module, ta_state *st);
 
+/* Create the pipe transport types (ReadPipeTransport, WritePipeTransport)
+ * into the module state; after ta_stream_type_new().  -1 with an exception
+ * set on error. */
+int
+ta_pipe_types_new(PyObject *module, ta_state *st);
+
 #endif

@@ -16,7 +16,9 @@ typedef struct {
     PyTypeObject *TimerHandleType;
     PyTypeObject *LoopType;
     PyTypeObject *UDPTransportType; /* NULL where asyncio's layout differs */
-    PyTypeObject *StreamTransportType; /* NULL with UDPTransportType */
+    PyTypeObject *StreamTransportType;    /* NULL with UDPTransportType */
+    PyTypeObject *ReadPipeTransportType;  /* NULL with StreamTransportType */
+    PyTypeObject *WritePipeTransportType; /* NULL with StreamTransportType */
     /* asyncio pieces used on the hot path and in reprs */
     PyObject
         *format_callback_source; /* format_helpers._format_callback_source */
@@ -55,6 +57,7 @@ typedef struct {
     PyObject *str_buffer_updated;
     PyObject *str_eof_received;
     PyObject *str_connection_lost;
+    PyObject *str_pipe;
     /* create_future and create_task (loop_tasks.c) */
     PyObject *futures_module;   /* asyncio.futures */
     PyObject *tasks_module;     /* asyncio.tasks */

@@ -15,6 +15,7 @@ import os
 import selectors
 import signal
 import socket
+import stat
 import sys
 import threading
 from functools import partial
@@ -55,6 +56,19 @@ def _c_stream_transport(loop, sock):
             and isinstance(sock, socket.socket)
             and sock.family in _STREAM_FAMILIES
             and sock.type == socket.SOCK_STREAM)
+
+
+def _c_pipe_transport(loop, pipe):
+    # Pipes and sockets only: asyncio's own transports take the character
+    # devices (libuv cannot watch some, /dev/null say) and refuse the rest.
+    if (_core.ReadPipeTransport is None or _PY_TRANSPORTS
+            or loop.get_debug()):
+        return False
+    try:
+        mode = os.fstat(pipe.fileno()).st_mode
+    except (AttributeError, TypeError, ValueError, OSError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def _fileobj_to_fd(fileobj):
@@ -292,6 +306,26 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
                                          server)
         return super()._make_socket_transport(sock, protocol, waiter,
                                               extra=extra, server=server)
+
+    def _make_read_pipe_transport(self, pipe, protocol, waiter=None,
+                                  extra=None):
+        """asyncio's Unix read pipe transport, in C on libuv for pipes and
+        sockets; anything else gets asyncio's own."""
+        if _c_pipe_transport(self, pipe):
+            return _core.ReadPipeTransport(self, pipe, protocol, waiter,
+                                           extra)
+        return super()._make_read_pipe_transport(pipe, protocol, waiter,
+                                                 extra)
+
+    def _make_write_pipe_transport(self, pipe, protocol, waiter=None,
+                                   extra=None):
+        """asyncio's Unix write pipe transport, in C on libuv for pipes and
+        sockets; anything else gets asyncio's own."""
+        if _c_pipe_transport(self, pipe):
+            return _core.WritePipeTransport(self, pipe, protocol, waiter,
+                                            extra)
+        return super()._make_write_pipe_transport(pipe, protocol, waiter,
+                                                  extra)
 
     def _make_ssl_transport(self, rawsock, protocol, sslcontext, waiter=None,
                             *, server_side=False, server_hostname=None,

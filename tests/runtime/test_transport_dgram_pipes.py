@@ -15,6 +15,10 @@ from _transport_kit import (LOCALHOST, PROTOCOLS, LoopFacts, SyncTrioAioCase,
                             UvloopCase, crc, pattern, settle)
 
 
+# trioaio's loop makes asyncio's own transports with this set.
+_PY_TRANSPORTS = os.environ.get("TRIOAIO_PY_TRANSPORTS", "") not in ("", "0")
+
+
 class Datagrams(asyncio.DatagramProtocol):
     """Records datagrams, errors and the connection's life."""
 
@@ -251,6 +255,320 @@ class _TestPipes(LoopFacts):
         self.run_aio(main)
 
 
+    def test_read_pipe_buffered_protocol(self):
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            reported = []
+            loop.set_exception_handler(lambda l, c: reported.append(c))
+            t, p = await loop.connect_read_pipe(PROTOCOLS["BufferedProtocol"],
+                                                rf)
+            payload = b"".join(pattern(i, 4096) for i in range(16))
+            os.write(wf.fileno(), payload)
+            if self.is_stock:
+                # asyncio's read pipe calls data_received() whatever the
+                # protocol: a BufferedProtocol has none.
+                while not reported:
+                    await asyncio.sleep(0.005)
+                assert isinstance(reported[0]["exception"], AttributeError)
+                t.close()
+            else:
+                # uvloop and trioaio read into the protocol's buffer, in
+                # pieces of its size.
+                assert await p.received(len(payload)) == payload
+                assert p.get_buffer_calls >= len(payload) // p.buffer_size
+                wf.close()
+                await p.eof
+                assert reported == []
+            assert await p.lost is None
+            await settle(loop)
+            assert p.count("lost") == 1
+            wf.close()
+        self.run_aio(main)
+
+    def test_read_pipe_close(self):
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            t, p = await loop.connect_read_pipe(PROTOCOLS["Protocol"], rf)
+            t.close()
+            assert t.is_closing() and not t.is_reading()
+            t.close()  # again: nothing more
+            t.pause_reading()  # closing: no-ops
+            t.resume_reading()
+            os.write(wf.fileno(), b"too late")
+            assert await p.lost is None
+            await settle(loop)
+            assert p.events == ["made", ("lost", None)]
+            assert p.data == b""
+            assert rf.closed  # connection_lost closes the pipe
+            with pytest.raises(BrokenPipeError):
+                os.write(wf.fileno(), b"x")
+            wf.close()
+        self.run_aio(main)
+
+    def test_read_pipe_eof_result_does_not_keep_it_open(self):
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            t, p = await loop.connect_read_pipe(
+                lambda: PROTOCOLS["Protocol"](), rf)
+            p.eof_result = True  # a stream would stay half open
+            os.write(wf.fileno(), b"last words")
+            wf.close()
+            if self.is_uvloop:
+                # uvloop's read pipe is a stream: a true eof_received()
+                # keeps it open, until closed
+                await p.eof
+                await settle(loop)
+                assert not p.lost.done()
+                t.close()
+            assert await p.lost is None
+            assert p.data == b"last words"
+            assert p.events == ["made", "eof", ("lost", None)]
+            assert t.is_closing() and rf.closed
+        self.run_aio(main)
+
+    def test_read_pipe_set_protocol(self):
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            t, first = await loop.connect_read_pipe(PROTOCOLS["Protocol"], rf)
+            second = PROTOCOLS["Protocol"]()
+            t.set_protocol(second)
+            assert t.get_protocol() is second
+            second.adopt(t)
+            os.write(wf.fileno(), b"to the second")
+            assert await second.received(13) == b"to the second"
+            assert first.data == b""
+            wf.close()
+            assert await second.lost is None
+            assert first.events == ["made"]
+        self.run_aio(main)
+
+    def test_read_pipe_refuses_a_regular_file(self, tmp_path):
+        async def main(loop):
+            path = tmp_path / "regular"
+            path.write_bytes(b"data")
+            with open(path, "rb") as f:
+                if self.is_uvloop:
+                    # uvloop takes it, and its libuv then aborts the process
+                    # (epoll refuses a regular file): nothing to try here.
+                    return
+                with pytest.raises(ValueError):
+                    await loop.connect_read_pipe(PROTOCOLS["Protocol"], f)
+                with pytest.raises(ValueError):
+                    await loop.connect_write_pipe(PROTOCOLS["Protocol"], f)
+        self.run_aio(main)
+
+    def test_write_pipe_to_a_character_device(self):
+        async def main(loop):
+            if self.is_uvloop:
+                # uvloop's libuv aborts the process on /dev/null (epoll
+                # refuses it): nothing to try here.
+                return
+            with open(os.devnull, "wb", buffering=0) as f:
+                t, p = await loop.connect_write_pipe(PROTOCOLS["Protocol"], f)
+                t.write(b"into the void" * 1000)
+                assert t.get_write_buffer_size() == 0
+                t.close()
+                assert await p.lost is None
+        self.run_aio(main)
+
+    def test_write_pipe_writes_at_once(self):
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            with rf:
+                t, p = await loop.connect_write_pipe(PROTOCOLS["Protocol"], wf)
+                assert not t.is_closing()
+                t.write(b"at once")
+                t.write(bytearray(b", a bytearray"))
+                t.write(memoryview(b", a view"))
+                t.write(b"")
+                t.writelines([b", lines", bytearray(b" and"), b" more"])
+                assert t.get_write_buffer_size() == 0
+                expect = b"at once, a bytearray, a view, lines and more"
+                assert os.read(rf.fileno(), 100) == expect
+                t.close()
+                assert await p.lost is None
+                assert wf.closed
+                assert os.read(rf.fileno(), 100) == b""  # EOF
+        self.run_aio(main)
+
+    def test_write_pipe_close_flushes(self):
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            rt, reader = await loop.connect_read_pipe(PROTOCOLS["Protocol"],
+                                                      rf)
+            rt.pause_reading()
+            wt, writer = await loop.connect_write_pipe(PROTOCOLS["Protocol"],
+                                                       wf)
+            data = b"".join(pattern(i) for i in range(16))  # 1 MiB
+            wt.write(data)
+            assert wt.get_write_buffer_size() > 0
+            wt.close()
+            assert wt.is_closing()
+            wt.close()
+            # writes after close() are dropped, without an error
+            wt.write(b"dropped")
+            await settle(loop)
+            assert writer.count("lost") == 0  # still flushing
+            rt.resume_reading()
+            got = await reader.received(len(data))
+            await reader.eof
+            assert got == data
+            if self.is_uvloop:
+                # uvloop's close() of a write pipe shuts the "socket" down
+                exc = await writer.lost
+                assert exc is None or isinstance(exc, OSError)
+            else:
+                assert await writer.lost is None
+            assert await reader.lost is None
+            await settle(loop)
+            assert writer.count("lost") == reader.count("lost") == 1
+            assert wf.closed and rf.closed
+        self.run_aio(main)
+
+    def test_write_pipe_resumes_once_drained(self):
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            rt, reader = await loop.connect_read_pipe(PROTOCOLS["Protocol"],
+                                                      rf)
+            rt.pause_reading()
+            wt, writer = await loop.connect_write_pipe(PROTOCOLS["Protocol"],
+                                                       wf)
+            wt.set_write_buffer_limits(high=200000, low=100000)
+            assert wt.get_write_buffer_limits() == (100000, 200000)
+            sizes = []
+            writer.resume_writing = (
+                lambda: (sizes.append(wt.get_write_buffer_size()),
+                         writer.events.append("resume"),
+                         writer.resumed.set_result(None)))
+            written = 0
+            while not writer.paused.done():
+                wt.write(b"p" * 50000)
+                written += 50000
+                # asyncio pauses as soon as the queue is over the high mark
+                assert (wt.get_write_buffer_size() > 200000
+                        or not writer.paused.done())
+            rt.resume_reading()
+            await writer.resumed
+            if not self.is_uvloop:
+                # asyncio's write pipe resumes with its queue empty
+                assert sizes == [0]
+            assert writer.events.count("pause") == 1
+            assert await reader.received(written) == b"p" * written
+            wt.close()
+            await writer.lost
+            await reader.lost
+        self.run_aio(main)
+
+    def test_write_pipe_reader_closes_while_idle(self):
+        # Nothing queued: the reader going away is a clean close.
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            wt, writer = await loop.connect_write_pipe(PROTOCOLS["Protocol"],
+                                                       wf)
+            wt.write(b"read or not")
+            rf.close()
+            exc = await writer.lost
+            if self.is_uvloop:
+                # uvloop learns it from its next write: EPIPE
+                assert exc is None or isinstance(exc, BrokenPipeError)
+            else:
+                assert exc is None
+            assert wt.is_closing()
+            if not self.is_uvloop:  # uvloop raises RuntimeError
+                wt.write(b"dropped")
+            await settle(loop)
+            assert writer.count("lost") == 1
+            assert wf.closed
+        self.run_aio(main)
+
+    def test_write_pipe_epipe_on_write(self):
+        # The reader closed and the writer writes before the loop sees it.
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            wt, writer = await loop.connect_write_pipe(PROTOCOLS["Protocol"],
+                                                       wf)
+            rf.close()
+            wt.write(b"nobody reads")
+            exc = await writer.lost
+            assert isinstance(exc, BrokenPipeError), repr(exc)
+            assert wt.is_closing()
+            for _ in range(8 * (not self.is_uvloop)):
+                # dropped (asyncio warns past the fifth); uvloop raises
+                # RuntimeError
+                wt.write(b"still nobody")
+            await settle(loop)
+            assert writer.count("lost") == 1
+        self.run_aio(main)
+
+    def test_write_pipe_write_eof_is_close(self):
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            with rf:
+                wt, writer = await loop.connect_write_pipe(
+                    PROTOCOLS["Protocol"], wf)
+                wt.write(b"then eof")
+                wt.write_eof()
+                # asyncio's write_eof() on a pipe is its close(); uvloop's
+                # a shutdown that ends it later
+                assert wt.is_closing() != self.is_uvloop
+                wt.write_eof()
+                exc = await writer.lost
+                if self.is_uvloop:
+                    assert isinstance(exc, OSError)  # ENOTSOCK, see above
+                else:
+                    assert exc is None
+                assert os.read(rf.fileno(), 100) == b"then eof"
+                assert os.read(rf.fileno(), 100) == b""
+        self.run_aio(main)
+
+    def test_write_pipe_abort_then_close(self):
+        async def main(loop):
+            rf, wf = _pipe_pair()
+            with rf:
+                wt, writer = await loop.connect_write_pipe(
+                    PROTOCOLS["Protocol"], wf)
+                while not wt.get_write_buffer_size():
+                    wt.write(b"a" * 65536)
+                    await asyncio.sleep(0)
+                wt.abort()
+                if not self.is_uvloop:  # uvloop counts the dropped queue
+                    assert wt.get_write_buffer_size() == 0
+                wt.close()  # closing already: nothing more
+                assert await writer.lost is None
+                await settle(loop)
+                assert writer.count("lost") == 1
+        self.run_aio(main)
+
+    def test_write_pipe_on_a_socket(self):
+        # A socket end as a write pipe: the peer's close ends it.
+        async def main(loop):
+            a, b = socket.socketpair()
+            with b:
+                wt, writer = await loop.connect_write_pipe(
+                    PROTOCOLS["Protocol"], a)
+                assert wt.get_extra_info("pipe") is a
+                wt.write(b"over a socket")
+                assert b.recv(100) == b"over a socket"
+                b.close()
+                exc = await writer.lost
+                assert exc is None or isinstance(exc, OSError)
+                assert writer.count("lost") == 1
+        self.run_aio(main)
+
+    def test_read_pipe_on_a_socket(self):
+        async def main(loop):
+            a, b = socket.socketpair()
+            with b:
+                rt, reader = await loop.connect_read_pipe(
+                    PROTOCOLS["Protocol"], a)
+                b.sendall(b"from a socket")
+                assert await reader.received(13) == b"from a socket"
+                b.close()
+                assert await reader.lost is None
+                assert reader.events == ["made", "eof", ("lost", None)]
+        self.run_aio(main)
+
+
 class Subprocess(asyncio.SubprocessProtocol):
     def __init__(self):
         loop = asyncio.get_running_loop()
@@ -306,6 +624,36 @@ class _TestSubprocessStdio(LoopFacts):
             assert p.pipe_losses[1] is None and p.pipe_losses[2] is None
             assert p.events[0] == "made" and p.events[-1] == ("lost", None)
             t.close()
+        self.run_aio(main)
+
+    def test_create_subprocess_exec_round_trip(self):
+        # Streams over the pipe transports: a small reader limit makes the
+        # StreamReader pause and resume the stdout pipe many times.
+        code = ("import sys\n"
+                "for line in sys.stdin.buffer:\n"
+                "    sys.stdout.buffer.write(line[::-1])\n"
+                "sys.stdout.buffer.write(b'done')\n")
+
+        async def main(loop):
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", code, stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE, limit=4096)
+            stdin = proc._transport.get_pipe_transport(0)
+            stdout = proc._transport.get_pipe_transport(1)
+            if self.is_trioaio and not _PY_TRANSPORTS:
+                from trioaio import _core
+                assert type(stdin) is _core.WritePipeTransport
+                assert type(stdout) is _core.ReadPipeTransport
+            lines = [b"line %d %s\n" % (i, b"x" * (i % 300))
+                     for i in range(3000)]
+
+            async def feed():
+                proc.stdin.writelines(lines)
+                await proc.stdin.drain()
+                proc.stdin.close()
+            out, _ = await asyncio.gather(proc.stdout.read(), feed())
+            assert await proc.wait() == 0
+            assert out == b"".join(line[::-1] for line in lines) + b"done"
         self.run_aio(main)
 
     def test_terminate(self):
