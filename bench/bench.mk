@@ -21,7 +21,7 @@ CG_BACKENDS ?= $(filter-out trio_asyncio,$(BACKENDS))
 # Instructions per operation (callgrind) for these; aiohttp_wrk runs for a
 # time, not a count, so it has none.  With WORKLOADS, those of them.
 CG_DEFAULT := call_soon cross_t2a tcp_echo aiohttp unix_echo udp_echo \
-	tls_echo streams_echo asyncpg
+	pipe_echo tls_echo streams_echo asyncpg
 CG_WORKLOADS ?= $(if $(strip $(WORKLOADS)),$(filter $(CG_DEFAULT),$(WORKLOADS)),$(CG_DEFAULT))
 REPS ?= 5
 SCALE ?= 1.0

@@ -114,6 +114,14 @@ def test_debug_mode_and_character_devices_use_asyncio_transports():
     run(devnull)
 
 
+def test_an_object_without_a_fileno_is_asyncio_s_to_refuse():
+    async def main(loop):
+        for connect in (loop.connect_read_pipe, loop.connect_write_pipe):
+            with pytest.raises(AttributeError):
+                await connect(Recorder, object())
+    run(main)
+
+
 def test_python_fallback_by_environment():
     code = (
         "import asyncio, os, trioaio\n"
@@ -596,3 +604,63 @@ def test_write_pipe_on_a_socket_sees_data_as_a_close():
             assert await writer.lost is None
             assert a.fileno() == -1
     run(main)
+
+
+def test_a_failing_debug_log_is_reported(monkeypatch):
+    # The "was closed by peer" line of debug mode: a logger that fails
+    # there is reported as an error in the read callback.
+    reported = []
+
+    def boom(*args, **kwargs):
+        raise ZeroDivisionError
+
+    async def main(loop):
+        loop.set_exception_handler(lambda loop, ctx: reported.append(ctx))
+        rf, wf = pipe_pair()
+        rt, reader = await loop.connect_read_pipe(Recorder, rf)
+        r2, w2 = pipe_pair()
+        wt, writer = await loop.connect_write_pipe(Recorder, w2)
+        await asyncio.sleep(0)
+        loop.set_debug(True)
+        monkeypatch.setattr(logging.getLogger("asyncio"), "info", boom)
+        wf.close()
+        r2.close()
+        while len(reported) < 2:
+            await asyncio.sleep(0.005)
+        monkeypatch.undo()
+        loop.set_debug(False)
+        assert all(isinstance(c["exception"], ZeroDivisionError)
+                   for c in reported)
+        assert sorted(c["transport"] is rt for c in reported) == [False,
+                                                                  True]
+        rt.close()
+        wt.abort()
+        await reader.lost
+        await writer.lost
+    run(main)
+
+
+def test_system_exit_in_resume_writing_propagates():
+    import trioaio
+
+    class Exiting(Recorder):
+        def resume_writing(self):
+            raise SystemExit(4)
+
+    loop = trioaio.SyncTrioEventLoop()
+    rf, wf = pipe_pair()
+    try:
+        wt, writer = loop.run_until_complete(
+            loop.connect_write_pipe(Exiting, wf))
+        while not writer.paused.done():
+            wt.write(b"e" * 65536)
+        reader = loop.run_until_complete(
+            loop.connect_read_pipe(Recorder, rf))[1]
+        with pytest.raises(SystemExit):
+            loop.run_forever()
+        wt.abort()
+        reader.transport.close()
+        loop.run_until_complete(writer.lost)
+        loop.run_until_complete(reader.lost)
+    finally:
+        loop.close()
