@@ -326,9 +326,6 @@ ta_stream_callback_failed(TaStreamObject *self, const char *where)
     Py_XDECREF(res);
 }
 
-/* asyncio's _fatal_error(): log (OSError, in debug mode) or report, then
- * _force_close(exc).  Through the Python-visible `_loop`, as asyncio's
- * code (after connection_lost it is None, and that fails as asyncio's). */
 static int
 ta_pipe_close(TaStreamObject *self, PyObject *exc);
 
@@ -350,6 +347,10 @@ ta_stream_quiet_error(TaStreamObject *self, PyObject *exc)
     return err == EIO;
 }
 
+/* asyncio's _fatal_error(): log (OSError, in debug mode) or report, then
+ * _force_close(exc) (a pipe's _close(exc)).  Through the Python-visible
+ * `_loop`, as asyncio's code (after connection_lost it is None, and that
+ * fails as asyncio's). */
 static int
 ta_stream_fatal_error(TaStreamObject *self, PyObject *exc, const char *message)
 {
