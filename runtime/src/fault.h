@@ -63,7 +63,26 @@
     X(PIPE_PEER_ALLOC, "pipe_peer_alloc")                                     \
     X(UV_PIPE_POLL_INIT, "uv_pipe_poll_init")                                 \
     X(UV_PIPE_POLL_START, "uv_pipe_poll_start")                               \
-    X(PIPE_PEER_CONTEXT_ENTER, "pipe_peer_context_enter")
+    X(PIPE_PEER_CONTEXT_ENTER, "pipe_peer_context_enter")                     \
+    X(STREAM_DUP, "stream_dup")                                               \
+    X(STREAM_ALLOC, "stream_alloc")                                           \
+    X(UV_STREAM_INIT, "uv_stream_init")                                       \
+    X(UV_STREAM_OPEN, "uv_stream_open")                                       \
+    X(STREAM_NODELAY, "stream_nodelay")                                       \
+    X(UV_READ_START, "uv_read_start")                                         \
+    X(STREAM_RECV_BUF, "stream_recv_buf")                                     \
+    X(STREAM_ALLOC_CONTEXT_ENTER, "stream_alloc_context_enter")               \
+    X(STREAM_ALLOC_CONTEXT_EXIT, "stream_alloc_context_exit")                 \
+    X(STREAM_READ_CONTEXT_ENTER, "stream_read_context_enter")                 \
+    X(STREAM_READ_CONTEXT_EXIT, "stream_read_context_exit")                   \
+    X(UV_TRY_WRITE, "uv_try_write")                                           \
+    X(STREAM_PEND_ALLOC, "stream_pend_alloc")                                 \
+    X(STREAM_WRITE_ALLOC, "stream_write_alloc")                               \
+    X(UV_WRITE, "uv_write")                                                   \
+    X(UV_WRITE_STATUS, "uv_write_status")                                     \
+    X(STREAM_WRITTEN_CONTEXT_ENTER, "stream_written_context_enter")           \
+    X(STREAM_WRITTEN_CONTEXT_EXIT, "stream_written_context_exit")             \
+    X(STREAM_SHUTDOWN, "stream_shutdown")
 
 #ifdef TA_FAULT_INJECTION
 

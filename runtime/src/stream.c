@@ -3,6 +3,7 @@
 #include "fault.h"
 #include "loop_io.h"
 #include "module.h"
+#include "transport.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -107,27 +108,6 @@ struct ta_stream_write {
 static Py_ssize_t ta_slot_extra, ta_slot_loop, ta_slot_paused, ta_slot_high;
 
 /* ------------------------------------------------------------- helpers */
-
-static PyObject *
-ta_fetch_exception(void)
-{
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (tb != NULL) {
-        PyException_SetTraceback(value, tb);
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
-}
-
-static PyObject *
-ta_uv_exception(int err)
-{
-    ta_set_uv_error(err);
-    return ta_fetch_exception();
-}
 
 /* uv_buf_init() takes an unsigned int; a Unix uv_buf_t holds a size_t. */
 static uv_buf_t
@@ -292,38 +272,16 @@ ta_stream_debug_log(TaStreamObject *self, const char *format)
 }
 
 /* A protocol callback run from libuv failed in a way that cannot be handed
- * to _fatal_error(): report it as asyncio reports an exception in a
- * callback; SystemExit and KeyboardInterrupt (and an exception handler that
- * fails) leave the loop's uv_run() and propagate. */
+ * to _fatal_error(): see transport.h.  Named as asyncio names the
+ * transport's method, e.g. "StreamTransport._read_ready()". */
 static void
 ta_stream_callback_failed(TaStreamObject *self, const char *where)
 {
-    if (PyErr_ExceptionMatches(PyExc_SystemExit) ||
-        PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
-        ta_loop_io_defer_error(self->loop);
-        return;
-    }
-    PyObject *exc = ta_fetch_exception();
-    PyObject *message = PyUnicode_FromFormat(
-        "Exception in callback %s.%s()", _PyType_Name(Py_TYPE(self)), where);
-    PyObject *context =
-        message ? Py_BuildValue("{s:O,s:O,s:O,s:O}", "message", message,
-                                "exception", exc, "transport",
-                                (PyObject *)self, "protocol",
-                                self->protocol ? self->protocol : Py_None)
-                : NULL;
-    PyObject *res =
-        context ? PyObject_CallMethodOneArg(
-                      (PyObject *)self->loop,
-                      self->loop->state->str_call_exception_handler, context)
-                : NULL;
-    Py_XDECREF(message);
-    Py_XDECREF(context);
-    Py_DECREF(exc);
-    if (res == NULL) {
-        ta_loop_io_defer_error(self->loop);
-    }
-    Py_XDECREF(res);
+    char message[128];
+    PyOS_snprintf(message, sizeof(message), "Exception in callback %s.%s()",
+                  _PyType_Name(Py_TYPE(self)), where);
+    ta_transport_callback_failed(self->loop, self->loop->state,
+                                 (PyObject *)self, self->protocol, message);
 }
 
 static int
@@ -347,57 +305,22 @@ ta_stream_quiet_error(TaStreamObject *self, PyObject *exc)
     return err == EIO;
 }
 
-/* asyncio's _fatal_error(): log (OSError, in debug mode) or report, then
- * _force_close(exc) (a pipe's _close(exc)).  Through the Python-visible
- * `_loop`, as asyncio's code (after connection_lost it is None, and that
- * fails as asyncio's). */
+/* asyncio's _fatal_error() (see transport.h); a pipe's closes with
+ * _close(exc), as asyncio's pipe transports do. */
 static int
 ta_stream_fatal_error(TaStreamObject *self, PyObject *exc, const char *message)
 {
-    PyObject *loop = PyObject_GetAttrString((PyObject *)self, "_loop");
-    if (loop == NULL) {
+    ta_state *st = self->loop->state;
+    if (self->kind == TA_KIND_SOCKET) {
+        return ta_transport_fatal_error((PyObject *)self, st, self->protocol,
+                                        exc, message);
+    }
+    if (ta_transport_fatal_report((PyObject *)self, st, self->protocol, exc,
+                                  message,
+                                  ta_stream_quiet_error(self, exc)) < 0) {
         return -1;
     }
-    PyObject *res;
-    if (ta_stream_quiet_error(self, exc)) {
-        res = PyObject_CallMethod(loop, "get_debug", NULL);
-        int debug = res ? PyObject_IsTrue(res) : -1;
-        Py_XDECREF(res);
-        res = debug < 0 ? NULL : Py_NewRef(Py_None);
-        if (debug == 1) {
-            PyObject *logger = self->loop->state->logger;
-            Py_DECREF(res);
-            PyObject *kw = Py_BuildValue("{s:O}", "exc_info", exc);
-            PyObject *meth = PyObject_GetAttrString(logger, "debug");
-            PyObject *args = Py_BuildValue("(sOs)", "%r: %s", self, message);
-            res = (kw && meth && args) ? PyObject_Call(meth, args, kw) : NULL;
-            Py_XDECREF(kw);
-            Py_XDECREF(meth);
-            Py_XDECREF(args);
-        }
-    }
-    else {
-        PyObject *context =
-            Py_BuildValue("{s:s,s:O,s:O,s:O}", "message", message, "exception",
-                          exc, "transport", (PyObject *)self, "protocol",
-                          self->protocol ? self->protocol : Py_None);
-        res = context ? PyObject_CallMethod(loop, "call_exception_handler",
-                                            "O", context)
-                      : NULL;
-        Py_XDECREF(context);
-    }
-    Py_DECREF(loop);
-    if (res == NULL) {
-        return -1;
-    }
-    Py_DECREF(res);
-    if (self->kind != TA_KIND_SOCKET) {
-        return ta_pipe_close(self, exc);
-    }
-    PyObject *r =
-        PyObject_CallMethod((PyObject *)self, "_force_close", "O", exc);
-    Py_XDECREF(r);
-    return r == NULL ? -1 : 0;
+    return ta_pipe_close(self, exc);
 }
 
 /* The current exception made fatal: 0 once handled, -1 if it must
@@ -457,7 +380,7 @@ ta_stream_shutdown(TaStreamObject *self)
         return 0;
     }
     self->shut = 1;
-    if (shutdown(self->fd, SHUT_WR) < 0) {
+    if (TA_FAULT_ERRNO(STREAM_SHUTDOWN, shutdown(self->fd, SHUT_WR)) < 0) {
         PyErr_SetFromErrno(PyExc_OSError);
         return -1;
     }
@@ -476,7 +399,8 @@ ta_stream_on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
     if (!self->buffered) {
         /* One buffer for every read of the loop: data_received() gets a
          * copy of what was read. */
-        buf->base = ta_loop_recv_buf(self->loop);
+        buf->base =
+            TA_FAULT_ALLOC(STREAM_RECV_BUF, ta_loop_recv_buf(self->loop));
         buf->len = buf->base != NULL ? TA_RECV_BUF_SIZE : 0;
         return;
     }
@@ -487,7 +411,8 @@ ta_stream_on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
     /* Read straight into the protocol's buffer. */
     PyObject *protocol = Py_NewRef(self->protocol);
     PyObject *res = NULL;
-    if (PyContext_Enter(self->context) == 0) {
+    if (TA_FAULT_PY(STREAM_ALLOC_CONTEXT_ENTER, -1,
+                    PyContext_Enter(self->context)) == 0) {
         res = PyObject_CallMethod(protocol, "get_buffer", "i", -1);
         if (res != NULL) {
             if (PyObject_GetBuffer(res, &self->view, PyBUF_WRITABLE) == 0) {
@@ -507,7 +432,8 @@ ta_stream_on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
         if (!self->have_view) {
             Py_XSETREF(self->view_exc, ta_fetch_exception());
         }
-        if (PyContext_Exit(self->context) < 0) {
+        if (TA_FAULT_PY_AFTER(STREAM_ALLOC_CONTEXT_EXIT, -1,
+                              PyContext_Exit(self->context)) < 0) {
             PyErr_WriteUnraisable((PyObject *)self);
         }
     }
@@ -605,7 +531,8 @@ ta_stream_on_read(uv_stream_t *handle, ssize_t nread, const uv_buf_t *buf)
     Py_INCREF(self);
     PyObject *protocol = Py_NewRef(self->protocol);
     int rc = 0;
-    if (PyContext_Enter(self->context) < 0) {
+    if (TA_FAULT_PY(STREAM_READ_CONTEXT_ENTER, -1,
+                    PyContext_Enter(self->context)) < 0) {
         ta_stream_release_view(self);
         ta_stream_callback_failed(self, "_read_ready");
         goto done;
@@ -647,10 +574,13 @@ ta_stream_on_read(uv_stream_t *handle, ssize_t nread, const uv_buf_t *buf)
     }
     else if (nread == UV_ENOBUFS) {
         PyObject *exc = self->view_exc;
+        const char *message = "Fatal error: protocol.get_buffer() "
+                              "call failed.";
         self->view_exc = NULL;
         if (exc == NULL) {
             PyErr_NoMemory(); /* the loop's read buffer */
             exc = ta_fetch_exception();
+            message = "Fatal read error on socket transport";
         }
         if (PyErr_GivenExceptionMatches(exc, PyExc_SystemExit) ||
             PyErr_GivenExceptionMatches(exc, PyExc_KeyboardInterrupt)) {
@@ -658,9 +588,7 @@ ta_stream_on_read(uv_stream_t *handle, ssize_t nread, const uv_buf_t *buf)
             rc = -1;
         }
         else {
-            rc = ta_stream_fatal_error(self, exc,
-                                       "Fatal error: protocol.get_buffer() "
-                                       "call failed.");
+            rc = ta_stream_fatal_error(self, exc, message);
         }
         Py_DECREF(exc);
     }
@@ -676,7 +604,8 @@ ta_stream_on_read(uv_stream_t *handle, ssize_t nread, const uv_buf_t *buf)
     if (rc < 0) {
         ta_stream_callback_failed(self, "_read_ready");
     }
-    if (PyContext_Exit(self->context) < 0) {
+    if (TA_FAULT_PY_AFTER(STREAM_READ_CONTEXT_EXIT, -1,
+                          PyContext_Exit(self->context)) < 0) {
         PyErr_WriteUnraisable((PyObject *)self);
     }
 done:
@@ -693,8 +622,9 @@ ta_stream_start_reading(TaStreamObject *self)
         self->handle == NULL || self->read_eof) {
         return 0;
     }
-    int err = uv_read_start(&self->handle->stream, ta_stream_on_alloc,
-                            ta_stream_on_read);
+    int err = TA_FAULT_UV(UV_READ_START, uv_read_start(&self->handle->stream,
+                                                       ta_stream_on_alloc,
+                                                       ta_stream_on_read));
     if (err < 0 && err != UV_EALREADY) {
         ta_set_uv_error(err);
         return -1;
@@ -793,13 +723,15 @@ ta_stream_on_written(uv_write_t *req, int status)
         return;
     }
     self->loop->io_ran = 1;
-    if (PyContext_Enter(self->context) < 0) {
+    if (TA_FAULT_PY(STREAM_WRITTEN_CONTEXT_ENTER, -1,
+                    PyContext_Enter(self->context)) < 0) {
         ta_stream_callback_failed(self, "_write_ready");
         ta_stream_hold(self);
         Py_DECREF(self);
         return;
     }
     int rc = 0;
+    status = TA_FAULT_UV(UV_WRITE_STATUS, status);
     if (status < 0) {
         self->pend_len = 0;
         rc = ta_stream_write_failed(self, status);
@@ -825,7 +757,8 @@ ta_stream_on_written(uv_write_t *req, int status)
     if (rc < 0) {
         ta_stream_callback_failed(self, "_write_ready");
     }
-    if (PyContext_Exit(self->context) < 0) {
+    if (TA_FAULT_PY_AFTER(STREAM_WRITTEN_CONTEXT_EXIT, -1,
+                          PyContext_Exit(self->context)) < 0) {
         PyErr_WriteUnraisable((PyObject *)self);
     }
     ta_stream_hold(self);
@@ -840,7 +773,8 @@ ta_stream_flush(TaStreamObject *self)
         self->handle == NULL) {
         return 0;
     }
-    ta_stream_write *w = malloc(sizeof(*w));
+    ta_stream_write *w =
+        TA_FAULT_ALLOC(STREAM_WRITE_ALLOC, malloc(sizeof(*w)));
     if (w == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -848,8 +782,8 @@ ta_stream_flush(TaStreamObject *self)
     w->data = self->pend;
     w->cap = self->pend_cap;
     uv_buf_t buf = ta_buf(self->pend, self->pend_len);
-    int err = uv_write(&w->req, &self->handle->stream, &buf, 1,
-                       ta_stream_on_written);
+    int err = TA_FAULT_UV(UV_WRITE, uv_write(&w->req, &self->handle->stream,
+                                             &buf, 1, ta_stream_on_written));
     if (err < 0) {
         free(w);
         self->pend_len = 0;
@@ -872,7 +806,8 @@ ta_stream_append(TaStreamObject *self, const char *data, size_t len)
         while (cap < self->pend_len + len) {
             cap *= 2;
         }
-        char *pend = realloc(self->pend, cap);
+        char *pend =
+            TA_FAULT_ALLOC(STREAM_PEND_ALLOC, realloc(self->pend, cap));
         if (pend == NULL) {
             PyErr_NoMemory();
             return -1;
@@ -939,7 +874,8 @@ ta_stream_write_bufs(TaStreamObject *self, uv_buf_t *bufs, unsigned nbufs,
     }
     size_t skip = 0;
     if (ta_stream_queued(self) == 0) {
-        int n = uv_try_write(&self->handle->stream, bufs, nbufs);
+        int n = TA_FAULT_UV(UV_TRY_WRITE,
+                            uv_try_write(&self->handle->stream, bufs, nbufs));
         if (n >= 0) {
             if ((size_t)n == total) {
                 Py_RETURN_NONE;
@@ -1165,8 +1101,11 @@ stream_resume_reading(TaStreamObject *self, PyObject *Py_UNUSED(ignored))
         Py_RETURN_NONE;
     }
     self->paused = 0;
-    if (ta_stream_start_reading(self) < 0 ||
-        ta_stream_debug_log(self, "%r resumes reading") < 0) {
+    if (ta_stream_start_reading(self) < 0) {
+        self->paused = 1; /* not reading: is_reading() says so */
+        return NULL;
+    }
+    if (ta_stream_debug_log(self, "%r resumes reading") < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -1366,20 +1305,21 @@ stream_set_protocol_attr(TaStreamObject *self, PyObject *value,
 static int
 ta_stream_open_dup(TaStreamObject *self, int fd)
 {
-    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    int dup = TA_FAULT_ERRNO(STREAM_DUP, fcntl(fd, F_DUPFD_CLOEXEC, 0));
     if (dup < 0) {
         PyErr_SetFromErrno(PyExc_OSError);
         return -1;
     }
-    ta_stream_handle *h = malloc(sizeof(*h));
+    ta_stream_handle *h = TA_FAULT_ALLOC(STREAM_ALLOC, malloc(sizeof(*h)));
     if (h == NULL) {
         close(dup);
         PyErr_NoMemory();
         return -1;
     }
-    int err = self->family == AF_UNIX
-                  ? uv_pipe_init(self->loop->uv, &h->pipe, 0)
-                  : uv_tcp_init(self->loop->uv, &h->tcp);
+    int err = TA_FAULT_UV(UV_STREAM_INIT,
+                          self->family == AF_UNIX
+                              ? uv_pipe_init(self->loop->uv, &h->pipe, 0)
+                              : uv_tcp_init(self->loop->uv, &h->tcp));
     if (err < 0) {
         free(h);
         close(dup);
@@ -1387,8 +1327,9 @@ ta_stream_open_dup(TaStreamObject *self, int fd)
         return -1;
     }
     self->loop->state->live_streams++;
-    err = self->family == AF_UNIX ? uv_pipe_open(&h->pipe, dup)
-                                  : uv_tcp_open(&h->tcp, dup);
+    err = TA_FAULT_UV(UV_STREAM_OPEN, self->family == AF_UNIX
+                                          ? uv_pipe_open(&h->pipe, dup)
+                                          : uv_tcp_open(&h->tcp, dup));
     if (err < 0) {
         close(dup);
     }
@@ -1458,8 +1399,9 @@ ta_stream_set_nodelay(TaStreamObject *self, PyObject *sock)
         return 0;
     }
     int one = 1;
-    if (setsockopt(self->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) <
-        0) {
+    if (TA_FAULT_ERRNO(STREAM_NODELAY,
+                       setsockopt(self->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+                                  sizeof(one))) < 0) {
         PyErr_SetFromErrno(PyExc_OSError);
         return -1;
     }

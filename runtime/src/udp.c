@@ -3,6 +3,7 @@
 #include "fault.h"
 #include "loop_io.h"
 #include "module.h"
+#include "transport.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -81,33 +82,6 @@ typedef struct {
 static Py_ssize_t ta_udp_extra_slot; /* index of `_extra` in asyncio_slots */
 
 /* ------------------------------------------------------------- helpers */
-
-/* The exception object for a libuv error (new reference). */
-static PyObject *
-ta_uv_exception(int err)
-{
-    ta_set_uv_error(err);
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
-}
-
-static PyObject *
-ta_fetch_exception(void)
-{
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    PyErr_NormalizeException(&type, &value, &tb);
-    if (tb != NULL) {
-        PyException_SetTraceback(value, tb);
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(tb);
-    return value;
-}
 
 static int
 ta_loop_is_usable(TaUdpObject *self)
@@ -325,42 +299,12 @@ ta_udp_resolve(TaUdpObject *self, PyObject *addr, struct sockaddr_storage *ss)
     return -1;
 }
 
-/* asyncio's call_exception_handler() context for a failed callback. */
-static int
-ta_udp_report(TaUdpObject *self, PyObject *exc, const char *message)
-{
-    PyObject *context =
-        Py_BuildValue("{s:s,s:O,s:O,s:O}", "message", message, "exception",
-                      exc, "transport", (PyObject *)self, "protocol",
-                      self->protocol ? self->protocol : Py_None);
-    if (context == NULL) {
-        return -1;
-    }
-    PyObject *res = PyObject_CallMethodOneArg(
-        (PyObject *)self->loop, self->loop->state->str_call_exception_handler,
-        context);
-    Py_DECREF(context);
-    Py_XDECREF(res);
-    return res == NULL ? -1 : 0;
-}
-
-/* A protocol callback run from libuv failed: report it as asyncio reports
- * an exception in a callback; SystemExit and KeyboardInterrupt (and an
- * exception handler that fails) leave the loop's uv_run() and propagate. */
+/* A protocol callback run from libuv failed: see transport.h. */
 static void
 ta_udp_callback_failed(TaUdpObject *self, const char *message)
 {
-    if (PyErr_ExceptionMatches(PyExc_SystemExit) ||
-        PyErr_ExceptionMatches(PyExc_KeyboardInterrupt)) {
-        ta_loop_io_defer_error(self->loop);
-        return;
-    }
-    PyObject *exc = ta_fetch_exception();
-    int rc = ta_udp_report(self, exc, message);
-    Py_DECREF(exc);
-    if (rc < 0) {
-        ta_loop_io_defer_error(self->loop);
-    }
+    ta_transport_callback_failed(self->loop, self->loop->state,
+                                 (PyObject *)self, self->protocol, message);
 }
 
 static PyObject *
@@ -594,53 +538,12 @@ ta_udp_on_sent(uv_udp_send_t *req, int status)
     Py_DECREF(self);
 }
 
-/* asyncio's _fatal_error(): log (OSError, in debug mode) or report, then
- * close at once.  Through the Python-visible `_loop`, as asyncio's code
- * (after connection_lost it is None, and that fails as asyncio's does). */
+/* asyncio's _fatal_error(): see transport.h. */
 static int
 ta_udp_fatal_error(TaUdpObject *self, PyObject *exc, const char *message)
 {
-    PyObject *loop = PyObject_GetAttrString((PyObject *)self, "_loop");
-    if (loop == NULL) {
-        return -1;
-    }
-    PyObject *res;
-    if (PyErr_GivenExceptionMatches(exc, PyExc_OSError)) {
-        res = PyObject_CallMethod(loop, "get_debug", NULL);
-        int debug = res ? PyObject_IsTrue(res) : -1;
-        Py_XDECREF(res);
-        res = debug < 0 ? NULL : Py_NewRef(Py_None);
-        if (debug == 1) {
-            PyObject *logger = self->loop->state->logger;
-            Py_DECREF(res);
-            PyObject *kw = Py_BuildValue("{s:O}", "exc_info", exc);
-            PyObject *meth = PyObject_GetAttrString(logger, "debug");
-            PyObject *args = Py_BuildValue("(sOs)", "%r: %s", self, message);
-            res = (kw && meth && args) ? PyObject_Call(meth, args, kw) : NULL;
-            Py_XDECREF(kw);
-            Py_XDECREF(meth);
-            Py_XDECREF(args);
-        }
-    }
-    else {
-        PyObject *context =
-            Py_BuildValue("{s:s,s:O,s:O,s:O}", "message", message, "exception",
-                          exc, "transport", (PyObject *)self, "protocol",
-                          self->protocol ? self->protocol : Py_None);
-        res = context ? PyObject_CallMethod(loop, "call_exception_handler",
-                                            "O", context)
-                      : NULL;
-        Py_XDECREF(context);
-    }
-    Py_DECREF(loop);
-    if (res == NULL) {
-        return -1;
-    }
-    Py_DECREF(res);
-    PyObject *r =
-        PyObject_CallMethod((PyObject *)self, "_force_close", "O", exc);
-    Py_XDECREF(r);
-    return r == NULL ? -1 : 0;
+    return ta_transport_fatal_error((PyObject *)self, self->loop->state,
+                                    self->protocol, exc, message);
 }
 
 /* An error of an immediate send: OSError goes to error_received(), other
