@@ -320,3 +320,124 @@ def test_constructor_errors():
     with pytest.raises(RuntimeError, match="closed"):
         _core.StreamTransport(loop, a, asyncio.Protocol())
     a.close()
+
+
+def test_an_eof_received_result_without_a_truth_value_is_fatal():
+    # As uvloop.  Stock asyncio reports the error from its reader callback
+    # and leaves the reader on, which the EOF fires again at once, forever.
+    reported = []
+
+    class NoTruth:
+        def __bool__(self):
+            raise ZeroDivisionError
+
+    class Answering(Recorder):
+        def eof_received(self):
+            super().eof_received()
+            return NoTruth()
+
+    async def main(loop):
+        loop.set_exception_handler(lambda loop, ctx: reported.append(ctx))
+        a, b = socket.socketpair()
+        t, p = await loop.connect_accepted_socket(Answering, a)
+        b.shutdown(socket.SHUT_WR)
+        exc = await p.lost
+        b.close()
+        assert isinstance(exc, ZeroDivisionError)
+        assert p.events == ["made", "eof", ("lost", exc)]
+        (context,) = reported
+        assert context["message"] == (
+            "Fatal error: protocol.eof_received() call failed.")
+        assert context["exception"] is exc
+    run(main)
+
+
+def test_the_private_attributes_asyncio_uses():
+    reported = []
+
+    async def main(loop):
+        loop.set_exception_handler(lambda loop, ctx: reported.append(ctx))
+        a, b = socket.socketpair()
+        t, p = await loop.connect_accepted_socket(Recorder, a)
+        assert t._sock is a and t._server is None and t._protocol is p
+        other = Recorder()
+        t._protocol = other
+        assert t.get_protocol() is other
+        t._protocol = None
+        assert t.get_protocol() is None
+        t._protocol = p
+        del t._protocol
+        assert t._protocol is None
+        t.set_protocol(p)
+        for bad in [(), (ValueError(), 42), (ValueError(), "a", "b")]:
+            with pytest.raises(TypeError, match="_fatal_error"):
+                t._fatal_error(*bad)
+        exc = ValueError("boom")
+        t._fatal_error(exc)
+        assert await p.lost is exc
+        (context,) = reported
+        assert context["message"] == "Fatal error on transport"
+        assert context["exception"] is exc
+        assert t._sock is None and "closed" in repr(t)
+        # After connection_lost `_loop` is None: as asyncio's, this fails.
+        with pytest.raises(AttributeError):
+            t._fatal_error(exc, "again")
+        b.close()
+    run(main)
+
+
+@pytest.mark.parametrize("warnings_are", ["shown", "errors"])
+def test_an_unclosed_transport_dropped_while_the_loop_runs(
+        warnings_are, monkeypatch):
+    import warnings
+    before = counts()
+    unraisable = []
+    monkeypatch.setattr("sys.unraisablehook", unraisable.append)
+
+    async def main(loop):
+        a, b = socket.socketpair()
+        t, p = await loop.connect_accepted_socket(Recorder, a)
+        t.pause_reading()  # the loop no longer holds it
+        with warnings.catch_warnings(record=True) as shown:
+            warnings.simplefilter(
+                "error" if warnings_are == "errors" else "always",
+                ResourceWarning)
+            del t, p
+            gc.collect()
+        assert a.fileno() == -1  # the finalizer closed the socket
+        if warnings_are == "errors":
+            (report,) = unraisable
+            assert isinstance(report.exc_value, ResourceWarning)
+            del report
+        else:
+            assert unraisable == []
+            assert [str(w.message)[:19] for w in shown] == [
+                "unclosed transport "]
+        del unraisable[:]
+        b.close()
+    run(main)
+    assert counts() == before
+
+
+def test_a_partial_writev_queues_from_the_right_piece():
+    # More than the socket pair takes at once, after a small piece: the
+    # kernel takes the first piece whole and part of the second.
+    big = bytes(range(256)) * (16 << 10)  # 4 MiB
+
+    async def main(loop):
+        a, b = socket.socketpair()
+        b.setblocking(False)
+        t, p = await loop.connect_accepted_socket(Recorder, a)
+        # A high-water mark beyond Py_ssize_t: never paused.
+        t.set_write_buffer_limits(high=2 ** 70)
+        t.writelines([b"head", big, b"tail"])
+        assert t.get_write_buffer_size() > 0
+        got = bytearray()
+        while len(got) < len(big) + 8:
+            got += await asyncio.wait_for(loop.sock_recv(b, 1 << 20), 5)
+        assert got == b"head" + big + b"tail"
+        assert p.count("pause") == 0
+        t.close()
+        await p.lost
+        b.close()
+    run(main)

@@ -2,6 +2,7 @@
 transport contract, with plain and buffered protocols, on stock asyncio,
 uvloop and trioaio (in Trio and standalone).  See _transport_kit.py."""
 import asyncio
+import logging
 import socket
 import sys
 
@@ -383,6 +384,50 @@ class _TestStreamTransports(LoopFacts):
                         c.transport.write(b"into the void")
                 await settle(loop)
                 assert len(c.losses()) == 1, c.events
+        self.run_aio(main)
+
+    @FAMILIES
+    def test_debug_mode_turned_on_later_logs_reading_changes(
+            self, family, tmp_path, caplog):
+        # The transport asks the loop at each call, not when it was made.
+        async def main(loop):
+            c, s, srv = await open_pair(loop, family, tmp_path)
+            loop.set_debug(True)
+            with caplog.at_level(logging.DEBUG, logger="asyncio"):
+                t = s.transport
+                t.pause_reading()
+                t.resume_reading()
+                c.transport.write_eof()
+                await s.eof
+            loop.set_debug(False)
+            said = ("pauses reading", "resumes reading", "received EOF")
+            logged = [m for r in caplog.records for m in said
+                      if r.name == "asyncio" and m in r.getMessage()]
+            if self.is_uvloop:
+                assert logged == []  # uvloop logs none of these
+            else:
+                assert logged == list(said)
+            caplog.clear()
+            await close_pair(c, s, srv)
+        self.run_aio(main)
+
+    def test_a_peer_gone_before_the_transport_is_made(self):
+        # getpeername() fails: the peername is None, and the first read
+        # finds the reset.
+        async def main(loop):
+            with socket.create_server((LOCALHOST, 0)) as listener:
+                a = socket.create_connection(listener.getsockname())
+                b, _ = listener.accept()
+            set_linger_zero(a)
+            a.close()
+            await settle(loop)
+            t, p = await loop.connect_accepted_socket(
+                PROTOCOLS["Protocol"], b)
+            assert t.get_extra_info("peername") is None
+            assert t.get_extra_info("sockname") == b.getsockname()
+            exc = await p.lost
+            assert isinstance(exc, ConnectionResetError), repr(exc)
+            assert p.events == ["made", ("lost", exc)]
         self.run_aio(main)
 
     # ------------------------------------------------------ set_protocol
