@@ -251,12 +251,19 @@ def test_protocol_errors_are_fatal(what):
     run(main)
 
 
-def test_system_exit_in_data_received_propagates():
+@pytest.mark.parametrize("where", ["data_received", "get_buffer"])
+def test_system_exit_from_a_read_callback_propagates(where):
     import trioaio
 
-    class Exiting(Recorder):
+    class ExitingPlain(Recorder):
         def data_received(self, data):
             raise SystemExit(3)
+
+    class ExitingBuffered(BufferedRecorder):
+        def get_buffer(self, sizehint):
+            raise SystemExit(3)
+
+    Exiting = ExitingPlain if where == "data_received" else ExitingBuffered
 
     loop = trioaio.SyncTrioEventLoop()
     a, b = socket.socketpair()
