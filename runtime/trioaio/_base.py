@@ -551,7 +551,7 @@ class BaseTrioEventLoop(_core.Loop, asyncio.SelectorEventLoop):
         self.call_soon(done.set)
         await done.wait()
 
-    # Classic (seed) names.
+    # Classic names, from the original trio-asyncio README.
     async def run_asyncio(self, proc, *args, **kwargs):
         """Classic name: ``await aio_as_trio(proc)(*args, **kwargs)``."""
         return await self.run_aio_coroutine(proc(*args, **kwargs))
