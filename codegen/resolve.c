@@ -286,6 +286,10 @@ gen_find_func(const struct gen_project *p, const char *fqn, int depth)
             free(next);
             return fn;
         }
+        /* A name that starts with a dot (only in code that does not
+         * parse) has no shorter module prefix. */
+        if (dot == fqn)
+            break;
         while (--dot > fqn && *dot != '.')
             ;
         if (dot == fqn)
